@@ -1,0 +1,25 @@
+/* nmt.c public API.
+ *
+ * Versioning: NMT_VERSION follows semantic versioning for this API and the
+ * command line; NMT_FORMAT_VERSION (src/models/model.h, docs/FORMAT.md) is the
+ * model file's format version. A file of format version N loads in every later
+ * nmt; a file newer than this build is refused with a message naming both. */
+#ifndef NMT_H
+#define NMT_H
+
+#define NMT_VERSION_MAJOR 0
+#define NMT_VERSION_MINOR 1
+#define NMT_VERSION_PATCH 0
+#define NMT_VERSION "0.1.0"
+
+#include "core/error.h"
+#include "models/model.h"
+#include "text/text.h"
+
+/* Sets the worker threads for OpenMP and the BLAS. Results do not depend on it. */
+void nmt_set_threads(int n);
+int nmt_get_threads(void);
+
+/* A one-line description of the build: version, GEMM backend, compiler, OpenMP. */
+const char *nmt_build_info(void);
+#endif

@@ -1,0 +1,145 @@
+/* nmt inspect FILE [--json]: describes a model file (docs/FORMAT.md). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/error.h"
+#include "core/sha256.h"
+#include "io/json.h"
+#include "io/safetensors.h"
+#include "models/model.h"
+#include "nmt.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: nmt inspect FILE [--json]\n"
+            "Checks a model file and describes it: format and nmt versions, configuration,\n"
+            "parameter count, training history.\n"
+            "  --json   print everything (vocabularies, history, tensors) as one JSON document\n");
+}
+
+/* 3394536 -> "3,394,536" */
+static void with_commas(char *buf, size_t size, long long v) {
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%lld", v < 0 ? -v : v);
+    size_t k = 0;
+    if (v < 0 && k + 1 < size) buf[k++] = '-';
+    for (int i = 0; i < n && k + 1 < size; i++) {
+        if (i && (n - i) % 3 == 0 && k + 1 < size) buf[k++] = ',';
+        if (k + 1 < size) buf[k++] = digits[i];
+    }
+    buf[k] = 0;
+}
+
+static void metric(char *buf, size_t size, double v) {
+    if (isnan(v))
+        snprintf(buf, size, "n/a");
+    else
+        snprintf(buf, size, "%.4f", v);
+}
+
+static void print_summary(const nmt_model *m, const char *file, const char *format_version,
+                          const char *nmt_version, const char *sha) {
+    const nmt_config *c = &m->cfg;
+    long long total = 0;
+    for (int i = 0; i < m->table.n; i++) total += (long long)m->table.p[i].numel;
+    char count[40];
+    with_commas(count, sizeof count, total);
+    printf("file:        %s\n", file);
+    printf("format:      nmt model, format version %s, written by nmt %s\n", format_version,
+           nmt_version ? nmt_version : "(unknown)");
+    printf("model:       %s: src_vocab %d, tgt_vocab %d, embed %d, units %d, max_length %d\n", c->arch,
+           c->src_vocab, c->tgt_vocab, c->embed, c->units, c->max_length);
+    double bytes = total * 4.0;
+    printf("parameters:  %s in %d tensors (%.1f %s as F32)\n", count, m->table.n,
+           bytes >= 1e6 ? bytes / 1e6 : bytes / 1e3, bytes >= 1e6 ? "MB" : "kB");
+    printf("vocabulary:  %d source (English) and %d target (Spanish) tokens\n", nmt_vocab_size(m->src_vocab),
+           nmt_vocab_size(m->tgt_vocab));
+    if (m->n_history > 0) {
+        const nmt_epoch_record *r = &m->history[m->n_history - 1];
+        char loss[32], acc[32], vloss[32], vacc[32];
+        metric(loss, sizeof loss, r->loss);
+        metric(acc, sizeof acc, r->accuracy);
+        metric(vloss, sizeof vloss, r->val_loss);
+        metric(vacc, sizeof vacc, r->val_accuracy);
+        printf("training:    %d epoch%s; last (epoch %d): loss %s, accuracy %s, val_loss %s, "
+               "val_accuracy %s\n", m->n_history, m->n_history == 1 ? "" : "s", r->epoch, loss, acc, vloss,
+               vacc);
+    } else {
+        printf("training:    no history recorded\n");
+    }
+    printf("weights:     sha256 %s\n", sha);
+}
+
+int nmt_cmd_inspect(int argc, char **argv) {
+    const char *file = NULL;
+    int json = 0, only_files = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!only_files && strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (!only_files && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+            usage(stdout);
+            return 0;
+        } else if (!only_files && strcmp(a, "--") == 0) {
+            only_files = 1;
+        } else if (!only_files && a[0] == '-' && a[1]) {
+            fprintf(stderr, "nmt inspect: unknown flag '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else if (file) {
+            fprintf(stderr, "nmt inspect: one FILE expected, got '%s' and '%s'\n", file, a);
+            usage(stderr);
+            return 2;
+        } else {
+            file = a;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "nmt inspect: missing FILE\n");
+        usage(stderr);
+        return 2;
+    }
+
+    nmt_model m;
+    if (nmt_model_load(&m, file)) {
+        fprintf(stderr, "nmt inspect: %s\n", nmt_last_error());
+        return 1;
+    }
+    /* The loader has checked the file; read it again for what the model struct
+     * does not keep: the versions that wrote it and the data checksum. */
+    nmt_st_file st;
+    if (nmt_st_read(&st, file)) {
+        fprintf(stderr, "nmt inspect: %s\n", nmt_last_error());
+        nmt_model_free(&m);
+        return 1;
+    }
+    char sha[65];
+    nmt_sha256_hex(st.data, st.data_len, sha);
+    const char *fv = nmt_st_meta(&st, "format_version");
+    const char *nv = nmt_st_meta(&st, "nmt_version");
+
+    int rc = 0;
+    if (json) {
+        char *doc = nmt_json_model_inspect(&m, file, atoi(fv), nv, sha);
+        if (doc) {
+            fputs(doc, stdout);
+            fputc('\n', stdout);
+            free(doc);
+        } else {
+            fprintf(stderr, "nmt inspect: %s\n", nmt_last_error());
+            rc = 1;
+        }
+    } else {
+        print_summary(&m, file, fv, nv, sha);
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "nmt inspect: cannot write to standard output\n");
+        rc = 1;
+    }
+    nmt_st_free(&st);
+    nmt_model_free(&m);
+    return rc;
+}

@@ -1,0 +1,482 @@
+/* JSON helpers and the model document (docs/FORMAT.md), on top of jansson. */
+#include "io/json.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* Shortest "%.Ng" that reads back as the same double; "null" when not finite. */
+static void format_double(char *buf, size_t size, double v) {
+    if (!isfinite(v)) {
+        snprintf(buf, size, "null");
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
+/* A real, or null for NaN and infinities (JSON has no such numbers). */
+static json_t *real_or_null(double v) {
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* Takes the reference to `v` in all cases; -1 if v is NULL or the set fails. */
+static int put(json_t *obj, const char *key, json_t *v) {
+    return v ? json_object_set_new(obj, key, v) : -1;
+}
+
+static int push(json_t *arr, json_t *v) {
+    return v ? json_array_append_new(arr, v) : -1;
+}
+
+static char *dump(const json_t *j, size_t flags) {
+    char *s = json_dumps(j, flags | JSON_REAL_PRECISION(17));
+    if (!s) {
+        nmt_error("cannot format JSON (out of memory?)");
+        return NULL;
+    }
+    /* Hand out memory that free() releases whatever jansson's allocator is. */
+    char *copy = nmt_xstrdup(s);
+    free(s);
+    return copy;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+char *nmt_json_epoch_record(const nmt_epoch_record *r) {
+    char f[7][40];
+    format_double(f[0], sizeof f[0], r->loss);
+    format_double(f[1], sizeof f[1], r->accuracy);
+    format_double(f[2], sizeof f[2], r->val_loss);
+    format_double(f[3], sizeof f[3], r->val_accuracy);
+    format_double(f[4], sizeof f[4], r->val_accuracy_unmasked);
+    format_double(f[5], sizeof f[5], r->seconds);
+    format_double(f[6], sizeof f[6], r->tokens_per_s);
+    const char *fmt = "{\"epoch\":%d,\"loss\":%s,\"accuracy\":%s,\"val_loss\":%s,"
+                      "\"val_accuracy\":%s,\"val_accuracy_unmasked\":%s,\"val_tokens\":%ld,"
+                      "\"seconds\":%s,\"tokens_per_s\":%s}";
+    int n = snprintf(NULL, 0, fmt, r->epoch, f[0], f[1], f[2], f[3], f[4], r->val_tokens, f[5], f[6]);
+    char *s = nmt_xmalloc((size_t)n + 1);
+    snprintf(s, (size_t)n + 1, fmt, r->epoch, f[0], f[1], f[2], f[3], f[4], r->val_tokens, f[5], f[6]);
+    return s;
+}
+
+char *nmt_json_quote(const char *s, const char *what) {
+    json_t *j = json_string(s);
+    if (!j) {
+        nmt_error("%s: not valid UTF-8", what);
+        return NULL;
+    }
+    char *out = dump(j, JSON_ENCODE_ANY | JSON_COMPACT);
+    json_decref(j);
+    return out;
+}
+
+int nmt_json_check_object(const char *text, const char *what) {
+    json_error_t e;
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &e);
+    if (!j) return nmt_error("%s: invalid JSON (line %d, column %d): %s", what, e.line, e.column, e.text);
+    int ok = json_is_object(j);
+    json_decref(j);
+    return ok ? 0 : nmt_error("%s: not a JSON object", what);
+}
+
+/* ---- the model document: building ---------------------------------------- */
+
+/* The standardization rules of src/text (Keras "lower_and_strip_punctuation"
+ * plus the notebook's deletion of the Spanish inverted marks). */
+#define STD_PUNCTUATION "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+static json_t *standardization_json(void) {
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s]}",
+                     "standardize", "lower_and_strip_punctuation",
+                     "lowercase", "ascii",
+                     "punctuation", STD_PUNCTUATION,
+                     "split", "whitespace",
+                     "start_token", "startofseq",
+                     "end_token", "endofseq",
+                     "strip_chars_before", "\xc2\xa1", "\xc2\xbf");
+}
+
+static json_t *config_json(const nmt_config *c) {
+    char arch[sizeof c->arch + 1];
+    memcpy(arch, c->arch, sizeof c->arch);
+    arch[sizeof c->arch] = 0;
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "arch", arch, "src_vocab", c->src_vocab,
+                     "tgt_vocab", c->tgt_vocab, "embed", c->embed, "units", c->units,
+                     "max_length", c->max_length);
+}
+
+static json_t *vocab_json(const nmt_vocab *v, int expected, const char *which) {
+    if (!v) {
+        nmt_error("the model has no %s vocabulary", which);
+        return NULL;
+    }
+    int n = nmt_vocab_size(v);
+    if (n != expected) {
+        nmt_error("the %s vocabulary has %d tokens but the config says %d", which, n, expected);
+        return NULL;
+    }
+    if (n < 2 || strcmp(nmt_vocab_token(v, 0), "") != 0 || strcmp(nmt_vocab_token(v, 1), "[UNK]") != 0) {
+        nmt_error("the %s vocabulary does not start with '' and '[UNK]'", which);
+        return NULL;
+    }
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        const char *tok = nmt_vocab_token(v, i);
+        if (push(a, tok ? json_string(tok) : NULL) != 0) {
+            nmt_error("token %d of the %s vocabulary is not valid UTF-8", i, which);
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+static json_t *history_json(const nmt_epoch_record *h, int n) {
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        const nmt_epoch_record *r = &h[i];
+        json_t *o = json_object();
+        int bad = put(o, "epoch", json_integer(r->epoch));
+        bad |= put(o, "loss", real_or_null(r->loss));
+        bad |= put(o, "accuracy", real_or_null(r->accuracy));
+        bad |= put(o, "val_loss", real_or_null(r->val_loss));
+        bad |= put(o, "val_accuracy", real_or_null(r->val_accuracy));
+        bad |= put(o, "val_accuracy_unmasked", real_or_null(r->val_accuracy_unmasked));
+        bad |= put(o, "val_tokens", json_integer(r->val_tokens));
+        bad |= put(o, "seconds", real_or_null(r->seconds));
+        bad |= put(o, "tokens_per_s", real_or_null(r->tokens_per_s));
+        if (bad) json_decref(o);
+        if (bad || push(a, o) != 0) {
+            json_decref(a);
+            nmt_error("cannot describe training history (out of memory?)");
+            return NULL;
+        }
+    }
+    return a;
+}
+
+static json_t *train_config_value(const char *text) {
+    if (!text) return json_null();
+    json_error_t e;
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &e);
+    if (!j || !json_is_object(j)) {
+        json_decref(j);
+        nmt_error("train_config_json is not a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+/* config, vocab, standardization, train_config, history: the parts of the model
+ * document and of the inspect document that describe the model itself. */
+static int put_model_parts(json_t *o, const nmt_model *m) {
+    if (put(o, "config", config_json(&m->cfg)))
+        return nmt_error("cannot describe the config (arch not UTF-8?)");
+    json_t *src = vocab_json(m->src_vocab, m->cfg.src_vocab, "source");
+    if (!src) return -1;
+    json_t *tgt = vocab_json(m->tgt_vocab, m->cfg.tgt_vocab, "target");
+    if (!tgt) {
+        json_decref(src);
+        return -1;
+    }
+    json_t *vocab = json_object();
+    json_object_set_new(vocab, "source", src);
+    json_object_set_new(vocab, "target", tgt);
+    if (put(o, "vocab", vocab) || put(o, "standardization", standardization_json()))
+        return nmt_error("cannot describe the model (out of memory?)");
+    json_t *tc = train_config_value(m->train_config_json);
+    if (!tc) return -1;
+    if (put(o, "train_config", tc)) return nmt_error("cannot describe the model (out of memory?)");
+    if (m->n_history < 0 || (m->n_history > 0 && !m->history))
+        return nmt_error("the model's training history is inconsistent (%d records)", m->n_history);
+    json_t *h = history_json(m->history, m->n_history);
+    if (!h) return -1;
+    if (put(o, "history", h)) return nmt_error("cannot describe the model (out of memory?)");
+    return 0;
+}
+
+char *nmt_json_model_doc(const nmt_model *m, const char *weights_sha256) {
+    json_t *o = json_object();
+    char *out = NULL;
+    if (put_model_parts(o, m) == 0) {
+        if (put(o, "weights_sha256", json_string(weights_sha256)) == 0)
+            out = dump(o, JSON_COMPACT);
+        else
+            nmt_error("weights_sha256 is not a string");
+    }
+    json_decref(o);
+    return out;
+}
+
+char *nmt_json_model_inspect(const nmt_model *m, const char *file, int format_version,
+                             const char *nmt_version, const char *weights_sha256) {
+    json_t *o = json_object();
+    char *out = NULL;
+    json_t *fname = json_string(file);
+    if (!fname) fname = json_string("(file name not UTF-8)");
+    if (put(o, "file", fname) || put(o, "format_version", json_integer(format_version)) ||
+        put(o, "nmt_version", nmt_version ? json_string(nmt_version) : json_null())) {
+        nmt_error("%s: cannot describe the file", file);
+        goto done;
+    }
+    if (put_model_parts(o, m) != 0) {
+        nmt_error_prefix("%s", file);
+        goto done;
+    }
+    json_t *tensors = json_array();
+    long long total = 0;
+    int bad = put(o, "tensors", tensors);
+    for (int i = 0; !bad && i < m->table.n; i++) {
+        const nmt_param *p = &m->table.p[i];
+        json_t *shape = json_array();
+        for (int d = 0; d < p->ndim; d++) bad |= push(shape, json_integer(p->shape[d]));
+        bad |= push(tensors, json_pack("{s:s, s:o, s:s}", "name", p->name, "shape", shape, "dtype", "F32"));
+        total += (long long)p->numel;
+    }
+    bad = bad || put(o, "parameters", json_integer(total)) ||
+          put(o, "weights_sha256", weights_sha256 ? json_string(weights_sha256) : json_null());
+    if (bad) {
+        nmt_error("%s: cannot describe the file (out of memory?)", file);
+        goto done;
+    }
+    out = dump(o, JSON_INDENT(2));
+done:
+    json_decref(o);
+    return out;
+}
+
+/* ---- the model document: parsing ----------------------------------------- */
+
+void nmt_model_doc_free(nmt_model_doc *d) {
+    for (int i = 0; d->src_tokens && i < d->n_src; i++) free(d->src_tokens[i]);
+    for (int i = 0; d->tgt_tokens && i < d->n_tgt; i++) free(d->tgt_tokens[i]);
+    free(d->src_tokens);
+    free(d->tgt_tokens);
+    free(d->train_config_json);
+    free(d->history);
+    memset(d, 0, sizeof *d);
+}
+
+static int get_int_field(const json_t *obj, const char *key, long long lo, long long hi,
+                         long long *out, const char *path, const char *where) {
+    const json_t *v = json_object_get(obj, key);
+    if (!v) return nmt_error("%s: %s: missing field '%s'", path, where, key);
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return nmt_error("%s: %s: field '%s' must be an integer in [%lld, %lld]", path, where, key, lo, hi);
+    *out = json_integer_value(v);
+    return 0;
+}
+
+/* A number, or null (read as NaN: non-finite values are written as null). */
+static int get_real_field(const json_t *obj, const char *key, double *out, const char *path,
+                          const char *where) {
+    const json_t *v = json_object_get(obj, key);
+    if (!v) return nmt_error("%s: %s: missing field '%s'", path, where, key);
+    if (json_is_null(v)) {
+        *out = NAN;
+        return 0;
+    }
+    if (!json_is_number(v)) return nmt_error("%s: %s: field '%s' must be a number or null", path, where, key);
+    *out = json_number_value(v);
+    return 0;
+}
+
+static int parse_config(nmt_config *c, const json_t *o, const char *path) {
+    static const char *const known[] = {"arch", "src_vocab", "tgt_vocab", "embed", "units", "max_length"};
+    if (!json_is_object(o)) return nmt_error("%s: model metadata has no \"config\" object", path);
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)o, key, v) {
+        int ok = 0;
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++) ok |= strcmp(key, known[i]) == 0;
+        if (!ok)
+            return nmt_error("%s: unknown config field '%s' (written by a newer nmt?)", path, key);
+    }
+    memset(c, 0, sizeof *c);
+    const json_t *arch = json_object_get(o, "arch");
+    if (!json_is_string(arch) || json_string_length(arch) == 0 || json_string_length(arch) >= sizeof c->arch)
+        return nmt_error("%s: config: field 'arch' must be a short non-empty string", path);
+    memcpy(c->arch, json_string_value(arch), json_string_length(arch));
+    long long x;
+    if (get_int_field(o, "src_vocab", 2, 1 << 24, &x, path, "config")) return -1;
+    c->src_vocab = (int)x;
+    if (get_int_field(o, "tgt_vocab", 2, 1 << 24, &x, path, "config")) return -1;
+    c->tgt_vocab = (int)x;
+    if (get_int_field(o, "embed", 1, 1 << 16, &x, path, "config")) return -1;
+    c->embed = (int)x;
+    if (get_int_field(o, "units", 1, 1 << 16, &x, path, "config")) return -1;
+    c->units = (int)x;
+    if (get_int_field(o, "max_length", 1, 1 << 20, &x, path, "config")) return -1;
+    c->max_length = (int)x;
+    return 0;
+}
+
+static int parse_tokens(char ***out, int *n_out, const json_t *a, int expected, const char *path,
+                        const char *which) {
+    if (!json_is_array(a)) return nmt_error("%s: vocab: \"%s\" must be an array of strings", path, which);
+    size_t n = json_array_size(a);
+    if (n != (size_t)expected)
+        return nmt_error("%s: the %s vocabulary has %zu tokens but the config says %d", path, which, n,
+                         expected);
+    char **t = nmt_xcalloc(n, sizeof *t);
+    *out = t;
+    *n_out = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = json_array_get(a, i);
+        if (!json_is_string(s)) return nmt_error("%s: vocab: %s token %zu is not a string", path, which, i);
+        t[i] = nmt_xstrdup(json_string_value(s));
+    }
+    if (strcmp(t[0], "") != 0 || strcmp(t[1], "[UNK]") != 0)
+        return nmt_error("%s: the %s vocabulary must start with '' and '[UNK]' (ids 0 and 1)", path, which);
+    return 0;
+}
+
+static int parse_history(nmt_model_doc *d, const json_t *a, const char *path) {
+    if (!a || json_is_null(a)) return 0;
+    if (!json_is_array(a)) return nmt_error("%s: model metadata: \"history\" must be an array", path);
+    size_t n = json_array_size(a);
+    if (n > INT_MAX / 2) return nmt_error("%s: model metadata: history too long", path);
+    d->history = n ? nmt_xcalloc(n, sizeof *d->history) : NULL;
+    d->n_history = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *o = json_array_get(a, i);
+        nmt_epoch_record *r = &d->history[i];
+        char where[48];
+        snprintf(where, sizeof where, "history[%zu]", i);
+        if (!json_is_object(o)) return nmt_error("%s: %s is not an object", path, where);
+        long long x;
+        if (get_int_field(o, "epoch", INT_MIN, INT_MAX, &x, path, where)) return -1;
+        r->epoch = (int)x;
+        if (get_int_field(o, "val_tokens", LONG_MIN, LONG_MAX, &x, path, where)) return -1;
+        r->val_tokens = (long)x;
+        if (get_real_field(o, "loss", &r->loss, path, where) ||
+            get_real_field(o, "accuracy", &r->accuracy, path, where) ||
+            get_real_field(o, "val_loss", &r->val_loss, path, where) ||
+            get_real_field(o, "val_accuracy", &r->val_accuracy, path, where) ||
+            get_real_field(o, "val_accuracy_unmasked", &r->val_accuracy_unmasked, path, where) ||
+            get_real_field(o, "seconds", &r->seconds, path, where) ||
+            get_real_field(o, "tokens_per_s", &r->tokens_per_s, path, where))
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_doc(nmt_model_doc *d, const json_t *root, const char *path) {
+    if (!json_is_object(root)) return nmt_error("%s: model metadata \"nmt\" is not a JSON object", path);
+    if (parse_config(&d->cfg, json_object_get(root, "config"), path)) return -1;
+
+    const json_t *vocab = json_object_get(root, "vocab");
+    if (!json_is_object(vocab)) return nmt_error("%s: model metadata has no \"vocab\" object", path);
+    if (parse_tokens(&d->src_tokens, &d->n_src, json_object_get(vocab, "source"), d->cfg.src_vocab, path,
+                     "source") ||
+        parse_tokens(&d->tgt_tokens, &d->n_tgt, json_object_get(vocab, "target"), d->cfg.tgt_vocab, path,
+                     "target"))
+        return -1;
+
+    const json_t *std = json_object_get(root, "standardization");
+    if (!std) return nmt_error("%s: model metadata has no \"standardization\" object", path);
+    json_t *ours = standardization_json();
+    int same = json_equal((json_t *)std, ours);
+    json_decref(ours);
+    if (!same)
+        return nmt_error("%s: the file's text standardization rules differ from the ones this nmt "
+                         "implements (see docs/FORMAT.md)", path);
+
+    const json_t *tc = json_object_get(root, "train_config");
+    if (tc && !json_is_null(tc)) {
+        if (!json_is_object(tc)) return nmt_error("%s: model metadata: \"train_config\" must be an object", path);
+        d->train_config_json = dump(tc, JSON_COMPACT);
+        if (!d->train_config_json) return nmt_error_prefix("%s", path);
+    }
+
+    if (parse_history(d, json_object_get(root, "history"), path)) return -1;
+
+    const json_t *sha = json_object_get(root, "weights_sha256");
+    const char *s = json_string_value(sha);
+    int hex = s && strlen(s) == 64;
+    for (int i = 0; hex && i < 64; i++) hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+    if (!hex) return nmt_error("%s: model metadata: \"weights_sha256\" must be 64 lower-case hex digits", path);
+    memcpy(d->weights_sha256, s, 65);
+    return 0;
+}
+
+int nmt_json_model_doc_parse(nmt_model_doc *d, const char *text, size_t len, const char *path) {
+    memset(d, 0, sizeof *d);
+    json_error_t e;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+    if (!root)
+        return nmt_error("%s: model metadata \"nmt\" is not valid JSON (line %d, column %d): %s", path,
+                         e.line, e.column, e.text);
+    int rc = parse_doc(d, root, path);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* nmt_json is jansson's json_t seen through an opaque name. */
+#define J(v) ((json_t *)(v))
+
+nmt_json *nmt_json_parse(const char *text, size_t len, const char *what) {
+    json_error_t e;
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+    if (!j) {
+        nmt_error("%s: invalid JSON (line %d, column %d): %s", what, e.line, e.column, e.text);
+        return NULL;
+    }
+    return (nmt_json *)j;
+}
+
+void nmt_json_free(nmt_json *root) { json_decref(J(root)); }
+
+nmt_json_type nmt_json_typeof(const nmt_json *v) {
+    switch (json_typeof(J(v))) {
+    case JSON_OBJECT: return NMT_JSON_OBJECT;
+    case JSON_ARRAY: return NMT_JSON_ARRAY;
+    case JSON_STRING: return NMT_JSON_STRING;
+    case JSON_INTEGER: return NMT_JSON_INTEGER;
+    case JSON_REAL: return NMT_JSON_REAL;
+    case JSON_TRUE: return NMT_JSON_TRUE;
+    case JSON_FALSE: return NMT_JSON_FALSE;
+    default: return NMT_JSON_NULL;
+    }
+}
+
+size_t nmt_json_size(const nmt_json *v) {
+    if (json_is_array(J(v))) return json_array_size(J(v));
+    if (json_is_object(J(v))) return json_object_size(J(v));
+    return 0;
+}
+
+nmt_json *nmt_json_at(const nmt_json *v, size_t i) { return (nmt_json *)json_array_get(J(v), i); }
+nmt_json *nmt_json_get(const nmt_json *obj, const char *key) {
+    return (nmt_json *)json_object_get(J(obj), key);
+}
+void *nmt_json_iter(const nmt_json *obj) { return json_object_iter(J(obj)); }
+void *nmt_json_iter_next(const nmt_json *obj, void *it) { return json_object_iter_next(J(obj), it); }
+const char *nmt_json_iter_key(void *it) { return json_object_iter_key(it); }
+nmt_json *nmt_json_iter_value(void *it) { return (nmt_json *)json_object_iter_value(it); }
+const char *nmt_json_str(const nmt_json *v) { return json_string_value(J(v)); }
+
+int nmt_json_int(const nmt_json *v, long long *out) {
+    if (!json_is_integer(J(v))) return -1;
+    *out = json_integer_value(J(v));
+    return 0;
+}
+
+int nmt_json_num(const nmt_json *v, double *out) {
+    if (!json_is_number(J(v))) return -1;
+    *out = json_number_value(J(v));
+    return 0;
+}

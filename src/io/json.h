@@ -1,0 +1,111 @@
+/* JSON for nmt.c. This file's json.c is, with modelfile.c, the only place that
+ * calls jansson; everything else uses the small interface below:
+ *
+ *   - writing: one epoch record as a log line, a string literal, a validity check;
+ *   - the model document: the "nmt" metadata value of the model file
+ *     (docs/FORMAT.md) built from a model and parsed back, and the document that
+ *     `nmt inspect --json` prints;
+ *   - reading: a read-only view of a parsed document (used by the safetensors
+ *     header reader and by tests).
+ *
+ * Functions that can fail return 0 / a pointer, or -1 / NULL after nmt_error()
+ * with a message that names the file or the thing at fault. */
+#ifndef NMT_IO_JSON_H
+#define NMT_IO_JSON_H
+#include <stddef.h>
+
+#include "models/model.h"
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* One epoch record as a single-line JSON object (no newline), e.g.
+ * {"epoch":1,"loss":0.4154,"accuracy":0.4256,...,"tokens_per_s":1234.5}.
+ * Keys are the field names of nmt_epoch_record in declaration order; numbers are
+ * written in the shortest form that reads back to the same double; NaN and
+ * infinities are written as null. Returns a malloc'd string (never NULL). */
+char *nmt_json_epoch_record(const nmt_epoch_record *r);
+
+/* `s` as a JSON string literal, quotes included (UTF-8 kept as is, control
+ * characters, '"' and '\\' escaped). NULL with an error naming `what` if `s` is
+ * not valid UTF-8. malloc'd. */
+char *nmt_json_quote(const char *s, const char *what);
+
+/* 0 if `text` is exactly one JSON object (e.g. a train_config_json), else -1
+ * with "WHAT: ..." as the error. */
+int nmt_json_check_object(const char *text, const char *what);
+
+/* ---- the model document ------------------------------------------------- */
+
+/* The "nmt" metadata value for `m`: config, vocabularies, standardization,
+ * train_config, history and weights_sha256 (64 hex digits, given by the caller).
+ * Compact JSON, malloc'd; NULL with an error if the model cannot be described
+ * (no vocabulary, sizes that differ from the config, a token that is not
+ * UTF-8, a train_config_json that is not an object). */
+char *nmt_json_model_doc(const nmt_model *m, const char *weights_sha256);
+
+/* The "nmt" document of a file, parsed and checked (see nmt_json_model_doc_parse). */
+typedef struct {
+    nmt_config cfg;
+    char **src_tokens;          /* n_src tokens in id order */
+    char **tgt_tokens;
+    int n_src, n_tgt;
+    char *train_config_json;    /* compact JSON object text, or NULL */
+    nmt_epoch_record *history;  /* n_history records (malloc'd, may be NULL) */
+    int n_history;
+    char weights_sha256[65];    /* lower-case hex */
+} nmt_model_doc;
+
+/* Parses the "nmt" metadata document of `path` and checks it: every config field
+ * present, an integer in range, no unknown config field; vocabulary sizes equal
+ * to the config's with '' and '[UNK]' at ids 0 and 1; standardization equal to
+ * this build's; history records complete; weights_sha256 64 hex digits.
+ * Errors start with "PATH: ". nmt_model_doc_free() releases it (also on error). */
+int nmt_json_model_doc_parse(nmt_model_doc *d, const char *text, size_t len, const char *path);
+void nmt_model_doc_free(nmt_model_doc *d);
+
+/* The document `nmt inspect --json` prints (2-space indented, no final newline):
+ * {"file", "format_version", "nmt_version", "config", "vocab": {"source",
+ *  "target"}, "standardization", "train_config", "history", "tensors":
+ *  [{"name","shape","dtype"}...], "parameters", "weights_sha256"}.
+ * Tensors are the model's table (all F32). malloc'd; NULL with an error. */
+char *nmt_json_model_inspect(const nmt_model *m, const char *file, int format_version,
+                             const char *nmt_version, const char *weights_sha256);
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* A parsed JSON value. Values returned by the accessors belong to their root
+ * document and live until nmt_json_free(root). */
+typedef struct nmt_json nmt_json;
+
+typedef enum {
+    NMT_JSON_OBJECT, NMT_JSON_ARRAY, NMT_JSON_STRING, NMT_JSON_INTEGER,
+    NMT_JSON_REAL, NMT_JSON_TRUE, NMT_JSON_FALSE, NMT_JSON_NULL
+} nmt_json_type;
+
+/* Parses `len` bytes (an object or an array; trailing white space allowed;
+ * duplicate object keys and "\u0000" refused). NULL with
+ * "WHAT: invalid JSON (line L, column C): ..." on failure. */
+nmt_json *nmt_json_parse(const char *text, size_t len, const char *what);
+void nmt_json_free(nmt_json *root);
+
+nmt_json_type nmt_json_typeof(const nmt_json *v);
+/* Elements of an array or members of an object; 0 for other values. */
+size_t nmt_json_size(const nmt_json *v);
+/* Element i of an array (NULL if out of range or not an array). */
+nmt_json *nmt_json_at(const nmt_json *v, size_t i);
+/* Member of an object (NULL if absent or not an object). */
+nmt_json *nmt_json_get(const nmt_json *obj, const char *key);
+/* Members in document order:
+ *   for (void *it = nmt_json_iter(o); it; it = nmt_json_iter_next(o, it))
+ *       use(nmt_json_iter_key(it), nmt_json_iter_value(it)); */
+void *nmt_json_iter(const nmt_json *obj);
+void *nmt_json_iter_next(const nmt_json *obj, void *it);
+const char *nmt_json_iter_key(void *it);
+nmt_json *nmt_json_iter_value(void *it);
+/* The string's bytes (NUL-terminated), or NULL if v is not a string. */
+const char *nmt_json_str(const nmt_json *v);
+/* 0 and *out for an integer value, else -1. */
+int nmt_json_int(const nmt_json *v, long long *out);
+/* 0 and *out for an integer or real value, else -1. */
+int nmt_json_num(const nmt_json *v, double *out);
+#endif

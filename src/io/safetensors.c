@@ -1,0 +1,442 @@
+/* safetensors reader and writer (format summary in safetensors.h and
+ * docs/FORMAT.md). JSON goes through io/json.h. */
+#include "io/safetensors.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "io/json.h"
+
+static const struct {
+    const char *name;
+    size_t size;
+} dtypes[NMT_ST_DTYPE_COUNT] = {
+    [NMT_ST_BOOL] = {"BOOL", 1},     [NMT_ST_U8] = {"U8", 1},
+    [NMT_ST_I8] = {"I8", 1},         [NMT_ST_F8_E5M2] = {"F8_E5M2", 1},
+    [NMT_ST_F8_E4M3] = {"F8_E4M3", 1}, [NMT_ST_F8_E8M0] = {"F8_E8M0", 1},
+    [NMT_ST_I16] = {"I16", 2},       [NMT_ST_U16] = {"U16", 2},
+    [NMT_ST_F16] = {"F16", 2},       [NMT_ST_BF16] = {"BF16", 2},
+    [NMT_ST_I32] = {"I32", 4},       [NMT_ST_U32] = {"U32", 4},
+    [NMT_ST_F32] = {"F32", 4},       [NMT_ST_I64] = {"I64", 8},
+    [NMT_ST_U64] = {"U64", 8},       [NMT_ST_F64] = {"F64", 8},
+};
+
+const char *nmt_st_dtype_name(nmt_st_dtype t) {
+    return (unsigned)t < NMT_ST_DTYPE_COUNT ? dtypes[t].name : NULL;
+}
+
+size_t nmt_st_dtype_size(nmt_st_dtype t) {
+    return (unsigned)t < NMT_ST_DTYPE_COUNT ? dtypes[t].size : 0;
+}
+
+int nmt_st_dtype_parse(const char *name, nmt_st_dtype *out) {
+    for (int i = 0; i < NMT_ST_DTYPE_COUNT; i++)
+        if (strcmp(name, dtypes[i].name) == 0) {
+            *out = (nmt_st_dtype)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* numel = product of the shape, bytes = numel * elem; -1 on overflow. */
+static int shape_bytes(const int64_t *shape, int ndim, size_t elem, size_t *numel, size_t *bytes) {
+    size_t n = 1;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] < 0 || (uint64_t)shape[d] > SIZE_MAX) return -1;
+        if (__builtin_mul_overflow(n, (size_t)shape[d], &n)) return -1;
+    }
+    if (__builtin_mul_overflow(n, elem, bytes)) return -1;
+    *numel = n;
+    return 0;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+} strbuf;
+
+static void sb_add(strbuf *b, const char *s, size_t len) {
+    if (b->n + len + 1 > b->cap) {
+        while (b->n + len + 1 > b->cap) b->cap = b->cap ? b->cap * 2 : 1024;
+        b->p = nmt_xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->n, s, len);
+    b->n += len;
+    b->p[b->n] = 0;
+}
+
+static void sb_puts(strbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
+
+/* Appends `s` as a JSON string literal; -1 if it is not UTF-8. */
+static int sb_quote(strbuf *b, const char *s, const char *what) {
+    char *q = nmt_json_quote(s, what);
+    if (!q) return -1;
+    sb_puts(b, q);
+    free(q);
+    return 0;
+}
+
+/* Builds the padded header; *data_len receives the data section size. */
+static int build_header(const nmt_st_entry *t, int n, const nmt_st_kv *meta, int n_meta, strbuf *h,
+                        size_t *data_len) {
+    char what[160];
+    if (n < 0 || n_meta < 0 || (n && !t) || (n_meta && !meta)) return nmt_error("invalid tensor list");
+    sb_puts(h, "{");
+    if (n_meta > 0) {
+        sb_puts(h, "\"__metadata__\":{");
+        for (int i = 0; i < n_meta; i++) {
+            if (!meta[i].key || !meta[i].value) return nmt_error("metadata entry %d is NULL", i);
+            for (int j = 0; j < i; j++)
+                if (strcmp(meta[i].key, meta[j].key) == 0)
+                    return nmt_error("metadata key '%s' given twice", meta[i].key);
+            snprintf(what, sizeof what, "metadata key %d", i);
+            if (i) sb_puts(h, ",");
+            if (sb_quote(h, meta[i].key, what)) return -1;
+            sb_puts(h, ":");
+            snprintf(what, sizeof what, "metadata '%.100s'", meta[i].key);
+            if (sb_quote(h, meta[i].value, what)) return -1;
+        }
+        sb_puts(h, "}");
+    }
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        const nmt_st_entry *e = &t[i];
+        if (!e->name || !*e->name) return nmt_error("tensor %d has no name", i);
+        snprintf(what, sizeof what, "tensor '%.100s'", e->name);
+        if (strcmp(e->name, "__metadata__") == 0) return nmt_error("%s: reserved name", what);
+        for (int j = 0; j < i; j++)
+            if (strcmp(e->name, t[j].name) == 0) return nmt_error("%s: name given twice", what);
+        size_t elem = nmt_st_dtype_size(e->dtype), numel, bytes;
+        if (!elem) return nmt_error("%s: invalid dtype %d", what, (int)e->dtype);
+        if (e->ndim < 0 || e->ndim > NMT_ST_MAX_DIMS)
+            return nmt_error("%s: %d dimensions (at most %d)", what, e->ndim, NMT_ST_MAX_DIMS);
+        if (shape_bytes(e->shape, e->ndim, elem, &numel, &bytes))
+            return nmt_error("%s: invalid shape (negative or too large)", what);
+        if (bytes && !e->data) return nmt_error("%s: no data", what);
+        if (n_meta > 0 || i) sb_puts(h, ",");
+        if (sb_quote(h, e->name, what)) return -1;
+        char num[64];
+        sb_puts(h, ":{\"dtype\":\"");
+        sb_puts(h, nmt_st_dtype_name(e->dtype));
+        sb_puts(h, "\",\"shape\":[");
+        for (int d = 0; d < e->ndim; d++) {
+            snprintf(num, sizeof num, "%s%" PRId64, d ? "," : "", e->shape[d]);
+            sb_puts(h, num);
+        }
+        if (__builtin_add_overflow(off, bytes, &off)) return nmt_error("%s: data too large", what);
+        snprintf(num, sizeof num, "],\"data_offsets\":[%zu,%zu]}", off - bytes, off);
+        sb_puts(h, num);
+    }
+    sb_puts(h, "}");
+    while (h->n % 8) sb_puts(h, " ");
+    *data_len = off;
+    return 0;
+}
+
+/* Data size of an entry that build_header() accepted. */
+static size_t entry_bytes(const nmt_st_entry *e) {
+    size_t numel = 0, bytes = 0;
+    shape_bytes(e->shape, e->ndim, nmt_st_dtype_size(e->dtype), &numel, &bytes);
+    return bytes;
+}
+
+static void put_le64(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+int nmt_st_serialize(const nmt_st_entry *t, int n, const nmt_st_kv *meta, int n_meta,
+                     unsigned char **out, size_t *out_len) {
+    strbuf h = {0};
+    size_t data_len;
+    if (build_header(t, n, meta, n_meta, &h, &data_len)) {
+        free(h.p);
+        return -1;
+    }
+    size_t total = 8 + h.n + data_len;
+    unsigned char *buf = nmt_xmalloc(total);
+    put_le64(buf, h.n);
+    memcpy(buf + 8, h.p, h.n);
+    size_t pos = 8 + h.n;
+    for (int i = 0; i < n; i++) {
+        size_t bytes = entry_bytes(&t[i]);
+        if (bytes) memcpy(buf + pos, t[i].data, bytes);
+        pos += bytes;
+    }
+    free(h.p);
+    *out = buf;
+    *out_len = total;
+    return 0;
+}
+
+int nmt_st_write(const char *path, const nmt_st_entry *t, int n, const nmt_st_kv *meta, int n_meta) {
+    strbuf h = {0};
+    size_t data_len;
+    if (build_header(t, n, meta, n_meta, &h, &data_len)) {
+        free(h.p);
+        return nmt_error_prefix("%s", path);
+    }
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
+        free(h.p);
+        return nmt_error("%s: path too long", path);
+    }
+    FILE *fp = fopen(tmp, "wb");
+    if (!fp) {
+        int e = errno;
+        free(h.p);
+        return nmt_error("%s: cannot create: %s", tmp, strerror(e));
+    }
+    unsigned char len8[8];
+    put_le64(len8, h.n);
+    int bad = fwrite(len8, 1, 8, fp) != 8;
+    bad |= fwrite(h.p, 1, h.n, fp) != h.n;
+    free(h.p);
+    for (int i = 0; i < n && !bad; i++) {
+        size_t bytes = entry_bytes(&t[i]);
+        if (bytes) bad |= fwrite(t[i].data, 1, bytes, fp) != bytes;
+    }
+    int e = bad ? errno : 0;
+    if (fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
+        if (!bad) e = errno;
+        bad = 1;
+    }
+    if (fclose(fp) != 0 && !bad) {
+        e = errno;
+        bad = 1;
+    }
+    if (bad) {
+        unlink(tmp);
+        return nmt_error("%s: write failed: %s", tmp, e ? strerror(e) : "I/O error");
+    }
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        unlink(tmp);
+        return nmt_error("%s: cannot rename into place: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+void nmt_st_free(nmt_st_file *f) {
+    for (int i = 0; f->t && i < f->n; i++) free((char *)f->t[i].name);
+    for (int i = 0; i < f->n_meta; i++) {
+        free(f->meta_key[i]);
+        free(f->meta_val[i]);
+    }
+    free(f->t);
+    free(f->meta_key);
+    free(f->meta_val);
+    free(f->buf);
+    free(f->path);
+    memset(f, 0, sizeof *f);
+}
+
+static int get_u64_array(const nmt_json *a, int64_t *out, int max, int *count) {
+    if (nmt_json_typeof(a) != NMT_JSON_ARRAY) return -1;
+    size_t n = nmt_json_size(a);
+    if (n > (size_t)max) return -2;
+    for (size_t i = 0; i < n; i++) {
+        long long v;
+        if (nmt_json_int(nmt_json_at(a, i), &v) || v < 0) return -1;
+        out[i] = v;
+    }
+    *count = (int)n;
+    return 0;
+}
+
+static int parse_tensor(nmt_st_file *f, nmt_st_tensor *t, const char *name, const nmt_json *v) {
+    const char *p = f->path;
+    if (nmt_json_typeof(v) != NMT_JSON_OBJECT)
+        return nmt_error("%s: tensor '%s': header entry is not an object", p, name);
+    const char *dt = nmt_json_str(nmt_json_get(v, "dtype"));
+    if (!dt) return nmt_error("%s: tensor '%s': missing \"dtype\"", p, name);
+    if (nmt_st_dtype_parse(dt, &t->dtype))
+        return nmt_error("%s: tensor '%s': unknown dtype \"%s\"", p, name, dt);
+    const nmt_json *shape = nmt_json_get(v, "shape");
+    if (!shape) return nmt_error("%s: tensor '%s': missing \"shape\"", p, name);
+    int rc = get_u64_array(shape, t->shape, NMT_ST_MAX_DIMS, &t->ndim);
+    if (rc == -2)
+        return nmt_error("%s: tensor '%s': more than %d dimensions", p, name, NMT_ST_MAX_DIMS);
+    if (rc) return nmt_error("%s: tensor '%s': \"shape\" must be an array of non-negative integers", p, name);
+    int64_t off[2];
+    int noff = 0;
+    const nmt_json *offs = nmt_json_get(v, "data_offsets");
+    if (!offs) return nmt_error("%s: tensor '%s': missing \"data_offsets\"", p, name);
+    if (get_u64_array(offs, off, 2, &noff) || noff != 2 || off[0] > off[1])
+        return nmt_error("%s: tensor '%s': \"data_offsets\" must be [begin, end] with 0 <= begin <= end",
+                         p, name);
+    t->begin = (size_t)off[0];
+    t->end = (size_t)off[1];
+    size_t bytes;
+    if (shape_bytes(t->shape, t->ndim, nmt_st_dtype_size(t->dtype), &t->numel, &bytes))
+        return nmt_error("%s: tensor '%s': shape too large", p, name);
+    if (bytes != t->end - t->begin)
+        return nmt_error("%s: tensor '%s': shape and dtype %s need %zu bytes but data_offsets [%zu, %zu] "
+                         "span %zu", p, name, dt, bytes, t->begin, t->end, t->end - t->begin);
+    return 0;
+}
+
+static int parse_metadata(nmt_st_file *f, const nmt_json *v) {
+    if (nmt_json_typeof(v) != NMT_JSON_OBJECT)
+        return nmt_error("%s: \"__metadata__\" is not an object", f->path);
+    size_t n = nmt_json_size(v);
+    f->meta_key = nmt_xcalloc(n, sizeof(char *));
+    f->meta_val = nmt_xcalloc(n, sizeof(char *));
+    for (void *it = nmt_json_iter(v); it; it = nmt_json_iter_next(v, it)) {
+        const char *val = nmt_json_str(nmt_json_iter_value(it));
+        if (!val)
+            return nmt_error("%s: \"__metadata__\" value of '%s' is not a string", f->path,
+                             nmt_json_iter_key(it));
+        f->meta_key[f->n_meta] = nmt_xstrdup(nmt_json_iter_key(it));
+        f->meta_val[f->n_meta] = nmt_xstrdup(val);
+        f->n_meta++;
+    }
+    return 0;
+}
+
+static int by_offset(const void *a, const void *b) {
+    const nmt_st_tensor *x = a, *y = b;
+    if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
+    if (x->end != y->end) return x->end < y->end ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* The checks that need only the first 8 bytes and the file size. */
+static int check_header_length(const char *p, const unsigned char *first8, size_t len, uint64_t *out) {
+    if (len < 8) return nmt_error("%s: too short to be a safetensors file (%zu bytes; truncated?)", p, len);
+    uint64_t n = 0;
+    for (int i = 0; i < 8; i++) n |= (uint64_t)first8[i] << (8 * i);
+    if (n > NMT_ST_MAX_HEADER)
+        return nmt_error("%s: safetensors header length %" PRIu64 " is implausible (at most %u; "
+                         "not a safetensors file?)", p, n, NMT_ST_MAX_HEADER);
+    if (n > len - 8)
+        return nmt_error("%s: safetensors header length %" PRIu64 " exceeds the file size (%zu bytes; "
+                         "truncated?)", p, n, len);
+    *out = n;
+    return 0;
+}
+
+/* Validates the header and the layout of f->buf (already set). */
+static int parse_buffer(nmt_st_file *f) {
+    const char *p = f->path;
+    uint64_t n;
+    if (check_header_length(p, f->buf, f->len, &n)) return -1;
+    if (n < 2 || f->buf[8] != '{')
+        return nmt_error("%s: safetensors header does not start with a JSON object", p);
+    f->header_len = (size_t)n;
+    f->data = f->buf + 8 + n;
+    f->data_len = f->len - 8 - (size_t)n;
+
+    char what[4200];
+    snprintf(what, sizeof what, "%s: safetensors header", p);
+    nmt_json *root = nmt_json_parse((const char *)f->buf + 8, (size_t)n, what);
+    if (!root) return -1;
+    int rc = -1;
+    if (nmt_json_typeof(root) != NMT_JSON_OBJECT) {
+        nmt_error("%s: safetensors header is not a JSON object", p);
+        goto done;
+    }
+    size_t members = nmt_json_size(root);
+    f->t = nmt_xcalloc(members, sizeof *f->t);
+    for (void *it = nmt_json_iter(root); it; it = nmt_json_iter_next(root, it)) {
+        const char *key = nmt_json_iter_key(it);
+        const nmt_json *v = nmt_json_iter_value(it);
+        if (strcmp(key, "__metadata__") == 0) {
+            if (parse_metadata(f, v)) goto done;
+            continue;
+        }
+        nmt_st_tensor *t = &f->t[f->n++];
+        t->name = nmt_xstrdup(key);
+        if (parse_tensor(f, t, key, v)) goto done;
+    }
+    qsort(f->t, (size_t)f->n, sizeof *f->t, by_offset);
+    size_t pos = 0;
+    for (int i = 0; i < f->n; i++) {
+        nmt_st_tensor *t = &f->t[i];
+        if (t->end > f->data_len) {
+            nmt_error("%s: tensor '%s': data_offsets [%zu, %zu] run past the end of the data section "
+                      "(%zu bytes; truncated?)", p, t->name, t->begin, t->end, f->data_len);
+            goto done;
+        }
+        if (t->begin < pos) {
+            nmt_error("%s: tensor '%s': data [%zu, %zu] overlaps tensor '%s'", p, t->name, t->begin,
+                      t->end, f->t[i - 1].name);
+            goto done;
+        }
+        if (t->begin > pos) {
+            nmt_error("%s: tensor '%s': %zu unused bytes before its data (offsets must be contiguous)", p,
+                      t->name, t->begin - pos);
+            goto done;
+        }
+        t->data = f->data + t->begin;
+        pos = t->end;
+    }
+    if (pos != f->data_len) {
+        nmt_error("%s: %zu byte%s after the last tensor's data (the data section is %zu bytes, the "
+                  "tensors cover %zu)", p, f->data_len - pos, f->data_len - pos == 1 ? "" : "s",
+                  f->data_len, pos);
+        goto done;
+    }
+    rc = 0;
+done:
+    nmt_json_free(root);
+    return rc;
+}
+
+static int parse_owned(nmt_st_file *f, unsigned char *buf, size_t len, const char *path) {
+    memset(f, 0, sizeof *f);
+    f->path = nmt_xstrdup(path);
+    f->buf = buf;
+    f->len = len;
+    if (parse_buffer(f) == 0) return 0;
+    nmt_st_free(f);
+    return -1;
+}
+
+int nmt_st_read(nmt_st_file *f, const char *path) {
+    char *data;
+    size_t len;
+    memset(f, 0, sizeof *f);
+    /* For a regular file, look at the length prefix before reading it all, so
+     * that a large file of another kind is refused at once. */
+    FILE *fp = fopen(path, "rb");
+    if (fp) {
+        struct stat sb;
+        unsigned char first8[8];
+        uint64_t n;
+        int bad = fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) &&
+                  fread(first8, 1, 8, fp) == 8 &&
+                  check_header_length(path, first8, (size_t)sb.st_size, &n) != 0;
+        fclose(fp);
+        if (bad) return -1;
+    }
+    if (nmt_read_file(path, &data, &len)) return -1;
+    return parse_owned(f, (unsigned char *)data, len, path);
+}
+
+int nmt_st_parse(nmt_st_file *f, const void *bytes, size_t len, const char *path) {
+    unsigned char *copy = nmt_xmalloc(len + 1);
+    if (len) memcpy(copy, bytes, len);
+    return parse_owned(f, copy, len, path);
+}
+
+const nmt_st_tensor *nmt_st_find(const nmt_st_file *f, const char *name) {
+    for (int i = 0; i < f->n; i++)
+        if (strcmp(f->t[i].name, name) == 0) return &f->t[i];
+    return NULL;
+}
+
+const char *nmt_st_meta(const nmt_st_file *f, const char *key) {
+    for (int i = 0; i < f->n_meta; i++)
+        if (strcmp(f->meta_key[i], key) == 0) return f->meta_val[i];
+    return NULL;
+}

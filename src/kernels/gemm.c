@@ -1,0 +1,69 @@
+/* GEMM dispatch and the naive reference backend (real-generic: compiled for
+ * float and for double, see core/real.h). */
+#include "kernels/gemm.h"
+
+#include <string.h>
+
+#include "core/real.h"
+
+#ifndef NMT_F64
+/* Backend state lives in the float object only. */
+#ifndef NMT_GEMM_DEFAULT
+#define NMT_GEMM_DEFAULT "cblas"
+#endif
+static int backend = -1;
+
+const char *nmt_gemm_backend_name(nmt_gemm_backend b) {
+    return b == NMT_GEMM_NAIVE ? "naive" : "cblas";
+}
+
+int nmt_gemm_set_backend_name(const char *name) {
+    if (strcmp(name, "naive") == 0) backend = NMT_GEMM_NAIVE;
+    else if (strcmp(name, "cblas") == 0) backend = NMT_GEMM_CBLAS;
+    else return -1;
+    return 0;
+}
+
+void nmt_gemm_set_backend(nmt_gemm_backend b) { backend = (int)b; }
+
+nmt_gemm_backend nmt_gemm_get_backend(void) {
+    if (backend < 0 && nmt_gemm_set_backend_name(NMT_GEMM_DEFAULT) != 0) backend = NMT_GEMM_CBLAS;
+    return (nmt_gemm_backend)backend;
+}
+#endif
+
+/* The reference: one dot product per output element, summed in k order.
+ * Rows are independent, so the row loop is shared among threads without
+ * changing any result. */
+void R(nmt_gemm_naive)(int transA, int transB, int M, int N, int K, real alpha,
+                       const real *A, int lda, const real *B, int ldb, real beta,
+                       real *C, int ldc) {
+#pragma omp parallel for schedule(static) if ((long)M * N * K > 100000)
+    for (int i = 0; i < M; i++) {
+        for (int j = 0; j < N; j++) {
+            real s = 0;
+            for (int k = 0; k < K; k++) {
+                real a = transA ? A[(long)k * lda + i] : A[(long)i * lda + k];
+                real b = transB ? B[(long)j * ldb + k] : B[(long)k * ldb + j];
+                s += a * b;
+            }
+            real *c = &C[(long)i * ldc + j];
+            *c = beta == 0 ? alpha * s : alpha * s + beta * *c;
+        }
+    }
+}
+
+void R(nmt_gemm)(int transA, int transB, int M, int N, int K, real alpha,
+                 const real *A, int lda, const real *B, int ldb, real beta, real *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {   /* empty sum: C = beta*C */
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++)
+                C[(long)i * ldc + j] = beta == 0 ? 0 : beta * C[(long)i * ldc + j];
+        return;
+    }
+    if (nmt_gemm_get_backend() == NMT_GEMM_NAIVE)
+        R(nmt_gemm_naive)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    else
+        R(nmt_gemm_cblas)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}

@@ -1,0 +1,68 @@
+/* The CBLAS backend (OpenBLAS). All CBLAS calls of nmt live in this file.
+ *
+ * Threads: OpenBLAS runs single-threaded, and nmt splits each product's output
+ * columns among its OpenMP threads itself, which avoids two thread pools
+ * fighting over the cores. The column blocks depend on the shape only (blocks
+ * below), never on the thread count: OpenBLAS's rounding can
+ * depend on the width of the block it is given, so splitting by thread count
+ * would make results depend on it. Threads only decide who computes a block. */
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "core/real.h"
+#include "kernels/gemm.h"
+
+/* Products wider than NMT_GEMM_NB columns are cut into NMT_GEMM_BLOCKS blocks
+ * of equal width (a multiple of 16): a function of N only. */
+#define NMT_GEMM_NB 128
+#define NMT_GEMM_BLOCKS 4
+
+#ifndef NMT_F64
+void openblas_set_num_threads(int);
+static int blas_single;
+/* nmt keeps OpenBLAS single-threaded; the argument is accepted for the interface. */
+void nmt_blas_set_threads(int n) {
+    (void)n;
+    openblas_set_num_threads(1);
+    blas_single = 1;
+}
+#else
+void nmt_blas_set_threads(int n);
+#endif
+
+static void one_call(int transA, int transB, int M, int N, int K, real alpha, const real *A, int lda,
+                     const real *B, int ldb, real beta, real *C, int ldc) {
+#ifdef NMT_F64
+    cblas_dgemm
+#else
+    cblas_sgemm
+#endif
+        (CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K,
+         alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void R(nmt_gemm_cblas)(int transA, int transB, int M, int N, int K, real alpha, const real *A, int lda,
+                       const real *B, int ldb, real beta, real *C, int ldc) {
+#ifndef NMT_F64
+    if (!blas_single) nmt_blas_set_threads(1);
+#else
+    static int once;
+    if (!once) nmt_blas_set_threads(1), once = 1;
+#endif
+    const int NB = N <= NMT_GEMM_NB ? N : ((N + NMT_GEMM_BLOCKS - 1) / NMT_GEMM_BLOCKS + 15) / 16 * 16;
+    const int nblocks = (N + NB - 1) / NB;
+    if (nblocks == 1 || (double)M * N * K < 65536.0) {
+        for (int j0 = 0; j0 < N; j0 += NB)   // the same blocks as the threaded path
+            one_call(transA, transB, M, N - j0 < NB ? N - j0 : NB, K, alpha, A, lda,
+                     transB ? B + (long)j0 * ldb : B + j0, ldb, beta, C + j0, ldc);
+        return;
+    }
+#pragma omp parallel for schedule(static)
+    for (int blk = 0; blk < nblocks; blk++) {
+        int j0 = blk * NB, w = N - j0 < NB ? N - j0 : NB;
+        one_call(transA, transB, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, beta,
+                 C + j0, ldc);
+    }
+}

@@ -1,0 +1,22 @@
+/* Layers as explicit forward/backward pairs over packed batches (layers/packed.h).
+ * Each function is real-generic: `foo` works on float, `foo_f64` on double.
+ * Backward functions ACCUMULATE (+=) into weight gradients; input gradients
+ * (dx, dh0, ...) are overwritten. Shapes are given in the comments of
+ * layers_gen.h; "n" is a packed token count. */
+#ifndef NMT_LAYERS_LAYERS_H
+#define NMT_LAYERS_LAYERS_H
+#include <stdint.h>
+
+#include "layers/packed.h"
+
+#define NMT_T float
+#define NMT_FN(name) name
+#include "layers/layers_gen.h"
+#undef NMT_T
+#undef NMT_FN
+#define NMT_T double
+#define NMT_FN(name) name##_f64
+#include "layers/layers_gen.h"
+#undef NMT_T
+#undef NMT_FN
+#endif

@@ -1,0 +1,43 @@
+/* Declarations for one precision; included twice by layers.h. No include guard. */
+
+/* Embedding: out (n, E) = table[ids[k]] for each packed token k. table (V, E). */
+void NMT_FN(embedding_forward)(NMT_T *out, const int32_t *ids, const NMT_T *table, int n, int E);
+/* dtable (V, E) += scatter of dout (n, E) by ids, summed in token order. */
+void NMT_FN(embedding_backward)(NMT_T *dtable, const int32_t *ids, const NMT_T *dout, int n, int E);
+
+/* Keras LSTM (gate order i, f, c, o; sigmoid / tanh) over a packed batch.
+ *   x (n, in)  W (in, 4u)  U (u, 4u)  b (4u)
+ *   h0, c0 (B, u) initial state in packed row order, or NULL for zeros
+ * outputs:
+ *   h, c (n, u)      hidden and cell state after each token
+ *   z (n, 4u)        the gate activations [i f g o] (saved for backward)
+ *   hT, cT (B, u)    each sequence's state after its last token (h0/c0 if empty) */
+void NMT_FN(lstm_forward)(NMT_T *h, NMT_T *c, NMT_T *z, NMT_T *hT, NMT_T *cT,
+                          const NMT_T *x, const NMT_T *h0, const NMT_T *c0,
+                          const NMT_T *W, const NMT_T *U, const NMT_T *b,
+                          const nmt_packed *p, int in, int u);
+/* Scratch floats lstm_backward needs for a batch of up to B sequences, n tokens. */
+long NMT_FN(lstm_backward_scratch)(int B, int n, int u);
+/*   dh (n, u) gradient w.r.t. h (NULL: none)   dhT, dcT (B, u) w.r.t. hT, cT (NULL: none)
+ * accumulates dW (in, 4u), dU (u, 4u), db (4u); overwrites dx (n, in), dh0, dc0 (B, u)
+ * (each may be NULL when not wanted). */
+void NMT_FN(lstm_backward)(NMT_T *dx, NMT_T *dW, NMT_T *dU, NMT_T *db, NMT_T *dh0, NMT_T *dc0,
+                           const NMT_T *dh, const NMT_T *dhT, const NMT_T *dcT,
+                           const NMT_T *x, const NMT_T *h0, const NMT_T *c0,
+                           const NMT_T *h, const NMT_T *c, const NMT_T *z,
+                           const NMT_T *W, const NMT_T *U,
+                           const nmt_packed *p, int in, int u, NMT_T *scratch);
+
+/* Dense: out (n, m) = x (n, k) . W (k, m) + b (m). */
+void NMT_FN(dense_forward)(NMT_T *out, const NMT_T *x, const NMT_T *W, const NMT_T *b, int n, int k, int m);
+/* dW (k, m) += x^T dout; db (m) += column sums of dout; dx (n, k) = dout W^T (dx may be NULL). */
+void NMT_FN(dense_backward)(NMT_T *dx, NMT_T *dW, NMT_T *db, const NMT_T *dout, const NMT_T *x,
+                            const NMT_T *W, int n, int k, int m);
+
+/* Sparse softmax cross-entropy from logits (n, V) against targets (n):
+ *   loss[r]   = logsumexp(logits[r]) - logits[r][target[r]]
+ *   pred[r]   = argmax of logits[r] (first index on ties)
+ *   dlogits   = scale * (softmax(logits) - onehot(target))   (may alias logits; NULL: skip)
+ * Per-row results only: callers sum them in a fixed order. */
+void NMT_FN(softmax_xent)(NMT_T *dlogits, NMT_T *loss, int32_t *pred, const NMT_T *logits,
+                          const int32_t *targets, int n, int V, NMT_T scale);

@@ -1,0 +1,145 @@
+/* Keras LSTM over packed variable-length batches (real-generic).
+ *
+ * Forward, per step t with m = bs[t] active rows starting at packed row n0:
+ *   z[n0..n0+m) = x W + b            (one GEMM over all n tokens, before the loop)
+ *                + h_{t-1}[0..m) U   (one GEMM per step, active rows only)
+ *   i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c)
+ *   c_t = f c_{t-1} + i g;  h_t = o tanh(c_t)
+ * Because sequences are sorted by length, the rows of step t-1 that are still
+ * active at step t are a prefix of that step's block. */
+#include <string.h>
+
+#include "core/real.h"
+#include "kernels/gemm.h"
+#include "layers/layers.h"
+
+static inline real sigm(real x) { return 1 / (1 + REXP(-x)); }
+
+void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
+                     const real *x, const real *h0, const real *c0,
+                     const real *W, const real *U, const real *b,
+                     const nmt_packed *p, int in, int u) {
+    const int G = 4 * u;
+    // z (n, 4u) = x (n, in) . W (in, 4u)
+    R(nmt_gemm)(0, 0, p->ntok, G, in, 1, x, in, W, G, 0, z, G);
+    for (int t = 0; t < p->T; t++) {
+        const int m = p->bs[t], n0 = p->off[t];
+        const real *hprev = t ? h + (long)p->off[t - 1] * u : h0;
+        const real *cprev = t ? c + (long)p->off[t - 1] * u : c0;
+        real *zt = z + (long)n0 * G;
+        // z_t (m, 4u) += h_{t-1} (m, u) . U (u, 4u)
+        if (hprev) R(nmt_gemm)(0, 0, m, G, u, 1, hprev, u, U, G, 1, zt, G);
+#pragma omp parallel for schedule(static)
+        for (int r = 0; r < m; r++) {
+            real *zr = zt + (long)r * G;
+            real *hr = h + (long)(n0 + r) * u, *cr = c + (long)(n0 + r) * u;
+            const real *cp = cprev ? cprev + (long)r * u : NULL;
+            for (int j = 0; j < u; j++) {
+                real ig = sigm(zr[j] + b[j]);
+                real fg = sigm(zr[u + j] + b[u + j]);
+                real gg = RTANH(zr[2 * u + j] + b[2 * u + j]);
+                real og = sigm(zr[3 * u + j] + b[3 * u + j]);
+                real cn = ig * gg + (cp ? fg * cp[j] : 0);
+                cr[j] = cn;
+                hr[j] = og * RTANH(cn);
+                zr[j] = ig, zr[u + j] = fg, zr[2 * u + j] = gg, zr[3 * u + j] = og;
+            }
+        }
+    }
+    // each sequence's final state: at its last token, or the initial state if empty
+    for (int r = 0; r < p->B; r++) {
+        int L = p->len[r];
+        real *hd = hT + (long)r * u, *cd = cT + (long)r * u;
+        if (L > 0) {
+            memcpy(hd, h + (long)(p->off[L - 1] + r) * u, sizeof(real) * u);
+            memcpy(cd, c + (long)(p->off[L - 1] + r) * u, sizeof(real) * u);
+        } else {
+            if (h0) memcpy(hd, h0 + (long)r * u, sizeof(real) * u);
+            else memset(hd, 0, sizeof(real) * u);
+            if (c0) memcpy(cd, c0 + (long)r * u, sizeof(real) * u);
+            else memset(cd, 0, sizeof(real) * u);
+        }
+    }
+}
+
+long R(lstm_backward_scratch)(int B, int n, int u) {
+    return (long)n * 4 * u + (long)n * u + 2L * B * u;
+}
+
+/* Backward through time. dH/dC carry the gradient flowing into h_t, c_t of each
+ * row from later steps (or from hT/cT at the row's last step). Per step:
+ *   dh = dh_out + dH;  tc = tanh(c_t)
+ *   do = dh tc;  dc = dC + dh o (1 - tc^2)
+ *   di = dc g;  dg = dc i;  df = dc c_{t-1};  dC <- dc f
+ *   dz = [di i(1-i), df f(1-f), dg (1-g^2), do o(1-o)]
+ *   dH[0..m) = dz_t U^T
+ * Weight gradients use all tokens at once after the loop:
+ *   dU += Hprev^T dz, dW += x^T dz, db += colsum(dz), dx = dz W^T,
+ * where Hprev holds h_{t-1} (h0 or 0 at t = 0) for every packed token. */
+void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *dc0,
+                      const real *dh, const real *dhT, const real *dcT,
+                      const real *x, const real *h0, const real *c0,
+                      const real *h, const real *c, const real *z,
+                      const real *W, const real *U,
+                      const nmt_packed *p, int in, int u, real *scratch) {
+    const int G = 4 * u, n = p->ntok, B = p->B;
+    real *dz = scratch;                       // (n, 4u)
+    real *hprev = dz + (long)n * G;           // (n, u)
+    real *dH = hprev + (long)n * u;           // (B, u)
+    real *dC = dH + (long)B * u;              // (B, u)
+    // rows that end at step t take dhT/dcT at their last step; empty rows pass them straight to h0/c0
+    for (int r = 0; r < B; r++) {
+        if (dhT) memcpy(dH + (long)r * u, dhT + (long)r * u, sizeof(real) * u);
+        else memset(dH + (long)r * u, 0, sizeof(real) * u);
+        if (dcT) memcpy(dC + (long)r * u, dcT + (long)r * u, sizeof(real) * u);
+        else memset(dC + (long)r * u, 0, sizeof(real) * u);
+    }
+    for (int t = p->T - 1; t >= 0; t--) {
+        const int m = p->bs[t], n0 = p->off[t];
+        const real *cprev = t ? c + (long)p->off[t - 1] * u : c0;
+#pragma omp parallel for schedule(static)
+        for (int r = 0; r < m; r++) {
+            const real *zr = z + (long)(n0 + r) * G;
+            const real *cr = c + (long)(n0 + r) * u;
+            const real *dho = dh ? dh + (long)(n0 + r) * u : NULL;
+            const real *cp = cprev ? cprev + (long)r * u : NULL;
+            real *dzr = dz + (long)(n0 + r) * G;
+            real *dHr = dH + (long)r * u, *dCr = dC + (long)r * u;
+            // dH/dC hold the recurrent gradient for a row active at t+1, else dhT/dcT (set above)
+            for (int j = 0; j < u; j++) {
+                real ig = zr[j], fg = zr[u + j], gg = zr[2 * u + j], og = zr[3 * u + j];
+                real dht = dHr[j] + (dho ? dho[j] : 0);
+                real tc = RTANH(cr[j]);
+                real dog = dht * tc;
+                real dct = dCr[j] + dht * og * (1 - tc * tc);
+                real cpj = cp ? cp[j] : 0;
+                dzr[j] = dct * gg * ig * (1 - ig);
+                dzr[u + j] = dct * cpj * fg * (1 - fg);
+                dzr[2 * u + j] = dct * ig * (1 - gg * gg);
+                dzr[3 * u + j] = dog * og * (1 - og);
+                dCr[j] = dct * fg;
+            }
+        }
+        // dH[0..m) = dz_t (m, 4u) . U^T (4u, u): gradient into h_{t-1} (or h0 at t = 0)
+        if (t > 0 || dh0) R(nmt_gemm)(0, 1, m, u, G, 1, dz + (long)n0 * G, G, U, G, 0, dH, u);
+    }
+    if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
+    if (dc0) memcpy(dc0, dC, sizeof(real) * B * u);
+    // Hprev: h_{t-1} of every packed token
+    for (int t = 0; t < p->T; t++) {
+        const int m = p->bs[t];
+        real *dst = hprev + (long)p->off[t] * u;
+        if (t) memcpy(dst, h + (long)p->off[t - 1] * u, sizeof(real) * m * u);
+        else if (h0) memcpy(dst, h0, sizeof(real) * m * u);
+        else memset(dst, 0, sizeof(real) * m * u);
+    }
+    R(nmt_gemm)(1, 0, u, G, n, 1, hprev, u, dz, G, 1, dU, G);   // dU (u, 4u) += Hprev^T dz
+    R(nmt_gemm)(1, 0, in, G, n, 1, x, in, dz, G, 1, dW, G);     // dW (in, 4u) += x^T dz
+#pragma omp parallel for schedule(static)
+    for (int j = 0; j < G; j++) {                                // db += colsum(dz), row order
+        real s = 0;
+        for (int k = 0; k < n; k++) s += dz[(long)k * G + j];
+        db[j] += s;
+    }
+    if (dx) R(nmt_gemm)(0, 1, n, in, G, 1, dz, G, W, G, 0, dx, in);   // dx (n, in) = dz W^T
+}

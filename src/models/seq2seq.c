@@ -1,0 +1,103 @@
+/* The basic encoder–decoder over packed batches (real-generic). */
+#include "models/seq2seq.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/real.h"
+#include "layers/layers.h"
+
+static real *alloc_real(long n) { return nmt_xalloc_aligned(sizeof(real) * (size_t)(n > 0 ? n : 1)); }
+
+void R(nmt_ws_alloc)(R(nmt_ws) *ws, const nmt_config *cfg, int maxB) {
+    memset(ws, 0, sizeof *ws);
+    ws->cfg = *cfg;
+    ws->maxB = maxB;
+    ws->maxN = maxB * cfg->max_length;
+    const long n = ws->maxN, B = maxB, E = cfg->embed, u = cfg->units, V = cfg->tgt_vocab;
+    ws->enc_x = alloc_real(n * E);
+    ws->enc_h = alloc_real(n * u);
+    ws->enc_c = alloc_real(n * u);
+    ws->enc_z = alloc_real(n * 4 * u);
+    ws->enc_hT = alloc_real(B * u);
+    ws->enc_cT = alloc_real(B * u);
+    ws->dec_x = alloc_real(n * E);
+    ws->dec_h = alloc_real(n * u);
+    ws->dec_c = alloc_real(n * u);
+    ws->dec_z = alloc_real(n * 4 * u);
+    ws->dec_h0 = alloc_real(B * u);
+    ws->dec_c0 = alloc_real(B * u);
+    ws->logits = alloc_real(n * V);
+    ws->loss = alloc_real(n);
+    ws->pred = nmt_xcalloc(n + 1, sizeof(int32_t));
+    ws->d_x = alloc_real(n * E);
+    ws->d_h = alloc_real(n * u);
+    ws->d_h0 = alloc_real(B * u);
+    ws->d_c0 = alloc_real(B * u);
+    ws->d_hT = alloc_real(B * u);
+    ws->d_cT = alloc_real(B * u);
+    ws->scratch = alloc_real(R(lstm_backward_scratch)(maxB, ws->maxN, cfg->units));
+}
+
+void R(nmt_ws_free)(R(nmt_ws) *ws) {
+    real *bufs[] = {ws->enc_x, ws->enc_h, ws->enc_c, ws->enc_z, ws->enc_hT, ws->enc_cT,
+                    ws->dec_x, ws->dec_h, ws->dec_c, ws->dec_z, ws->dec_h0, ws->dec_c0,
+                    ws->logits, ws->loss, ws->d_x, ws->d_h, ws->d_h0, ws->d_c0,
+                    ws->d_hT, ws->d_cT, ws->scratch};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
+    free(ws->pred);
+    memset(ws, 0, sizeof *ws);
+}
+
+#define P(idx) (params + tab->p[idx].offset)
+#define G(idx) (grads + tab->p[idx].offset)
+
+void R(seq2seq_encode)(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params,
+                       const nmt_batch *b) {
+    const int E = ws->cfg.embed, u = ws->cfg.units;
+    // enc_x (n, E) = embedding of the packed source ids
+    R(embedding_forward)(ws->enc_x, b->enc_ids, P(NMT_P_ENC_EMB), b->enc.ntok, E);
+    // encoder LSTM from a zero state; keep each sentence's state at its last token
+    R(lstm_forward)(ws->enc_h, ws->enc_c, ws->enc_z, ws->enc_hT, ws->enc_cT, ws->enc_x, NULL, NULL,
+                    P(NMT_P_ENC_W), P(NMT_P_ENC_U), P(NMT_P_ENC_B), &b->enc, E, u);
+}
+
+void R(seq2seq_forward_backward)(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params,
+                                 real *grads, const nmt_batch *b, real loss_scale) {
+    const int E = ws->cfg.embed, u = ws->cfg.units, V = ws->cfg.tgt_vocab, B = b->dec.B;
+    const int n = b->dec.ntok;
+    R(seq2seq_encode)(ws, tab, params, b);
+    // decoder initial state (B, u) in decoder row order
+    for (int r = 0; r < B; r++) {
+        memcpy(ws->dec_h0 + (long)r * u, ws->enc_hT + (long)b->dec_to_enc[r] * u, sizeof(real) * u);
+        memcpy(ws->dec_c0 + (long)r * u, ws->enc_cT + (long)b->dec_to_enc[r] * u, sizeof(real) * u);
+    }
+    R(embedding_forward)(ws->dec_x, b->dec_ids, P(NMT_P_DEC_EMB), n, E);
+    R(lstm_forward)(ws->dec_h, ws->dec_c, ws->dec_z, ws->d_hT /* unused final state */, ws->d_cT,
+                    ws->dec_x, ws->dec_h0, ws->dec_c0, P(NMT_P_DEC_W), P(NMT_P_DEC_U), P(NMT_P_DEC_B),
+                    &b->dec, E, u);
+    // logits (n, V) = dec_h (n, u) . W_out (u, V) + b_out; then per-token CE (and its gradient)
+    R(dense_forward)(ws->logits, ws->dec_h, P(NMT_P_OUT_W), P(NMT_P_OUT_B), n, u, V);
+    R(softmax_xent)(grads ? ws->logits : NULL, ws->loss, ws->pred, ws->logits, b->tgt_ids, n, V,
+                    loss_scale);
+    if (!grads) return;
+
+    // ---- backward ----
+    // d_h (n, u) = dlogits W_out^T; dW_out, db_out accumulated
+    R(dense_backward)(ws->d_h, G(NMT_P_OUT_W), G(NMT_P_OUT_B), ws->logits, ws->dec_h, P(NMT_P_OUT_W),
+                      n, u, V);
+    R(lstm_backward)(ws->d_x, G(NMT_P_DEC_W), G(NMT_P_DEC_U), G(NMT_P_DEC_B), ws->d_h0, ws->d_c0,
+                     ws->d_h, NULL, NULL, ws->dec_x, ws->dec_h0, ws->dec_c0, ws->dec_h, ws->dec_c,
+                     ws->dec_z, P(NMT_P_DEC_W), P(NMT_P_DEC_U), &b->dec, E, u, ws->scratch);
+    R(embedding_backward)(G(NMT_P_DEC_EMB), b->dec_ids, ws->d_x, n, E);
+    // the decoder's initial-state gradient is the encoder's final-state gradient
+    for (int r = 0; r < B; r++) {
+        memcpy(ws->d_hT + (long)b->dec_to_enc[r] * u, ws->d_h0 + (long)r * u, sizeof(real) * u);
+        memcpy(ws->d_cT + (long)b->dec_to_enc[r] * u, ws->d_c0 + (long)r * u, sizeof(real) * u);
+    }
+    R(lstm_backward)(ws->d_x, G(NMT_P_ENC_W), G(NMT_P_ENC_U), G(NMT_P_ENC_B), NULL, NULL, NULL,
+                     ws->d_hT, ws->d_cT, ws->enc_x, NULL, NULL, ws->enc_h, ws->enc_c, ws->enc_z,
+                     P(NMT_P_ENC_W), P(NMT_P_ENC_U), &b->enc, E, u, ws->scratch);
+    R(embedding_backward)(G(NMT_P_ENC_EMB), b->enc_ids, ws->d_x, b->enc.ntok, E);
+}

@@ -1,0 +1,29 @@
+/* Declarations for one precision; included twice by seq2seq.h. No include guard. */
+
+/* Activations and scratch for batches of up to maxB sentences of up to
+ * cfg.max_length tokens, allocated once (nothing is allocated per batch). */
+typedef struct {
+    nmt_config cfg;
+    int maxB, maxN;
+    NMT_T *enc_x, *enc_h, *enc_c, *enc_z, *enc_hT, *enc_cT;   /* (n,E) (n,u) (n,u) (n,4u) (B,u) (B,u) */
+    NMT_T *dec_x, *dec_h, *dec_c, *dec_z, *dec_h0, *dec_c0;   /* decoder, same shapes */
+    NMT_T *logits;     /* (n, V): logits, then their gradient */
+    NMT_T *loss;       /* (n) per target token cross-entropy */
+    int32_t *pred;     /* (n) argmax per target token */
+    NMT_T *d_x, *d_h, *d_h0, *d_c0, *d_hT, *d_cT;             /* gradients (n,E) (n,u) (B,u)... */
+    NMT_T *scratch;    /* lstm_backward scratch */
+} NMT_FN(nmt_ws);
+
+void NMT_FN(nmt_ws_alloc)(NMT_FN(nmt_ws) *ws, const nmt_config *cfg, int maxB);
+void NMT_FN(nmt_ws_free)(NMT_FN(nmt_ws) *ws);
+
+/* Forward pass; with grads != NULL also the backward pass, accumulating (+=)
+ * d(loss_scale * sum of token CE)/d(params) into grads (same layout as params).
+ * Per-token loss and predictions (packed decoder order) are left in ws. */
+void NMT_FN(seq2seq_forward_backward)(NMT_FN(nmt_ws) *ws, const nmt_param_table *tab,
+                                      const NMT_T *params, NMT_T *grads, const nmt_batch *b,
+                                      NMT_T loss_scale);
+
+/* Encoder only: fills ws->enc_hT/enc_cT (encoder row order) for b's sources. */
+void NMT_FN(seq2seq_encode)(NMT_FN(nmt_ws) *ws, const nmt_param_table *tab, const NMT_T *params,
+                            const nmt_batch *b);

@@ -1,0 +1,80 @@
+/* Nadam, both Keras schedules (ch16-reference.md §2.11). Every element is
+ * updated independently, so the result does not depend on the thread count. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "train/train.h"
+
+void nmt_nadam_init(nmt_nadam *o, nmt_nadam_kind kind, size_t nfloats) {
+    memset(o, 0, sizeof *o);
+    o->kind = kind;
+    o->lr = 0.001, o->beta1 = 0.9, o->beta2 = 0.999, o->eps = 1e-7;
+    o->uprod = 1.0;
+    o->n = nfloats;
+    o->m = nmt_xalloc_aligned(nfloats * sizeof(float));
+    o->v = nmt_xalloc_aligned(nfloats * sizeof(float));
+}
+
+void nmt_nadam_free(nmt_nadam *o) {
+    free(o->m);
+    free(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, const float *grads,
+                    uint8_t *const *present) {
+    const long t = ++o->t;
+    const double b1 = o->beta1, b2 = o->beta2;
+    double ca, cb;   /* update direction = ca*g + cb*m */
+    if (o->kind == NMT_NADAM_NEW) {
+        // u_t = b1 (1 - 0.5 * 0.96^t);  U_t = prod u_s
+        double ut = b1 * (1 - 0.5 * pow(0.96, (double)t));
+        double ut1 = b1 * (1 - 0.5 * pow(0.96, (double)(t + 1)));
+        double Ut = o->uprod * ut, Ut1 = Ut * ut1;
+        o->uprod = Ut;
+        ca = (1 - ut) / (1 - Ut);
+        cb = ut1 / (1 - Ut1);
+    } else {
+        // mu_t = b1 (1 - 0.5 * 0.96^(0.004 t));  M_t = prod mu_s (m_cache)
+        double mt = b1 * (1 - 0.5 * pow(0.96, 0.004 * (double)t));
+        double mt1 = b1 * (1 - 0.5 * pow(0.96, 0.004 * (double)(t + 1)));
+        double Mt = o->uprod * mt, Mt1 = Mt * mt1;
+        o->uprod = Mt;
+        ca = (1 - mt) / (1 - Mt);
+        cb = mt1 / (1 - Mt1);
+    }
+    const float fa = (float)ca, fb = (float)cb, lr = (float)o->lr, eps = (float)o->eps;
+    const float vs = (float)(1 / (1 - pow(b2, (double)t)));
+    const float fb1 = (float)b1, fb2 = (float)b2, omb1 = (float)(1 - b1), omb2 = (float)(1 - b2);
+    const int legacy = o->kind == NMT_NADAM_LEGACY;
+    for (int i = 0; i < tab->n; i++) {
+        const nmt_param *p = &tab->p[i];
+        float *w = params + p->offset, *m = o->m + p->offset, *v = o->v + p->offset;
+        const float *g = grads + p->offset;
+        const long rows = p->ndim == 2 ? p->shape[0] : 1, cols = (long)p->numel / rows;
+        const uint8_t *present_rows = (legacy && p->sparse && present) ? present[i] : NULL;
+#pragma omp parallel for schedule(static)
+        for (long r = 0; r < rows; r++) {
+            // legacy sparse rule: every row's m and v decay, only looked-up rows move
+            const int move = !present_rows || present_rows[r];
+            float *wr = w + r * cols, *mr = m + r * cols, *vr = v + r * cols;
+            const float *gr = g + r * cols;
+            if (legacy) {
+                for (long k = 0; k < cols; k++) {
+                    mr[k] = fb1 * mr[k] + omb1 * gr[k];
+                    vr[k] = fb2 * vr[k] + omb2 * gr[k] * gr[k];
+                }
+            } else {
+                for (long k = 0; k < cols; k++) {
+                    mr[k] += (gr[k] - mr[k]) * omb1;
+                    vr[k] += (gr[k] * gr[k] - vr[k]) * omb2;
+                }
+            }
+            if (move)
+                for (long k = 0; k < cols; k++)
+                    wr[k] -= lr * (fa * gr[k] + fb * mr[k]) / (sqrtf(vr[k] * vs) + eps);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/* Training: the book's data recipe, Nadam, the training loop and evaluation. */
+#ifndef NMT_TRAIN_TRAIN_H
+#define NMT_TRAIN_TRAIN_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "models/model.h"
+#include "models/seq2seq.h"
+
+/* ---- examples: vectorized pairs ---------------------------------------- */
+/* Example i: source ids at ids + src_off[i] (src_len[i]); decoder input at
+ * ids + tgt_off[i] and target at ids + tgt_off[i] + tgt_len[i] (tgt_len[i] each):
+ *   decoder input = [startofseq] + tokens(es)[:L-1],  target = (tokens(es) + [endofseq])[:L] */
+typedef struct {
+    size_t n;
+    int32_t *ids;
+    size_t *src_off, *tgt_off;
+    int *src_len, *tgt_len;
+} nmt_examples;
+
+int nmt_examples_build(nmt_examples *ex, const nmt_model *m, char *const *en, char *const *es, size_t n);
+void nmt_examples_free(nmt_examples *ex);
+
+/* The book's data: read, delete ¡¿, shuffle with numpy seed `shuffle_seed`,
+ * adapt both vocabularies on all pairs (vocab_size each), and split the first
+ * n_train pairs off for training. The vocabularies are stored in *m (whose
+ * config must be set). */
+typedef struct {
+    nmt_corpus corpus;
+    nmt_examples train, valid;
+} nmt_data;
+int nmt_data_load(nmt_data *d, nmt_model *m, const char *path, uint32_t shuffle_seed, size_t n_train,
+                  int adapt_vocab);
+void nmt_data_free(nmt_data *d);
+
+/* ---- Nadam (ch16-reference.md §2.11) ----------------------------------- */
+typedef enum { NMT_NADAM_NEW = 0, NMT_NADAM_LEGACY = 1 } nmt_nadam_kind;
+typedef struct {
+    nmt_nadam_kind kind;
+    double lr, beta1, beta2, eps;
+    long t;          /* steps taken */
+    double uprod;    /* new: prod of u_s for s <= t;  legacy: m_cache = prod of mu_s */
+    float *m, *v;    /* one slot each per parameter (same layout as the parameter block) */
+    size_t n;
+} nmt_nadam;
+void nmt_nadam_init(nmt_nadam *o, nmt_nadam_kind kind, size_t nfloats);
+void nmt_nadam_free(nmt_nadam *o);
+/* One update of all parameters. `present[i]` (legacy only, may be NULL) marks
+ * for each sparse tensor i of the table the rows looked up in this batch: only
+ * those rows are updated, while every row's m and v decay. */
+void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, const float *grads,
+                    uint8_t *const *present);
+
+/* ---- training loop ------------------------------------------------------ */
+typedef struct {
+    int epochs, batch_size, threads;
+    long max_batches;       /* per epoch, 0 = all */
+    uint32_t seed;          /* initialization and per-epoch shuffling */
+    nmt_nadam_kind nadam;
+    double lr;
+    const char *log_path;   /* JSON lines, one per epoch (NULL: none) */
+    const char *out_path;   /* model file, saved after every epoch */
+    int progress;           /* 1: progress line on stderr */
+    long max_valid;         /* evaluate on at most this many validation pairs (0 = all) */
+} nmt_train_opts;
+
+int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o);
+
+/* Teacher-forced evaluation, Keras metric semantics. */
+typedef struct {
+    double loss;            /* mean over batches weighted by sentences (Keras Mean) */
+    double accuracy;        /* masked token accuracy */
+    double accuracy_unmasked; /* over all max_length slots per sentence (what Keras 3 printed) */
+    long tokens, sentences;
+} nmt_eval_result;
+int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, long max_examples,
+                 nmt_eval_result *r);
+#endif

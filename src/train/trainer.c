@@ -1,0 +1,207 @@
+/* The training loop and teacher-forced evaluation (Keras 2 fit semantics,
+ * ch16-reference.md §2.8–2.10). All buffers are allocated before the loop. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "nmt.h"
+#include "train/train.h"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Packs examples idx[0..B) of ex into b. */
+static void pack_examples(nmt_batch *b, const nmt_examples *ex, const uint32_t *idx, int B) {
+    const int32_t *src[B], *din[B], *tgt[B];
+    int slen[B], dlen[B];
+    for (int i = 0; i < B; i++) {
+        size_t k = idx[i];
+        src[i] = ex->ids + ex->src_off[k];
+        slen[i] = ex->src_len[k];
+        din[i] = ex->ids + ex->tgt_off[k];
+        dlen[i] = ex->tgt_len[k];
+        tgt[i] = din[i] + dlen[i];
+    }
+    nmt_batch_build(b, B, src, slen, din, tgt, dlen);
+}
+
+/* Sums per-token loss and correct predictions in token order. */
+static void batch_stats(const nmt_ws *ws, const nmt_batch *b, double *loss_sum, long *correct) {
+    double s = 0;
+    long c = 0;
+    for (int k = 0; k < b->dec.ntok; k++) {
+        s += ws->loss[k];
+        c += ws->pred[k] == b->tgt_ids[k];
+    }
+    *loss_sum = s;
+    *correct = c;
+}
+
+int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, long max_examples,
+                 nmt_eval_result *r) {
+    memset(r, 0, sizeof *r);
+    long n = (long)ex->n;
+    if (max_examples > 0 && max_examples < n) n = max_examples;
+    nmt_ws ws;
+    nmt_batch b;
+    nmt_ws_alloc(&ws, &m->cfg, batch_size);
+    nmt_batch_alloc(&b, batch_size, m->cfg.max_length);
+    uint32_t *idx = nmt_xmalloc(sizeof(uint32_t) * batch_size);
+    double wsum = 0;
+    long correct = 0, unmasked_extra = 0;
+    for (long start = 0; start < n; start += batch_size) {
+        int B = (int)(n - start < batch_size ? n - start : batch_size);
+        for (int i = 0; i < B; i++) idx[i] = (uint32_t)(start + i);
+        pack_examples(&b, ex, idx, B);
+        seq2seq_forward_backward(&ws, &m->table, m->params, NULL, &b, 1);
+        double ls;
+        long c;
+        batch_stats(&ws, &b, &ls, &c);
+        wsum += B * (ls / b.dec.ntok);     // Keras Mean of batch losses, weighted by batch size
+        correct += c;
+        r->tokens += b.dec.ntok;
+        // Unmasked accuracy: with Keras 2 masking, a padded position's output is the
+        // last real one's, so it is "correct" (target 0) only if that predicts id 0.
+        for (int row = 0; row < B; row++) {
+            int L = b.dec.len[row];
+            if (ws.pred[b.dec.off[L - 1] + row] == 0) unmasked_extra += m->cfg.max_length - L;
+        }
+    }
+    r->sentences = n;
+    r->loss = n ? wsum / n : 0;
+    r->accuracy = r->tokens ? (double)correct / r->tokens : 0;
+    r->accuracy_unmasked = n ? (double)(correct + unmasked_extra) / ((double)n * m->cfg.max_length) : 0;
+    free(idx);
+    nmt_batch_free(&b);
+    nmt_ws_free(&ws);
+    return 0;
+}
+
+static void format_hms(char *buf, size_t cap, double s) {
+    long t = (long)(s + 0.5);
+    if (t >= 3600) snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
+}
+
+/* The whole log (all epochs so far) is rewritten to a temporary file and renamed. */
+static int write_log(const char *path, const nmt_epoch_record *h, int n) {
+    size_t cap = 512 * (size_t)(n + 1), len = 0;
+    char *buf = nmt_xmalloc(cap);
+    for (int i = 0; i < n; i++)
+        len += snprintf(buf + len, cap - len,
+                        "{\"epoch\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"val_loss\": %.6f, "
+                        "\"val_accuracy\": %.6f, \"val_accuracy_unmasked\": %.6f, \"val_tokens\": %ld, "
+                        "\"seconds\": %.2f, \"tokens_per_s\": %.1f}\n",
+                        h[i].epoch, h[i].loss, h[i].accuracy, h[i].val_loss, h[i].val_accuracy,
+                        h[i].val_accuracy_unmasked, h[i].val_tokens, h[i].seconds, h[i].tokens_per_s);
+    int rc = nmt_write_file_atomic(path, buf, len);
+    free(buf);
+    return rc;
+}
+
+int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
+    const nmt_examples *tr = &d->train;
+    const int bsz = o->batch_size;
+    if (tr->n == 0) return nmt_error("no training examples");
+    const long nb_full = (long)((tr->n + bsz - 1) / bsz);
+    const long nb = o->max_batches > 0 && o->max_batches < nb_full ? o->max_batches : nb_full;
+
+    // everything the loop needs, allocated once
+    float *grads = nmt_xalloc_aligned(m->table.total * sizeof(float));
+    nmt_nadam opt;
+    nmt_nadam_init(&opt, o->nadam, m->table.total);
+    opt.lr = o->lr;
+    nmt_ws ws;
+    nmt_batch b;
+    nmt_ws_alloc(&ws, &m->cfg, bsz);
+    nmt_batch_alloc(&b, bsz, m->cfg.max_length);
+    uint32_t *perm = nmt_xmalloc(sizeof(uint32_t) * tr->n);
+    uint8_t *present[NMT_MAX_PARAMS] = {0};
+    for (int i = 0; i < m->table.n; i++)
+        if (m->table.p[i].sparse) present[i] = nmt_xcalloc(m->table.p[i].shape[0], 1);
+    nmt_rng rng;
+    nmt_rng_seed(&rng, o->seed ^ 0x5eed0001u);
+    m->history = nmt_xrealloc(m->history, sizeof(nmt_epoch_record) * (m->n_history + o->epochs));
+    int tty = o->progress && isatty(2);
+    int rc = 0;
+
+    for (int epoch = 1; epoch <= o->epochs; epoch++) {
+        for (size_t i = 0; i < tr->n; i++) perm[i] = (uint32_t)i;
+        nmt_rng_shuffle_u32(&rng, perm, tr->n);   // a full reshuffle every epoch
+        double t0 = now_s(), last_print = 0, wsum = 0;
+        long correct = 0, tokens = 0, trained_tokens = 0, sentences = 0;
+        for (long bi = 0; bi < nb; bi++) {
+            long start = bi * bsz;
+            int B = (int)((long)tr->n - start < bsz ? (long)tr->n - start : bsz);
+            pack_examples(&b, tr, perm + start, B);
+            memset(grads, 0, m->table.total * sizeof(float));
+            // Keras >= 2.10 loss: mean cross-entropy over this batch's real target tokens
+            seq2seq_forward_backward(&ws, &m->table, m->params, grads, &b, 1.0f / b.dec.ntok);
+            if (o->nadam == NMT_NADAM_LEGACY) {
+                memset(present[NMT_P_ENC_EMB], 0, m->table.p[NMT_P_ENC_EMB].shape[0]);
+                memset(present[NMT_P_DEC_EMB], 0, m->table.p[NMT_P_DEC_EMB].shape[0]);
+                for (int k = 0; k < b.enc.ntok; k++) present[NMT_P_ENC_EMB][b.enc_ids[k]] = 1;
+                for (int k = 0; k < b.dec.ntok; k++) present[NMT_P_DEC_EMB][b.dec_ids[k]] = 1;
+            }
+            nmt_nadam_step(&opt, &m->table, m->params, grads, present);
+            double ls;
+            long c;
+            batch_stats(&ws, &b, &ls, &c);
+            wsum += B * (ls / b.dec.ntok);
+            sentences += B;
+            correct += c;
+            tokens += b.dec.ntok;
+            trained_tokens += b.enc.ntok + b.dec.ntok;
+            double t = now_s() - t0;
+            if (tty && (t - last_print > 0.5 || bi + 1 == nb)) {
+                char eta[32];
+                format_hms(eta, sizeof eta, t / (bi + 1) * (nb - bi - 1));
+                fprintf(stderr, "\rEpoch %d/%d  batch %ld/%ld  loss %.4f  accuracy %.4f  %.0f tok/s  ETA %s   ",
+                        epoch, o->epochs, bi + 1, nb, wsum / sentences, (double)correct / tokens,
+                        trained_tokens / t, eta);
+                last_print = t;
+            }
+        }
+        double train_s = now_s() - t0;
+        if (tty) fputc('\n', stderr);
+        nmt_eval_result ev;
+        nmt_evaluate(m, &d->valid, bsz, o->max_valid, &ev);
+        nmt_epoch_record *rec = &m->history[m->n_history++];
+        rec->epoch = m->n_history;
+        rec->loss = wsum / sentences;
+        rec->accuracy = (double)correct / tokens;
+        rec->val_loss = ev.loss;
+        rec->val_accuracy = ev.accuracy;
+        rec->val_accuracy_unmasked = ev.accuracy_unmasked;
+        rec->val_tokens = ev.tokens;
+        rec->seconds = train_s;
+        rec->tokens_per_s = trained_tokens / train_s;
+        fprintf(stderr,
+                "epoch %d: loss %.4f - accuracy %.4f - val_loss %.4f - val_accuracy %.4f - "
+                "val_accuracy_unmasked %.4f - %.0fs (%.0f tok/s)\n",
+                rec->epoch, rec->loss, rec->accuracy, rec->val_loss, rec->val_accuracy,
+                rec->val_accuracy_unmasked, rec->seconds, rec->tokens_per_s);
+        if (o->log_path && write_log(o->log_path, m->history, m->n_history)) {
+            rc = -1;
+            break;
+        }
+        if (o->out_path && nmt_model_save(m, o->out_path)) {
+            rc = -1;
+            break;
+        }
+    }
+    for (int i = 0; i < m->table.n; i++) free(present[i]);
+    free(perm);
+    free(grads);
+    nmt_batch_free(&b);
+    nmt_ws_free(&ws);
+    nmt_nadam_free(&opt);
+    return rc;
+}

@@ -1,0 +1,730 @@
+/* The model file (src/io/modelfile.c, docs/FORMAT.md): round trip, rejection of
+ * damaged or incompatible files with clear messages, the JSON helpers, and the
+ * committed format-version-1 fixture.
+ *
+ * The fixture tests/fixtures/model_v1_tiny.safetensors is the "old model files
+ * load forever" check: it was written once by this test, from the repository
+ * root, with
+ *     NMT_REGEN_FIXTURE=1 build/tests/test_modelfile
+ * by nmt 0.1.0 (format version 1). Its weights are fixture_value() below (not
+ * random), its vocabularies FIX_SRC/FIX_TGT and its history fixture_history().
+ * Never regenerate it after it is committed: a later nmt must load the very
+ * bytes an old nmt wrote. A new format version adds a new fixture beside it. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "core/error.h"
+#include "core/sha256.h"
+#include "io/json.h"
+#include "io/safetensors.h"
+#include "models/model.h"
+#include "nmt.h"
+
+#define FIXTURE_PATH "tests/fixtures/model_v1_tiny.safetensors"
+/* SHA-256 of the fixture's data section (= its weights_sha256). */
+#define FIXTURE_SHA "84fee1c7b138dada575b86d0c4c5c670a6a53aa63f3c8215c83c34a60475d7a9"
+
+static int contains(const char *hay, const char *needle) { return hay && strstr(hay, needle) != NULL; }
+
+/* ---- building models ------------------------------------------------------ */
+
+static const char *const RT_SRC[] = {"", "[UNK]", "i", "you", "the", "is", "a", "to", "it", "tom"};
+static const char *const RT_TGT[] = {"", "[UNK]", "startofseq", "endofseq", "de", "que",
+                                     "qu\xc3\xa9", "est\xc3\xa1", "ni\xc3\xb1o", "tom", "la", "\xc3\xa9l"};
+
+static const char *const FIX_SRC[] = {"", "[UNK]", "i", "you", "the", "is", "a", "to", "it", "tom", "go", "run"};
+static const char *const FIX_TGT[] = {"", "[UNK]", "startofseq", "endofseq", "de", "que",
+                                      "qu\xc3\xa9", "est\xc3\xa1", "ni\xc3\xb1o", "tom", "la", "\xc3\xa9l"};
+
+static void set_vocabs(nmt_model *m, const char *const *src, int ns, const char *const *tgt, int nt) {
+    m->src_vocab = nmt_vocab_from_list(src, ns);
+    m->tgt_vocab = nmt_vocab_from_list(tgt, nt);
+    if (!m->src_vocab || !m->tgt_vocab) {
+        fprintf(stderr, "vocabulary: %s\n", nmt_last_error());
+        exit(1);
+    }
+}
+
+static void make_config(nmt_config *c, int src, int tgt, int embed, int units, int max_length) {
+    nmt_config_default(c);
+    c->src_vocab = src;
+    c->tgt_vocab = tgt;
+    c->embed = embed;
+    c->units = units;
+    c->max_length = max_length;
+}
+
+/* Round-trip model: random weights plus a few awkward float bit patterns, a
+ * history with NaN and extreme values, a train config. */
+static void make_rt_model(nmt_model *m) {
+    nmt_config c;
+    make_config(&c, 10, 12, 5, 3, 7);
+    if (nmt_model_init(m, &c)) {
+        fprintf(stderr, "init: %s\n", nmt_last_error());
+        exit(1);
+    }
+    nmt_model_randomize(m, 1234);
+    float *w = nmt_model_tensor(m, NMT_P_OUT_B);
+    uint32_t qnan = 0x7fc01234u;
+    w[0] = -0.0f;
+    w[1] = 1e-42f;             /* subnormal */
+    w[2] = 3.4028235e38f;
+    memcpy(&w[3], &qnan, 4);   /* a NaN with a payload: stored bit for bit */
+    set_vocabs(m, RT_SRC, 10, RT_TGT, 12);
+    m->train_config_json = nmt_xstrdup("{\"data\":\"corpus\",\"epochs\":3,\"lr\":0.001,\"nested\":{\"a\":[1,2.5,null]}}");
+    m->n_history = 3;
+    m->history = nmt_xcalloc(3, sizeof *m->history);
+    for (int i = 0; i < 3; i++) {
+        nmt_epoch_record *r = &m->history[i];
+        r->epoch = i + 1;
+        r->loss = 0.4154 / (i + 1) + 1e-17;
+        r->accuracy = 1.0 / 3.0 + i;
+        r->val_loss = 0.1 * (i + 1);
+        r->val_accuracy = 0.6763;
+        r->val_accuracy_unmasked = i == 1 ? NAN : 0.93;
+        r->val_tokens = 133842L + i;
+        r->seconds = 680.123456789 * (i + 1);
+        r->tokens_per_s = i == 2 ? 1e300 : 5e-324;
+    }
+}
+
+/* The fixture's weights: small exactly representable values, from the tensor's
+ * index in the table and the element's index. */
+static float fixture_value(int tensor, size_t i) {
+    return (float)((int)((tensor * 37 + (long)i * 11) % 101) - 50) / 128.0f;
+}
+
+static void fixture_history(nmt_epoch_record h[2]) {
+    memset(h, 0, 2 * sizeof *h);
+    h[0] = (nmt_epoch_record){1, 0.5, 0.25, 0.375, 0.125, 0.75, 42, 1.5, 1000.25};
+    h[1] = (nmt_epoch_record){2, 0.25, 0.5, 0.3125, 0.25, 0.875, 42, 1.25, 1200.5};
+}
+
+static void make_fixture_model(nmt_model *m) {
+    nmt_config c;
+    make_config(&c, 12, 12, 4, 3, 6);
+    if (nmt_model_init(m, &c)) {
+        fprintf(stderr, "init: %s\n", nmt_last_error());
+        exit(1);
+    }
+    for (int t = 0; t < m->table.n; t++)
+        for (size_t i = 0; i < m->table.p[t].numel; i++) nmt_model_tensor(m, t)[i] = fixture_value(t, i);
+    set_vocabs(m, FIX_SRC, 12, FIX_TGT, 12);
+    m->train_config_json = nmt_xstrdup("{\"data\":\"fixture\",\"epochs\":2,\"seed\":42}");
+    m->n_history = 2;
+    m->history = nmt_xcalloc(2, sizeof *m->history);
+    fixture_history(m->history);
+}
+
+/* ---- comparing ------------------------------------------------------------ */
+
+static int same_double(double a, double b) {
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+static void check_same_model(const nmt_model *a, const nmt_model *b, const char *what) {
+    CHECK(strcmp(a->cfg.arch, b->cfg.arch) == 0 && a->cfg.src_vocab == b->cfg.src_vocab &&
+              a->cfg.tgt_vocab == b->cfg.tgt_vocab && a->cfg.embed == b->cfg.embed &&
+              a->cfg.units == b->cfg.units && a->cfg.max_length == b->cfg.max_length,
+          "%s: config differs", what);
+    CHECK(a->table.n == b->table.n, "%s: table size", what);
+    for (int i = 0; i < a->table.n && i < b->table.n; i++) {
+        const nmt_param *p = &a->table.p[i];
+        CHECK(strcmp(p->name, b->table.p[i].name) == 0 && p->numel == b->table.p[i].numel, "%s: tensor %d",
+              what, i);
+        CHECK(memcmp(a->params + p->offset, b->params + b->table.p[i].offset, p->numel * sizeof(float)) == 0,
+              "%s: tensor %s not bit-identical", what, p->name);
+    }
+    const nmt_vocab *va[2] = {a->src_vocab, a->tgt_vocab}, *vb[2] = {b->src_vocab, b->tgt_vocab};
+    for (int s = 0; s < 2; s++) {
+        CHECK(va[s] && vb[s] && nmt_vocab_size(va[s]) == nmt_vocab_size(vb[s]), "%s: vocab %d size", what, s);
+        if (!va[s] || !vb[s]) continue;
+        for (int i = 0; i < nmt_vocab_size(va[s]) && i < nmt_vocab_size(vb[s]); i++)
+            CHECK_STR(nmt_vocab_token(va[s], i), nmt_vocab_token(vb[s], i));
+    }
+    CHECK((a->train_config_json == NULL) == (b->train_config_json == NULL), "%s: train config presence", what);
+    if (a->train_config_json && b->train_config_json) CHECK_STR(a->train_config_json, b->train_config_json);
+    CHECK(a->n_history == b->n_history, "%s: %d vs %d history records", what, a->n_history, b->n_history);
+    for (int i = 0; i < a->n_history && i < b->n_history; i++) {
+        const nmt_epoch_record *x = &a->history[i], *y = &b->history[i];
+        CHECK(x->epoch == y->epoch && x->val_tokens == y->val_tokens && same_double(x->loss, y->loss) &&
+                  same_double(x->accuracy, y->accuracy) && same_double(x->val_loss, y->val_loss) &&
+                  same_double(x->val_accuracy, y->val_accuracy) &&
+                  same_double(x->val_accuracy_unmasked, y->val_accuracy_unmasked) &&
+                  same_double(x->seconds, y->seconds) && same_double(x->tokens_per_s, y->tokens_per_s),
+              "%s: history record %d differs", what, i);
+    }
+}
+
+/* ---- rewriting files ------------------------------------------------------ */
+
+/* A file's tensors and metadata, to be written back with changes (the weights
+ * checksum is recomputed unless told not to, so each case tests one defect). */
+typedef struct {
+    nmt_st_entry e[NMT_MAX_PARAMS + 4];
+    int n;
+    const char *key[8], *val[8];
+    int n_kv;
+    char *doc;
+} spec;
+
+static void spec_from(spec *s, const nmt_st_file *st) {
+    memset(s, 0, sizeof *s);
+    for (int i = 0; i < st->n; i++) {
+        nmt_st_entry *e = &s->e[s->n++];
+        e->name = st->t[i].name;
+        e->dtype = st->t[i].dtype;
+        e->ndim = st->t[i].ndim;
+        memcpy(e->shape, st->t[i].shape, sizeof e->shape);
+        e->data = st->t[i].data;
+    }
+    for (int i = 0; i < st->n_meta; i++) {
+        s->key[s->n_kv] = st->meta_key[i];
+        s->val[s->n_kv++] = st->meta_val[i];
+        if (strcmp(st->meta_key[i], "nmt") == 0) s->doc = nmt_xstrdup(st->meta_val[i]);
+    }
+}
+
+static int spec_index(const spec *s, const char *name) {
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->e[i].name, name) == 0) return i;
+    fprintf(stderr, "no tensor %s\n", name);
+    exit(1);
+}
+
+static void spec_set_meta(spec *s, const char *key, const char *value) {
+    for (int i = 0; i < s->n_kv; i++)
+        if (strcmp(s->key[i], key) == 0) {
+            if (value) {
+                s->val[i] = value;
+            } else {
+                s->key[i] = s->key[s->n_kv - 1];
+                s->val[i] = s->val[--s->n_kv];
+            }
+            return;
+        }
+    if (value) {
+        s->key[s->n_kv] = key;
+        s->val[s->n_kv++] = value;
+    }
+}
+
+/* Replaces the first `from` in the "nmt" document by `to`. */
+static void spec_doc_replace(spec *s, const char *from, const char *to) {
+    char *at = strstr(s->doc, from);
+    if (!at) {
+        fprintf(stderr, "'%s' not in the document\n", from);
+        exit(1);
+    }
+    size_t pre = (size_t)(at - s->doc), nf = strlen(from), nt = strlen(to), rest = strlen(at + nf);
+    char *d = nmt_xmalloc(pre + nt + rest + 1);
+    memcpy(d, s->doc, pre);
+    memcpy(d + pre, to, nt);
+    memcpy(d + pre + nt, at + nf, rest + 1);
+    free(s->doc);
+    s->doc = d;
+}
+
+static void spec_write(spec *s, const char *path, int fix_checksum) {
+    nmt_st_kv kv[8];
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < s->n_kv; i++) {
+            kv[i].key = s->key[i];
+            kv[i].value = strcmp(s->key[i], "nmt") == 0 ? s->doc : s->val[i];
+        }
+        unsigned char *img;
+        size_t len;
+        if (nmt_st_serialize(s->e, s->n, kv, s->n_kv, &img, &len)) {
+            fprintf(stderr, "serialize: %s\n", nmt_last_error());
+            exit(1);
+        }
+        uint64_t h = 0;
+        for (int i = 0; i < 8; i++) h |= (uint64_t)img[i] << (8 * i);
+        if (pass == 0 && fix_checksum) {
+            char sha[65];
+            nmt_sha256_hex(img + 8 + h, len - 8 - h, sha);
+            char *at = strstr(s->doc, "\"weights_sha256\":\"");
+            if (at) memcpy(at + 18, sha, 64);
+            free(img);
+            continue;
+        }
+        if (nmt_write_file_atomic(path, img, len)) {
+            fprintf(stderr, "%s\n", nmt_last_error());
+            exit(1);
+        }
+        free(img);
+        return;
+    }
+}
+
+static void spec_free(spec *s) { free(s->doc); }
+
+/* Loading `path` must fail with "PATH: ..." containing the fragments; the model
+ * is left empty. */
+static void expect_fail(const char *path, const char *frag1, const char *frag2) {
+    nmt_model m;
+    nmt_error_clear();
+    int rc = nmt_model_load(&m, path);
+    const char *msg = nmt_last_error();
+    if (getenv("VERBOSE")) fprintf(stderr, "  rejected: %s\n", msg);
+    CHECK(rc == -1, "%s loaded (expected '%s')", path, frag1 ? frag1 : "");
+    if (rc == 0) {
+        nmt_model_free(&m);
+        return;
+    }
+    char prefix[600];
+    snprintf(prefix, sizeof prefix, "%s: ", path);
+    CHECK(strncmp(msg, prefix, strlen(prefix)) == 0, "message does not start with the file: %s", msg);
+    CHECK(!frag1 || contains(msg, frag1), "message '%s' lacks '%s'", msg, frag1);
+    CHECK(!frag2 || contains(msg, frag2), "message '%s' lacks '%s'", msg, frag2);
+    CHECK(m.params == NULL && m.src_vocab == NULL && m.history == NULL, "model not left empty");
+}
+
+static void write_bytes(const char *path, const void *b, size_t n) {
+    if (nmt_write_file_atomic(path, b, n)) {
+        fprintf(stderr, "%s\n", nmt_last_error());
+        exit(1);
+    }
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_round_trip(const char *dir) {
+    nmt_model a, b;
+    make_rt_model(&a);
+    char path[512];
+    snprintf(path, sizeof path, "%s/rt.nmt", dir);
+    CHECK(nmt_model_save(&a, path) == 0, "save: %s", nmt_last_error());
+    CHECK(nmt_model_load(&b, path) == 0, "load: %s", nmt_last_error());
+    if (b.params) {
+        check_same_model(&a, &b, "round trip");
+        /* saving the loaded model gives the same bytes */
+        char path2[600];
+        snprintf(path2, sizeof path2, "%s/rt2.nmt", dir);
+        CHECK(nmt_model_save(&b, path2) == 0, "save again: %s", nmt_last_error());
+        char *x, *y;
+        size_t nx, ny;
+        CHECK(nmt_read_file(path, &x, &nx) == 0 && nmt_read_file(path2, &y, &ny) == 0, "read back");
+        CHECK(nx == ny && memcmp(x, y, nx) == 0, "save(load(f)) differs from f");
+        free(x);
+        free(y);
+        nmt_model_free(&b);
+    }
+
+    /* the file is plain safetensors with the documented metadata */
+    nmt_st_file st;
+    CHECK(nmt_st_read(&st, path) == 0, "read as safetensors: %s", nmt_last_error());
+    CHECK_STR(nmt_st_meta(&st, "format"), "nmt");
+    CHECK_STR(nmt_st_meta(&st, "format_version"), "1");
+    CHECK_STR(nmt_st_meta(&st, "nmt_version"), NMT_VERSION);
+    CHECK(st.n == a.table.n, "%d tensors", st.n);
+    for (int i = 0; i < st.n && i < a.table.n; i++) {
+        const nmt_param *p = &a.table.p[i];
+        CHECK_STR(st.t[i].name, p->name);   /* file order = table order */
+        CHECK(st.t[i].dtype == NMT_ST_F32 && st.t[i].ndim == p->ndim && st.t[i].shape[0] == p->shape[0] &&
+                  (p->ndim == 1 || st.t[i].shape[1] == p->shape[1]), "%s descriptor", p->name);
+    }
+    const nmt_st_tensor *k = nmt_st_find(&st, "encoder.lstm.kernel");
+    CHECK(k && k->ndim == 2 && k->shape[0] == 5 && k->shape[1] == 12, "Keras layout (in, 4u)");
+    const nmt_st_tensor *u = nmt_st_find(&st, "decoder.lstm.recurrent_kernel");
+    CHECK(u && u->ndim == 2 && u->shape[0] == 3 && u->shape[1] == 12, "Keras layout (u, 4u)");
+    const char *doc = nmt_st_meta(&st, "nmt");
+    nmt_json *j = doc ? nmt_json_parse(doc, strlen(doc), "nmt document") : NULL;
+    CHECK(j != NULL, "document: %s", nmt_last_error());
+    if (j) {
+        char sha[65];
+        nmt_sha256_hex(st.data, st.data_len, sha);
+        CHECK_STR(nmt_json_str(nmt_json_get(j, "weights_sha256")), sha);
+        const nmt_json *std = nmt_json_get(j, "standardization");
+        CHECK_STR(nmt_json_str(nmt_json_get(std, "punctuation")), "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~");
+        CHECK(strlen(nmt_json_str(nmt_json_get(std, "punctuation"))) == 32, "punctuation length");
+        CHECK_STR(nmt_json_str(nmt_json_get(std, "standardize")), "lower_and_strip_punctuation");
+        CHECK_STR(nmt_json_str(nmt_json_at(nmt_json_get(std, "strip_chars_before"), 0)), "\xc2\xa1");
+        CHECK_STR(nmt_json_str(nmt_json_at(nmt_json_get(std, "strip_chars_before"), 1)), "\xc2\xbf");
+        const nmt_json *h = nmt_json_get(j, "history");
+        CHECK(nmt_json_size(h) == 3, "history length");
+        CHECK(nmt_json_typeof(nmt_json_get(nmt_json_at(h, 1), "val_accuracy_unmasked")) == NMT_JSON_NULL,
+              "NaN not stored as null");
+        CHECK(nmt_json_typeof(nmt_json_get(j, "train_config")) == NMT_JSON_OBJECT, "train_config embedded");
+        long long units = 0;
+        CHECK(nmt_json_int(nmt_json_get(nmt_json_get(j, "config"), "units"), &units) == 0 && units == 3, "units");
+        CHECK_STR(nmt_json_str(nmt_json_at(nmt_json_get(nmt_json_get(j, "vocab"), "target"), 8)), "ni\xc3\xb1o");
+        nmt_json_free(j);
+    }
+    nmt_st_free(&st);
+
+    /* a model without train config or history */
+    free(a.train_config_json);
+    a.train_config_json = NULL;
+    free(a.history);
+    a.history = NULL;
+    a.n_history = 0;
+    CHECK(nmt_model_save(&a, path) == 0, "save bare: %s", nmt_last_error());
+    CHECK(nmt_model_load(&b, path) == 0, "load bare: %s", nmt_last_error());
+    if (b.params) {
+        check_same_model(&a, &b, "bare round trip");
+        nmt_model_free(&b);
+    }
+
+    /* save refusals name the file */
+    a.train_config_json = nmt_xstrdup("[1, 2]");
+    CHECK(nmt_model_save(&a, path) == -1 && contains(nmt_last_error(), path) &&
+              contains(nmt_last_error(), "train_config_json"), "array train config saved: %s", nmt_last_error());
+    free(a.train_config_json);
+    a.train_config_json = NULL;
+    nmt_vocab *keep = a.tgt_vocab;
+    a.tgt_vocab = NULL;
+    CHECK(nmt_model_save(&a, path) == -1 && contains(nmt_last_error(), "target vocabulary"),
+          "saved without a vocabulary: %s", nmt_last_error());
+    a.tgt_vocab = keep;
+    a.cfg.units = 4;   /* config no longer matches the table */
+    CHECK(nmt_model_save(&a, path) == -1 && contains(nmt_last_error(), "does not match the config"),
+          "inconsistent model saved: %s", nmt_last_error());
+    a.cfg.units = 3;
+    char bad_dir[600];
+    snprintf(bad_dir, sizeof bad_dir, "%s/missing/x.nmt", dir);
+    CHECK(nmt_model_save(&a, bad_dir) == -1 && contains(nmt_last_error(), "x.nmt"), "save to missing dir: %s",
+          nmt_last_error());
+    nmt_model_free(&a);
+}
+
+static void test_rejections(const char *dir) {
+    nmt_model a;
+    make_rt_model(&a);
+    char good[512], bad[512];
+    snprintf(good, sizeof good, "%s/good.nmt", dir);
+    snprintf(bad, sizeof bad, "%s/es.nmt", dir);
+    if (nmt_model_save(&a, good)) {
+        CHECK(0, "save: %s", nmt_last_error());
+        nmt_model_free(&a);
+        return;
+    }
+    nmt_model_free(&a);
+    char *img;
+    size_t len;
+    if (nmt_read_file(good, &img, &len)) {
+        CHECK(0, "read: %s", nmt_last_error());
+        return;
+    }
+    size_t hlen = 0;
+    for (int i = 0; i < 8; i++) hlen |= (size_t)(unsigned char)img[i] << (8 * i);
+    unsigned char *buf = nmt_xmalloc(len);
+
+    /* truncated files */
+    size_t cuts[] = {0, 3, 8, 9, 100, 8 + hlen - 1, 8 + hlen, 8 + hlen + 1, 8 + hlen + (len - 8 - hlen) / 2, len - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+        write_bytes(bad, img, cuts[i]);
+        expect_fail(bad, cuts[i] < 8 ? "too short" : "truncated", NULL);
+    }
+    /* header length larger than the file */
+    memcpy(buf, img, len);
+    uint64_t big = len;
+    for (int i = 0; i < 8; i++) buf[i] = (unsigned char)(big >> (8 * i));
+    write_bytes(bad, buf, len);
+    expect_fail(bad, "header length", "exceeds the file size");
+    /* corrupted header JSON: a control character in the middle of the header */
+    memcpy(buf, img, len);
+    buf[8 + hlen / 2] = 0x01;
+    write_bytes(bad, buf, len);
+    expect_fail(bad, "invalid JSON", NULL);
+    memcpy(buf, img, len);
+    buf[8] = '[';
+    write_bytes(bad, buf, len);
+    expect_fail(bad, "JSON", NULL);
+    /* a flipped bit in the tensor data */
+    memcpy(buf, img, len);
+    buf[8 + hlen + (len - 8 - hlen) / 3] ^= 0x10;
+    write_bytes(bad, buf, len);
+    nmt_model m;
+    CHECK(nmt_model_load(&m, bad) == -1, "flipped data bit accepted");
+    char want[700];
+    snprintf(want, sizeof want, "%s: weights checksum mismatch (file corrupted?)", bad);
+    CHECK_STR(nmt_last_error(), want);
+    /* not a model file at all */
+    write_bytes(bad, "hello, world\n", 13);
+    expect_fail(bad, "implausible", NULL);
+    write_bytes(bad, "", 0);
+    expect_fail(bad, "too short", NULL);
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/does-not-exist.nmt", dir);
+    expect_fail(missing, "cannot open", NULL);
+
+    nmt_st_file st;
+    if (nmt_st_read(&st, good)) {
+        CHECK(0, "read good: %s", nmt_last_error());
+        free(buf);
+        free(img);
+        return;
+    }
+    spec s;
+
+    /* the rewriter itself is faithful: an unchanged rewrite loads */
+    spec_from(&s, &st);
+    spec_write(&s, bad, 1);
+    CHECK(nmt_model_load(&m, bad) == 0, "rewritten file rejected: %s", nmt_last_error());
+    if (m.params) nmt_model_free(&m);
+    spec_free(&s);
+
+    /* wrong shape: same bytes, transposed */
+    spec_from(&s, &st);
+    int k = spec_index(&s, "decoder.lstm.kernel");
+    int64_t t0 = s.e[k].shape[0];
+    s.e[k].shape[0] = s.e[k].shape[1];
+    s.e[k].shape[1] = t0;
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "tensor 'decoder.lstm.kernel' has shape [12, 5], expected [5, 12]", NULL);
+    spec_free(&s);
+    /* wrong rank */
+    spec_from(&s, &st);
+    k = spec_index(&s, "output.bias");
+    s.e[k].ndim = 2;
+    s.e[k].shape[1] = s.e[k].shape[0];
+    s.e[k].shape[0] = 1;
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "'output.bias' has shape [1, 12], expected [12]", NULL);
+    spec_free(&s);
+    /* missing tensor */
+    spec_from(&s, &st);
+    k = spec_index(&s, "output.bias");
+    memmove(&s.e[k], &s.e[k + 1], (size_t)(s.n - k - 1) * sizeof s.e[0]);
+    s.n--;
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "missing tensor 'output.bias'", NULL);
+    spec_free(&s);
+    /* extra tensor */
+    spec_from(&s, &st);
+    static const float extra[2] = {1, 2};
+    s.e[s.n++] = (nmt_st_entry){.name = "attention.kernel", .dtype = NMT_ST_F32, .ndim = 1, .shape = {2}, .data = extra};
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "unexpected tensor 'attention.kernel'", NULL);
+    spec_free(&s);
+    /* wrong dtype (same byte size) */
+    spec_from(&s, &st);
+    k = spec_index(&s, "encoder.embedding");
+    s.e[k].dtype = NMT_ST_I32;
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "tensor 'encoder.embedding' has dtype I32, expected F32", NULL);
+    spec_free(&s);
+    spec_from(&s, &st);
+    k = spec_index(&s, "encoder.embedding");
+    s.e[k].dtype = NMT_ST_F16;
+    s.e[k].shape[1] *= 2;
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "dtype F16", NULL);
+    spec_free(&s);
+
+    /* a newer format version */
+    spec_from(&s, &st);
+    spec_set_meta(&s, "format_version", "2");
+    spec_write(&s, bad, 1);
+    CHECK(nmt_model_load(&m, bad) == -1, "format version 2 accepted");
+    snprintf(want, sizeof want, "%s: model format version 2 is newer than this nmt supports (1); upgrade nmt", bad);
+    CHECK_STR(nmt_last_error(), want);
+    spec_set_meta(&s, "format_version", "1x");
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "invalid model format version \"1x\"", NULL);
+    spec_set_meta(&s, "format_version", "0");
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "invalid model format version", NULL);
+    spec_set_meta(&s, "format_version", NULL);
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "format_version", NULL);
+    spec_free(&s);
+    /* not an nmt file: plain safetensors, or another format tag */
+    spec_from(&s, &st);
+    spec_set_meta(&s, "format", NULL);
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "not an nmt model file", NULL);
+    spec_set_meta(&s, "format", "pt");
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "not an nmt model file", NULL);
+    spec_free(&s);
+    spec_from(&s, &st);
+    spec_set_meta(&s, "nmt", NULL);
+    spec_write(&s, bad, 0);
+    expect_fail(bad, "no \"nmt\" model document", NULL);
+    spec_free(&s);
+
+    /* the model document */
+    struct {
+        const char *from, *to, *frag1, *frag2;
+        int fix;
+    } docs[] = {
+        {"{\"config\"", "{\"config\"}", "not valid JSON", NULL, 0},
+        {"{\"config\"", "[\"config\"", "not valid JSON", NULL, 0},
+        {"\"arch\":\"basic\"", "\"arch\":\"basic\",\"attention\":true", "unknown config field 'attention'", NULL, 1},
+        {"\"arch\":\"basic\"", "\"arch\":\"transformer\"", "unknown architecture 'transformer'", NULL, 1},
+        {"\"units\":3", "\"units\":3.0", "'units' must be an integer", NULL, 1},
+        {"\"units\":3", "\"units\":-3", "'units' must be an integer", NULL, 1},
+        {",\"units\":3", "", "missing field 'units'", NULL, 1},
+        {"\"tgt_vocab\":12", "\"tgt_vocab\":13", "target vocabulary has 12 tokens but the config says 13", NULL, 1},
+        {"\"[UNK]\"", "\"[unk]\"", "source vocabulary must start with '' and '[UNK]'", NULL, 1},
+        {"\"tom\"", "\"the\"", "source side", "repeated", 1},
+        {"\"tom\"", "7", "source token 9 is not a string", NULL, 1},
+        {"\"lowercase\":\"ascii\"", "\"lowercase\":\"unicode\"", "standardization rules differ", NULL, 1},
+        {"\"split\":\"whitespace\"", "\"split\":\"character\"", "standardization rules differ", NULL, 1},
+        {"\"train_config\":{", "\"train_config\":\"x\",\"tc2\":{", "\"train_config\" must be an object", NULL, 0},
+        {"\"val_tokens\":133843,", "", "history[1]: missing field 'val_tokens'", NULL, 1},
+        {"\"epoch\":1,", "\"epoch\":\"1\",", "history[0]: field 'epoch' must be an integer", NULL, 1},
+        {"\"loss\":", "\"loss\":\"x\",\"l\":", "history[0]: field 'loss' must be a number or null", NULL, 1},
+        {"\"history\":[", "\"history\":7,\"h2\":[", "\"history\" must be an array", NULL, 0},
+        {"\"weights_sha256\":\"", "\"weights_sha256\":\"x", "weights_sha256", "64 lower-case hex", 0},
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+        spec_from(&s, &st);
+        spec_doc_replace(&s, docs[i].from, docs[i].to);
+        spec_write(&s, bad, docs[i].fix);
+        expect_fail(bad, docs[i].frag1, docs[i].frag2);
+        spec_free(&s);
+    }
+    /* a stale checksum is caught too when the document is valid */
+    spec_from(&s, &st);
+    k = spec_index(&s, "output.bias");
+    static const float other[12] = {0};
+    s.e[k].data = other;
+    spec_write(&s, bad, 0);
+    expect_fail(bad, "weights checksum mismatch", NULL);
+    spec_free(&s);
+
+    nmt_st_free(&st);
+    free(buf);
+    free(img);
+}
+
+static void test_json_helpers(void) {
+    nmt_epoch_record r = {3, 0.1, 1.0 / 3.0, 2.9134, NAN, INFINITY, 133842, 680.5, 1e-310};
+    char *line = nmt_json_epoch_record(&r);
+    CHECK(strchr(line, '\n') == NULL, "newline in the log line");
+    CHECK(contains(line, "\"loss\":0.1,"), "shortest form: %s", line);
+    CHECK(contains(line, "\"val_accuracy\":null") && contains(line, "\"val_accuracy_unmasked\":null"),
+          "non-finite as null: %s", line);
+    nmt_json *j = nmt_json_parse(line, strlen(line), "log line");
+    CHECK(j && nmt_json_typeof(j) == NMT_JSON_OBJECT, "log line is not an object: %s", line);
+    if (j) {
+        double d;
+        long long v;
+        const char *keys[] = {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "val_accuracy_unmasked",
+                              "val_tokens", "seconds", "tokens_per_s"};
+        size_t ki = 0;
+        for (void *it = nmt_json_iter(j); it; it = nmt_json_iter_next(j, it), ki++)
+            CHECK(ki < 9 && strcmp(nmt_json_iter_key(it), keys[ki]) == 0, "key %zu order", ki);
+        CHECK(ki == 9, "%zu keys", ki);
+        CHECK(nmt_json_int(nmt_json_get(j, "epoch"), &v) == 0 && v == 3, "epoch");
+        CHECK(nmt_json_int(nmt_json_get(j, "val_tokens"), &v) == 0 && v == 133842, "val_tokens");
+        CHECK(nmt_json_num(nmt_json_get(j, "accuracy"), &d) == 0 && d == 1.0 / 3.0, "accuracy exact");
+        CHECK(nmt_json_num(nmt_json_get(j, "val_loss"), &d) == 0 && d == 2.9134, "val_loss exact");
+        CHECK(nmt_json_num(nmt_json_get(j, "tokens_per_s"), &d) == 0 && d == 1e-310, "subnormal exact");
+        CHECK(nmt_json_num(nmt_json_get(j, "seconds"), &d) == 0 && d == 680.5, "seconds");
+        CHECK(nmt_json_get(j, "nope") == NULL && nmt_json_at(j, 0) == NULL && nmt_json_str(j) == NULL, "misses");
+        nmt_json_free(j);
+    }
+    free(line);
+
+    char *q = nmt_json_quote("a\"b\\c\n\x01/\xc3\xa9", "q");
+    CHECK_STR(q, "\"a\\\"b\\\\c\\n\\u0001/\xc3\xa9\"");
+    free(q);
+    CHECK(nmt_json_quote("\xc3(", "bad token") == NULL && contains(nmt_last_error(), "bad token"), "invalid UTF-8");
+    CHECK(nmt_json_check_object("{\"a\": 1}", "tc") == 0, "object");
+    CHECK(nmt_json_check_object("[1]", "tc") == -1 && contains(nmt_last_error(), "tc: "), "array");
+    CHECK(nmt_json_check_object("{\"a\": 1", "tc") == -1 && contains(nmt_last_error(), "invalid JSON"), "bad");
+    CHECK(nmt_json_check_object("{\"a\":1,\"a\":2}", "tc") == -1, "duplicate keys accepted");
+    CHECK(nmt_json_parse("{} x", 4, "p") == NULL && contains(nmt_last_error(), "p: invalid JSON"), "trailing");
+}
+
+static void test_inspect_doc(const char *dir) {
+    nmt_model m;
+    make_fixture_model(&m);
+    char *doc = nmt_json_model_inspect(&m, "x.nmt", 1, "0.1.0", "00ff");
+    CHECK(doc != NULL, "inspect doc: %s", nmt_last_error());
+    nmt_json *j = doc ? nmt_json_parse(doc, strlen(doc), "inspect") : NULL;
+    if (j) {
+        const char *keys[] = {"file", "format_version", "nmt_version", "config", "vocab", "standardization",
+                              "train_config", "history", "tensors", "parameters", "weights_sha256"};
+        size_t ki = 0;
+        for (void *it = nmt_json_iter(j); it; it = nmt_json_iter_next(j, it), ki++)
+            CHECK(ki < 11 && strcmp(nmt_json_iter_key(it), keys[ki]) == 0, "inspect key %zu", ki);
+        CHECK(ki == 11, "%zu inspect keys", ki);
+        long long v;
+        CHECK(nmt_json_int(nmt_json_get(j, "parameters"), &v) == 0 && v == 336, "parameters %lld", v);
+        const nmt_json *t = nmt_json_get(j, "tensors");
+        CHECK(nmt_json_size(t) == (size_t)m.table.n, "tensor list");
+        CHECK_STR(nmt_json_str(nmt_json_get(nmt_json_at(t, 0), "name")), m.table.p[0].name);
+        CHECK_STR(nmt_json_str(nmt_json_get(nmt_json_at(t, 0), "dtype")), "F32");
+        CHECK(nmt_json_size(nmt_json_get(nmt_json_get(j, "vocab"), "source")) == 12, "source vocab");
+        CHECK_STR(nmt_json_str(nmt_json_get(j, "file")), "x.nmt");
+        nmt_json_free(j);
+    }
+    free(doc);
+    nmt_model_free(&m);
+    (void)dir;
+}
+
+/* The committed version-1 file still loads, with the weights it was written with. */
+static void test_fixture(void) {
+    nmt_model m;
+    int rc = nmt_model_load(&m, FIXTURE_PATH);
+    CHECK(rc == 0, "fixture: %s", nmt_last_error());
+    if (rc) return;
+    nmt_model want;
+    make_fixture_model(&want);
+    check_same_model(&want, &m, "fixture");
+    for (int t = 0; t < m.table.n; t++)
+        for (size_t i = 0; i < m.table.p[t].numel; i++)
+            if (nmt_model_tensor(&m, t)[i] != fixture_value(t, i)) {
+                CHECK(0, "fixture tensor %s[%zu]", m.table.p[t].name, i);
+                break;
+            }
+    nmt_model_free(&want);
+    nmt_model_free(&m);
+    nmt_st_file st;
+    CHECK(nmt_st_read(&st, FIXTURE_PATH) == 0, "fixture as safetensors: %s", nmt_last_error());
+    char sha[65];
+    nmt_sha256_hex(st.data, st.data_len, sha);
+    CHECK_STR(sha, FIXTURE_SHA);
+    CHECK_STR(nmt_st_meta(&st, "format_version"), "1");
+    CHECK(st.len < 20000, "fixture is %zu bytes", st.len);
+    nmt_st_free(&st);
+}
+
+static int regenerate_fixture(void) {
+    nmt_model m;
+    make_fixture_model(&m);
+    int rc = nmt_model_save(&m, FIXTURE_PATH);
+    nmt_model_free(&m);
+    if (rc) {
+        fprintf(stderr, "%s\n", nmt_last_error());
+        return 1;
+    }
+    nmt_st_file st;
+    if (nmt_st_read(&st, FIXTURE_PATH)) {
+        fprintf(stderr, "%s\n", nmt_last_error());
+        return 1;
+    }
+    char sha[65];
+    nmt_sha256_hex(st.data, st.data_len, sha);
+    printf("wrote %s (%zu bytes); weights_sha256 %s: record it as FIXTURE_SHA\n", FIXTURE_PATH, st.len, sha);
+    nmt_st_free(&st);
+    return 0;
+}
+
+int main(void) {
+    if (getenv("NMT_REGEN_FIXTURE")) return regenerate_fixture();
+    char dir[] = "/tmp/nmt_test_modelfile_XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_json_helpers();
+    test_round_trip(dir);
+    test_rejections(dir);
+    test_inspect_doc(dir);
+    test_fixture();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return check_exit("test_modelfile");
+}

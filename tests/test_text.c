@@ -1,0 +1,284 @@
+/* Corpus reading, standardization, vocabulary and vectorization.
+ * Small cases were checked against tf-keras 2.15 TextVectorization and Python's
+ * str.splitlines; the real-corpus vectors are those of ch16-reference.md §1.5/§5. */
+#include <time.h>
+
+#include "check.h"
+#include "core/error.h"
+#include "text/text.h"
+
+// wall-clock seconds
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// standardizes s and compares with want
+static void check_std(const char *s, const char *want) {
+    char out[256];
+    size_t n = nmt_standardize(s, out);
+    CHECK(n == strlen(want) && strcmp(out, want) == 0, "standardize(\"%s\") = \"%s\", want \"%s\"", s,
+          out, want);
+}
+
+static void test_standardize(void) {
+    check_std("Hello, World!", "hello world");
+    check_std("É stays É; Él ÁÑÓ", "É stays É Él ÁÑÓ");         // only A-Z are lowercased
+    check_std("don't DiCaprio's", "dont dicaprios");            // apostrophe deleted, words merge
+    check_std("... -- a-b", "  ab");                            // punctuation-only tokens vanish
+    check_std("¡Hola! ¿Qué?", "¡hola ¿qué");                    // ¡ ¿ untouched by standardize
+    check_std("«x» \xe2\x80\x9cq\xe2\x80\x9d", "«x» \xe2\x80\x9cq\xe2\x80\x9d");  // nor other non-ASCII
+    check_std("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", "");          // all 32 of string.punctuation
+    check_std("AZaz09 \t\n", "azaz09 \t\n");                    // whitespace kept
+    check_std("[UNK]", "unk");
+    check_std("", "");
+    // every other printable ASCII byte survives
+    char in[2] = {0, 0}, out[2];
+    int kept = 0;
+    for (int c = 1; c < 128; c++) {
+        in[0] = (char)c;
+        kept += nmt_standardize(in, out) == 1;
+    }
+    CHECK(kept == 127 - 32, "%d ASCII bytes kept", kept);
+}
+
+// the mixed corpus used with tf-keras 2.15 TextVectorization().adapt(...)
+static const char *const tf_texts[] = {
+    "a\302\240b c\034d\302\205e\342\200\250f  g\tH\vI\fJ\rK\nL",
+    "\xc3\x89L \xc3\x89l DON'T don't \xc2\xa1Hola! \xc2\xbfqu\xc3\xa9? ... -- a-b \xc2\xabx\xc2\xbb \xe2\x80\x9cq\xe2\x80\x9d [UNK] x_y 1,000",
+    "abc ab abd b a aa",
+    "   ",
+};
+
+static void test_vocab_tf(void) {
+    static const char *const want[] = {
+        "", "[UNK]", "\xc3\x89l", "dont", "ab", "\xe2\x80\x9cq\xe2\x80\x9d", "\xc2\xbfqu\xc3\xa9",
+        "\xc2\xabx\xc2\xbb", "\xc2\xa1hola", "xy", "unk", "l", "k", "j", "i", "h", "g",
+        "c\034d\302\205e\342\200\250f", "b", "a\302\240b", "abd", "abc", "aa", "a", "1000"};
+    int nw = (int)(sizeof want / sizeof *want);
+    size_t distinct = 0;
+    nmt_vocab *v = nmt_vocab_adapt(tf_texts, 4, 0, NULL, NULL, &distinct);
+    CHECK(v != NULL, "adapt: %s", nmt_last_error());
+    if (!v) return;
+    CHECK(nmt_vocab_size(v) == nw, "size %d", nmt_vocab_size(v));
+    CHECK(distinct == (size_t)nw - 2, "distinct %zu", distinct);
+    for (int i = 0; i < nw && i < nmt_vocab_size(v); i++) CHECK_STR(nmt_vocab_token(v, i), want[i]);
+    CHECK(nmt_vocab_token(v, nw) == NULL && nmt_vocab_token(v, -1) == NULL, "token out of range");
+    // TF's int output rows, without the padding
+    static const int32_t rows[4][12] = {
+        {19, 17, 16, 15, 14, 13, 12, 11},
+        {2, 2, 3, 3, 8, 6, 4, 7, 5, 10, 9, 24},
+        {21, 4, 20, 18, 23, 22},
+        {0},
+    };
+    static const int lens[4] = {8, 12, 6, 0};
+    for (int r = 0; r < 4; r++) {
+        int32_t ids[64];
+        int n = nmt_vectorize(v, tf_texts[r], ids, 64);
+        CHECK(n == lens[r] && memcmp(ids, rows[r], n * sizeof *ids) == 0, "row %d: %d ids", r, n);
+    }
+    int32_t ids[4];
+    CHECK(nmt_vectorize(v, tf_texts[1], ids, 3) == 3 && ids[0] == 2 && ids[2] == 3, "truncation keeps the start");
+    CHECK(nmt_vectorize(v, tf_texts[1], ids, 0) == 0, "max_len 0");
+    CHECK(nmt_vocab_id(v, "", 0) == 0, "'' is the mask id");
+    CHECK(nmt_vocab_id(v, "[UNK]", 5) == 1 && nmt_vocab_id(v, "nope", 4) == 1, "unknown -> 1");
+    CHECK(nmt_vocab_id(v, "abcdef", 3) == 21, "lookup by length");
+    nmt_vocab_free(v);
+}
+
+// ties broken by token bytes descending; max_tokens keeps the first max_tokens-2
+static void test_vocab_ties(void) {
+    const char *texts[] = {"b a c a b c d e", "zz zz zz y", "y ab ab abc abc"};
+    nmt_vocab *v = nmt_vocab_adapt(texts, 3, 6, NULL, NULL, NULL);   // checked with tf-keras
+    const char *want[] = {"", "[UNK]", "zz", "y", "c", "b"};
+    CHECK(v && nmt_vocab_size(v) == 6, "size");
+    for (int i = 0; v && i < 6; i++) CHECK_STR(nmt_vocab_token(v, i), want[i]);
+    nmt_vocab_free(v);
+    v = nmt_vocab_adapt(texts, 3, 0, NULL, NULL, NULL);
+    const char *all[] = {"", "[UNK]", "zz", "y", "c", "b", "abc", "ab", "a", "e", "d"};
+    CHECK(v && nmt_vocab_size(v) == 11, "size");
+    for (int i = 0; v && i < 11; i++) CHECK_STR(nmt_vocab_token(v, i), all[i]);
+    nmt_vocab_free(v);
+    // prefix and suffix words are counted once per text
+    const char *t2[] = {"x", "x y"};
+    size_t distinct;
+    v = nmt_vocab_adapt(t2, 2, 100, "Start,of", "end.", &distinct);
+    const char *want2[] = {"", "[UNK]", "x", "startof", "end", "y"};
+    CHECK(v && nmt_vocab_size(v) == 6 && distinct == 4, "prefix/suffix size");
+    for (int i = 0; v && i < 6; i++) CHECK_STR(nmt_vocab_token(v, i), want2[i]);
+    nmt_vocab_free(v);
+    CHECK(nmt_vocab_adapt(t2, 2, 1, NULL, NULL, NULL) == NULL, "max_tokens 1 refused");
+    // explicit lists
+    const char *list[] = {"", "[UNK]", "hola", "mundo"};
+    v = nmt_vocab_from_list(list, 4);
+    int32_t ids[8];
+    int n = v ? nmt_vectorize(v, "  Hola, MUNDO cruel!  ", ids, 8) : -1;
+    CHECK(n == 3 && ids[0] == 2 && ids[1] == 3 && ids[2] == 1, "from_list vectorize (%d)", n);
+    nmt_vocab_free(v);
+    const char *dup[] = {"", "[UNK]", "a", "a"};
+    CHECK(nmt_vocab_from_list(dup, 4) == NULL && strstr(nmt_last_error(), "repeated"), "duplicate");
+    const char *bad[] = {"[UNK]", ""};
+    CHECK(nmt_vocab_from_list(bad, 2) == NULL, "specials first");
+}
+
+// parses text and expects n pairs
+static int parse(nmt_corpus *c, const char *text, size_t len) {
+    nmt_error_clear();
+    return nmt_corpus_parse(c, text, len, "spa.txt");
+}
+
+static void test_parse(void) {
+    nmt_corpus c;
+    // every str.splitlines separator, a manythings 3rd column, a final newline
+    const char t[] = "a\tb\r\nc\td\re\tf\vg\th\fi\tj\x1ck\tl\x1dm\tn\x1eo\tp\xc2\x85q\tr"
+                     "\xe2\x80\xa8s\tt\xe2\x80\xa9u\tv\tCC-BY 2.0 (France) Attribution\n";
+    CHECK(parse(&c, t, sizeof t - 1) == 0, "%s", nmt_last_error());
+    CHECK(c.n == 11, "%zu pairs", c.n);
+    const char *en = "acegikmoqsu", *es = "bdfhjlnprtv";
+    for (size_t i = 0; i < c.n && i < 11; i++) {
+        CHECK(c.en[i][0] == en[i] && c.en[i][1] == 0, "en %zu = \"%s\"", i, c.en[i]);
+        CHECK(c.es[i][0] == es[i] && c.es[i][1] == 0, "es %zu = \"%s\"", i, c.es[i]);
+    }
+    nmt_corpus_free(&c);
+    // ¡ and ¿ deleted everywhere, nothing else; no final newline; empty fields allowed
+    const char t2[] = "\xc2\xa1Hola!\t\xc2\xbfQu\xc3\xa9? \xc2\xa1" "a\xc2\xbf\n\tx";
+    CHECK(parse(&c, t2, sizeof t2 - 1) == 0 && c.n == 2, "%s", nmt_last_error());
+    if (c.n == 2) {
+        CHECK_STR(c.en[0], "Hola!");
+        CHECK_STR(c.es[0], "Qu\xc3\xa9? a");
+        CHECK_STR(c.en[1], "");
+        CHECK_STR(c.es[1], "x");
+    }
+    nmt_corpus_free(&c);
+    // a ¡ between \r and \n: read_text() made it two line ends, so line 2 is empty
+    const char t3[] = "a\tb\r\xc2\xa1\nc\td\n";
+    CHECK(parse(&c, t3, sizeof t3 - 1) == -1, "empty line after \\r");
+    CHECK(strcmp(nmt_last_error(), "spa.txt:2: expected English<TAB>Spanish") == 0, "%s", nmt_last_error());
+    // malformed lines
+    const char t4[] = "Go.\tVe.\nHi.\tHola.\nRun!\n";
+    CHECK(parse(&c, t4, sizeof t4 - 1) == -1 && c.n == 0 && c.buf == NULL, "missing tab");
+    CHECK(strcmp(nmt_last_error(), "spa.txt:3: expected English<TAB>Spanish") == 0, "%s", nmt_last_error());
+    const char t5[] = "Go.\tVe.\n\nHi.\tHola.\n";
+    CHECK(parse(&c, t5, sizeof t5 - 1) == -1, "empty middle line");
+    CHECK(strcmp(nmt_last_error(), "spa.txt:2: expected English<TAB>Spanish") == 0, "%s", nmt_last_error());
+    const char t6[] = "Go.\tVe.\n\n";
+    CHECK(parse(&c, t6, sizeof t6 - 1) == -1 && strstr(nmt_last_error(), "spa.txt:2:"), "blank last line");
+    CHECK(parse(&c, "", 0) == -1 && strstr(nmt_last_error(), "no sentence pairs"), "empty input");
+    // invalid UTF-8: stray continuation, overlong, surrogate, truncated, NUL
+    const char *badu[] = {"a\tb\nc\t\x80\n", "a\tb\nc\t\xc0\xaf\n", "a\tb\nc\t\xed\xa0\x80\n",
+                          "a\tb\nc\t\xe2\x80"};
+    for (int i = 0; i < 4; i++) {
+        CHECK(parse(&c, badu[i], strlen(badu[i])) == -1, "bad utf-8 %d accepted", i);
+        CHECK(strstr(nmt_last_error(), "spa.txt:2: invalid UTF-8"), "%d: %s", i, nmt_last_error());
+    }
+    const char t7[] = "a\tb\nc\td\0e\n";
+    CHECK(parse(&c, t7, sizeof t7 - 1) == -1 && strstr(nmt_last_error(), "spa.txt:2: NUL byte"), "%s",
+          nmt_last_error());
+    const char t8[] = "\xf0\x9f\x98\x80\t\xf4\x8f\xbf\xbf";   // 4-byte sequences are fine
+    CHECK(parse(&c, t8, sizeof t8 - 1) == 0 && c.n == 1, "%s", nmt_last_error());
+    nmt_corpus_free(&c);
+    CHECK(nmt_corpus_read(&c, "/nonexistent/spa.txt") == -1 && strstr(nmt_last_error(), "/nonexistent/spa.txt"),
+          "%s", nmt_last_error());
+}
+
+// token count of text (no truncation) with any vocabulary
+static int n_tokens(const nmt_vocab *v, const char *text, int32_t *ids) {
+    return nmt_vectorize(v, text, ids, 1 << 20);
+}
+
+// the acceptance vectors of ch16-reference.md §1.5 and §5 on the real spa.txt
+static void test_real_corpus(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/spa-eng/spa.txt", dir);
+    nmt_corpus c;
+    double t0 = now_s();
+    CHECK(nmt_corpus_read(&c, path) == 0, "%s", nmt_last_error());
+    if (c.n == 0) return;
+    double t1 = now_s();
+    CHECK(c.n == 118964, "%zu pairs", c.n);
+    uint32_t *perm = nmt_xmalloc(c.n * sizeof *perm);
+    nmt_corpus_permutation(perm, c.n, 42);
+    const uint32_t want[8] = {1025, 4338, 55586, 65803, 103488, 76241, 86305, 37810};
+    for (int i = 0; i < 8; i++) CHECK(perm[i] == want[i], "perm[%d] = %u", i, perm[i]);
+    free(perm);
+    nmt_corpus_shuffle(&c, 42);
+    CHECK_STR(c.en[0], "How boring!");
+    CHECK_STR(c.es[0], "Qu\xc3\xa9 aburrimiento!");
+    CHECK_STR(c.en[1], "I love sports.");
+    CHECK_STR(c.es[1], "Adoro el deporte.");
+    CHECK_STR(c.en[2], "Would you like to swap jobs?");
+    CHECK_STR(c.es[2], "Te gustar\xc3\xad" "a que intercambiemos los trabajos?");
+
+    size_t den, des;
+    double t2 = now_s();
+    nmt_vocab *ven = nmt_vocab_adapt((const char *const *)c.en, c.n, 1000, NULL, NULL, &den);
+    nmt_vocab *ves = nmt_vocab_adapt((const char *const *)c.es, c.n, 1000, "startofseq", "endofseq", &des);
+    double t3 = now_s();
+    CHECK(ven && ves, "%s", nmt_last_error());
+    if (!ven || !ves) return;
+    CHECK(den == 13632 && des == 26141, "distinct %zu EN, %zu ES", den, des);
+    CHECK(nmt_vocab_size(ven) == 1000 && nmt_vocab_size(ves) == 1000, "sizes");
+    const char *en_pre[] = {"", "[UNK]", "the", "i", "to", "you", "tom", "a", "is", "he", "in",
+                            "of", "that", "it", "was", "do", "have", "this", "me", "my", "for", "she"};
+    const char *es_pre[] = {"", "[UNK]", "startofseq", "endofseq", "de", "que", "a", "no", "tom",
+                            "la", "el", "en", "es", "un", "me", "se", "por", "lo", "una", "su",
+                            "\xc3\x89l", "los"};
+    for (int i = 0; i < 22; i++) {
+        CHECK_STR(nmt_vocab_token(ven, i), en_pre[i]);
+        CHECK_STR(nmt_vocab_token(ves, i), es_pre[i]);
+    }
+    CHECK_STR(nmt_vocab_token(ven, 998), "weeks");
+    CHECK_STR(nmt_vocab_token(ven, 999), "wallet");
+    CHECK_STR(nmt_vocab_token(ves, 999), "necesitaba");
+    const char *en_out[] = {"kissed", "german", "favor", "correct"};
+    const char *es_out[] = {"mar", "helado", "encontrado", "claro"};
+    for (int i = 0; i < 4; i++) {
+        CHECK(nmt_vocab_id(ven, en_out[i], strlen(en_out[i])) == 1, "%s kept", en_out[i]);
+        CHECK(nmt_vocab_id(ves, es_out[i], strlen(es_out[i])) == 1, "%s kept", es_out[i]);
+    }
+    CHECK(nmt_vocab_id(ves, "\xc3\x89l", 3) == 20, "\xc3\x89l");
+
+    // longest sentences and non-pad target tokens: target = es + " endofseq", cut to 50
+    int32_t ids[256];
+    char buf[4096];
+    int max_en = 0, max_es = 0;
+    long tok_train = 0, tok_valid = 0;
+    size_t no_end = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        int ne = n_tokens(ven, c.en[i], ids);
+        if (ne > max_en) max_en = ne;
+        snprintf(buf, sizeof buf, "%s endofseq", c.es[i]);
+        int nt = n_tokens(ves, buf, ids);
+        if (nt > max_es) max_es = nt;
+        int kept = nmt_vectorize(ves, buf, ids, 50);
+        no_end += !(nt > 50 || (kept > 0 && ids[kept - 1] == 3));
+        if (i < 100000) tok_train += kept;
+        else tok_valid += kept;
+    }
+    CHECK(no_end == 0, "%zu targets do not end with endofseq", no_end);
+    CHECK(max_en == 47 && max_es == 50, "longest EN %d, ES target %d", max_en, max_es);
+    CHECK(tok_train == 708866 && tok_valid == 133842, "target tokens train %ld valid %ld", tok_train,
+          tok_valid);
+    double t4 = now_s();
+    fprintf(stderr, "  real corpus: read %.3fs, adapt EN+ES %.3fs, vectorize all %.3fs\n", t1 - t0,
+            t3 - t2, t4 - t3);
+    CHECK(t3 - t2 < 3.0, "adapt took %.3fs (a generous bound: about 0.15 s at -O2)", t3 - t2);
+    nmt_vocab_free(ven);
+    nmt_vocab_free(ves);
+    nmt_corpus_free(&c);
+}
+
+int main(void) {
+    test_standardize();
+    test_vocab_tf();
+    test_vocab_ties();
+    test_parse();
+    const char *dir = check_data_dir();
+    if (!dir) {
+        if (check_exit("test_text")) return 1;
+        return check_skip("test_text", "no corpus folder (set NMT_DATA)");
+    }
+    test_real_corpus(dir);
+    return check_exit("test_text");
+}
