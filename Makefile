@@ -7,6 +7,14 @@
 CC      ?= cc
 OPT     ?= -O2 -march=native
 GEMM    ?= cblas
+# Missing Debian build packages are installed (as root) or named in one message.
+ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
+DEPS_STATUS := $(shell bash tools/install_deps.sh >&2; echo $$?)
+ifneq ($(DEPS_STATUS),0)
+$(error build packages are missing: see the message above, or run 'make deps' as root)
+endif
+endif
+
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 

@@ -38,7 +38,7 @@ nmt_gemm_backend nmt_gemm_get_backend(void) {
 void R(nmt_gemm_naive)(int transA, int transB, int M, int N, int K, real alpha,
                        const real *A, int lda, const real *B, int ldb, real beta,
                        real *C, int ldc) {
-#pragma omp parallel for schedule(static) if ((long)M * N * K > 100000)
+#pragma omp parallel for schedule(dynamic, 4) if ((long)M * N * K > 100000)
     for (int i = 0; i < M; i++) {
         for (int j = 0; j < N; j++) {
             real s = 0;

@@ -59,7 +59,7 @@ void R(nmt_gemm_cblas)(int transA, int transB, int M, int N, int K, real alpha, 
                      transB ? B + (long)j0 * ldb : B + j0, ldb, beta, C + j0, ldc);
         return;
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (int blk = 0; blk < nblocks; blk++) {
         int j0 = blk * NB, w = N - j0 < NB ? N - j0 : NB;
         one_call(transA, transB, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, beta,

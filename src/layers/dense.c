@@ -8,7 +8,7 @@
 
 void R(dense_forward)(real *out, const real *x, const real *W, const real *b, int n, int k, int m) {
     // out (n, m) = b, then += x (n, k) . W (k, m)
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 16)
     for (int r = 0; r < n; r++) memcpy(out + (long)r * m, b, sizeof(real) * m);
     R(nmt_gemm)(0, 0, n, m, k, 1, x, k, W, m, 1, out, m);
 }
@@ -17,7 +17,7 @@ void R(dense_backward)(real *dx, real *dW, real *db, const real *dout, const rea
                        const real *W, int n, int k, int m) {
     R(nmt_gemm)(1, 0, k, m, n, 1, x, k, dout, m, 1, dW, m);   // dW += x^T dout
     // db += column sums, each column summed in row order (thread-count independent)
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 64)
     for (int j = 0; j < m; j++) {
         real s = 0;
         for (int r = 0; r < n; r++) s += dout[(long)r * m + j];
@@ -28,7 +28,7 @@ void R(dense_backward)(real *dx, real *dW, real *db, const real *dout, const rea
 
 void R(softmax_xent)(real *dlogits, real *loss, int32_t *pred, const real *logits,
                      const int32_t *targets, int n, int V, real scale) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 4)
     for (int r = 0; r < n; r++) {
         const real *z = logits + (long)r * V;
         int best = 0;

@@ -29,7 +29,7 @@ void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
         real *zt = z + (long)n0 * G;
         // z_t (m, 4u) += h_{t-1} (m, u) . U (u, 4u)
         if (hprev) R(nmt_gemm)(0, 0, m, G, u, 1, hprev, u, U, G, 1, zt, G);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
         for (int r = 0; r < m; r++) {
             real *zr = zt + (long)r * G;
             real *hr = h + (long)(n0 + r) * u, *cr = c + (long)(n0 + r) * u;
@@ -97,7 +97,7 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
     for (int t = p->T - 1; t >= 0; t--) {
         const int m = p->bs[t], n0 = p->off[t];
         const real *cprev = t ? c + (long)p->off[t - 1] * u : c0;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
         for (int r = 0; r < m; r++) {
             const real *zr = z + (long)(n0 + r) * G;
             const real *cr = c + (long)(n0 + r) * u;
@@ -135,7 +135,7 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
     }
     R(nmt_gemm)(1, 0, u, G, n, 1, hprev, u, dz, G, 1, dU, G);   // dU (u, 4u) += Hprev^T dz
     R(nmt_gemm)(1, 0, in, G, n, 1, x, in, dz, G, 1, dW, G);     // dW (in, 4u) += x^T dz
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 128)
     for (int j = 0; j < G; j++) {                                // db += colsum(dz), row order
         real s = 0;
         for (int k = 0; k < n; k++) s += dz[(long)k * G + j];

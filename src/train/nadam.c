@@ -55,7 +55,7 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, con
         const float *g = grads + p->offset;
         const long rows = p->ndim == 2 ? p->shape[0] : 1, cols = (long)p->numel / rows;
         const uint8_t *present_rows = (legacy && p->sparse && present) ? present[i] : NULL;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 16)
         for (long r = 0; r < rows; r++) {
             // legacy sparse rule: every row's m and v decay, only looked-up rows move
             const int move = !present_rows || present_rows[r];
