@@ -19,6 +19,10 @@
 /* Sets the worker threads for OpenMP and the BLAS. Results do not depend on it. */
 void nmt_set_threads(int n);
 int nmt_get_threads(void);
+/* Sets the floating-point mode of the calling thread and of the OpenMP threads
+ * (denormals flushed to zero). Called by nmt_set_threads, the trainer and the
+ * translator; call it again after changing the OpenMP thread count yourself. */
+void nmt_numerics_init(void);
 
 /* A one-line description of the build: version, GEMM backend, compiler, OpenMP. */
 const char *nmt_build_info(void);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "io/json.h"
 #include "nmt.h"
 #include "train/train.h"
 
@@ -105,13 +106,16 @@ int nmt_cmd_train(int argc, char **argv) {
         return 1;
     }
     nmt_model_randomize(&m, o.seed);
+    const char *base = strrchr(data, '/') ? strrchr(data, '/') + 1 : data;
+    char *qdata = nmt_json_quote(base, "--data");
     char tc[1024];
     snprintf(tc, sizeof tc,
-             "{\"data\": \"%s\", \"epochs\": %d, \"batch_size\": %d, \"max_batches\": %ld, \"seed\": %u, "
+             "{\"data\": %s, \"epochs\": %d, \"batch_size\": %d, \"max_batches\": %ld, \"seed\": %u, "
              "\"split_seed\": %ld, \"n_train\": %zu, \"n_valid\": %zu, \"nadam\": \"%s\", \"lr\": %g, "
-             "\"loss\": \"masked_mean\", \"threads\": %d}",
-             "corpus", o.epochs, o.batch_size, o.max_batches, o.seed, split_seed, d.train.n, d.valid.n,
-             o.nadam == NMT_NADAM_NEW ? "new" : "legacy", o.lr, o.threads);
+             "\"loss\": \"masked_mean\"}",
+             qdata ? qdata : "null", o.epochs, o.batch_size, o.max_batches, o.seed, split_seed, d.train.n,
+             d.valid.n, o.nadam == NMT_NADAM_NEW ? "new" : "legacy", o.lr);
+    free(qdata);
     m.train_config_json = strdup(tc);
     fprintf(stderr, "nmt train: %zu training and %zu validation pairs; %s; %d threads\n", d.train.n, d.valid.n,
             nmt_build_info(), o.threads);

@@ -2,11 +2,13 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "nmt.h"
 #include "decode/decode.h"
 #include "layers/layers.h"
 
 void nmt_translator_init(nmt_translator *tr, const nmt_model *m) {
     memset(tr, 0, sizeof *tr);
+    nmt_numerics_init();
     tr->m = m;
     nmt_ws_alloc(&tr->ws, &m->cfg, 1);
     nmt_batch_alloc(&tr->b, 1, m->cfg.max_length);
@@ -63,11 +65,11 @@ const char *nmt_translate(nmt_translator *tr, const char *sentence) {
     for (int s = 0; s < L; s++) {
         // one decoder step: x = emb[prev]; (h, c) <- LSTM(x, h, c); logits = Dense(h)
         embedding_forward(ws->dec_x, &prev, m->params + tab->p[NMT_P_DEC_EMB].offset, 1, E);
-        lstm_forward(ws->dec_h, ws->dec_c, ws->dec_z, ws->dec_h0, ws->dec_c0, ws->dec_x, tr->h, tr->c,
+        lstm_forward(ws->dec_h, ws->dec_c, ws->dec_z, ws->dec_hT, ws->dec_cT, ws->dec_x, tr->h, tr->c,
                      m->params + tab->p[NMT_P_DEC_W].offset, m->params + tab->p[NMT_P_DEC_U].offset,
                      m->params + tab->p[NMT_P_DEC_B].offset, &tr->step, E, u);
-        memcpy(tr->h, ws->dec_h0, sizeof(float) * u);
-        memcpy(tr->c, ws->dec_c0, sizeof(float) * u);
+        memcpy(tr->h, ws->dec_hT, sizeof(float) * u);
+        memcpy(tr->c, ws->dec_cT, sizeof(float) * u);
         dense_forward(tr->logits, tr->h, m->params + tab->p[NMT_P_OUT_W].offset,
                       m->params + tab->p[NMT_P_OUT_B].offset, 1, u, V);
         int best = 0;   // argmax, first index on ties

@@ -28,6 +28,8 @@ void R(nmt_ws_alloc)(R(nmt_ws) *ws, const nmt_config *cfg, int maxB) {
     ws->dec_z = alloc_real(n * 4 * u);
     ws->dec_h0 = alloc_real(B * u);
     ws->dec_c0 = alloc_real(B * u);
+    ws->dec_hT = alloc_real(B * u);
+    ws->dec_cT = alloc_real(B * u);
     ws->logits = alloc_real(n * V);
     ws->loss = alloc_real(n);
     ws->pred = nmt_xcalloc(n + 1, sizeof(int32_t));
@@ -42,7 +44,7 @@ void R(nmt_ws_alloc)(R(nmt_ws) *ws, const nmt_config *cfg, int maxB) {
 
 void R(nmt_ws_free)(R(nmt_ws) *ws) {
     real *bufs[] = {ws->enc_x, ws->enc_h, ws->enc_c, ws->enc_z, ws->enc_hT, ws->enc_cT,
-                    ws->dec_x, ws->dec_h, ws->dec_c, ws->dec_z, ws->dec_h0, ws->dec_c0,
+                    ws->dec_x, ws->dec_h, ws->dec_c, ws->dec_z, ws->dec_h0, ws->dec_c0, ws->dec_hT, ws->dec_cT,
                     ws->logits, ws->loss, ws->d_x, ws->d_h, ws->d_h0, ws->d_c0,
                     ws->d_hT, ws->d_cT, ws->scratch};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
@@ -74,7 +76,7 @@ void R(seq2seq_forward_backward)(R(nmt_ws) *ws, const nmt_param_table *tab, cons
         memcpy(ws->dec_c0 + (long)r * u, ws->enc_cT + (long)b->dec_to_enc[r] * u, sizeof(real) * u);
     }
     R(embedding_forward)(ws->dec_x, b->dec_ids, P(NMT_P_DEC_EMB), n, E);
-    R(lstm_forward)(ws->dec_h, ws->dec_c, ws->dec_z, ws->d_hT /* unused final state */, ws->d_cT,
+    R(lstm_forward)(ws->dec_h, ws->dec_c, ws->dec_z, ws->dec_hT, ws->dec_cT,
                     ws->dec_x, ws->dec_h0, ws->dec_c0, P(NMT_P_DEC_W), P(NMT_P_DEC_U), P(NMT_P_DEC_B),
                     &b->dec, E, u);
     // logits (n, V) = dec_h (n, u) . W_out (u, V) + b_out; then per-token CE (and its gradient)

@@ -7,6 +7,7 @@ typedef struct {
     int maxB, maxN;
     NMT_T *enc_x, *enc_h, *enc_c, *enc_z, *enc_hT, *enc_cT;   /* (n,E) (n,u) (n,u) (n,4u) (B,u) (B,u) */
     NMT_T *dec_x, *dec_h, *dec_c, *dec_z, *dec_h0, *dec_c0;   /* decoder, same shapes */
+    NMT_T *dec_hT, *dec_cT;                                   /* (B,u) decoder final state (unused by the loss) */
     NMT_T *logits;     /* (n, V): logits, then their gradient */
     NMT_T *loss;       /* (n) per target token cross-entropy */
     int32_t *pred;     /* (n) argmax per target token */

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "io/json.h"
 #include "nmt.h"
 #include "train/train.h"
 
@@ -47,6 +48,7 @@ static void batch_stats(const nmt_ws *ws, const nmt_batch *b, double *loss_sum, 
 int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, long max_examples,
                  nmt_eval_result *r) {
     memset(r, 0, sizeof *r);
+    nmt_numerics_init();
     long n = (long)ex->n;
     if (max_examples > 0 && max_examples < n) n = max_examples;
     nmt_ws ws;
@@ -92,15 +94,17 @@ static void format_hms(char *buf, size_t cap, double s) {
 
 /* The whole log (all epochs so far) is rewritten to a temporary file and renamed. */
 static int write_log(const char *path, const nmt_epoch_record *h, int n) {
-    size_t cap = 512 * (size_t)(n + 1), len = 0;
+    size_t cap = 1024, len = 0;
     char *buf = nmt_xmalloc(cap);
-    for (int i = 0; i < n; i++)
-        len += snprintf(buf + len, cap - len,
-                        "{\"epoch\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"val_loss\": %.6f, "
-                        "\"val_accuracy\": %.6f, \"val_accuracy_unmasked\": %.6f, \"val_tokens\": %ld, "
-                        "\"seconds\": %.2f, \"tokens_per_s\": %.1f}\n",
-                        h[i].epoch, h[i].loss, h[i].accuracy, h[i].val_loss, h[i].val_accuracy,
-                        h[i].val_accuracy_unmasked, h[i].val_tokens, h[i].seconds, h[i].tokens_per_s);
+    for (int i = 0; i < n; i++) {
+        char *line = nmt_json_epoch_record(&h[i]);
+        size_t l = strlen(line);
+        if (len + l + 2 > cap) buf = nmt_xrealloc(buf, cap = 2 * (len + l + 2));
+        memcpy(buf + len, line, l);
+        len += l;
+        buf[len++] = '\n';
+        free(line);
+    }
     int rc = nmt_write_file_atomic(path, buf, len);
     free(buf);
     return rc;
@@ -108,6 +112,7 @@ static int write_log(const char *path, const nmt_epoch_record *h, int n) {
 
 int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
     const nmt_examples *tr = &d->train;
+    nmt_numerics_init();
     const int bsz = o->batch_size;
     if (tr->n == 0) return nmt_error("no training examples");
     const long nb_full = (long)((tr->n + bsz - 1) / bsz);
