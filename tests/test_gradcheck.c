@@ -87,6 +87,8 @@ static void check_lstm(void) {
     // a sequence's final state is its state after its own last token
     CHECK(memcmp(hT + 1 * U, h + (pk.off[2] + 1) * U, U * 8) == 0, "final state at last token");
     free(h), free(c), free(z), free(dx), free(dW), free(dU), free(db), free(dh0), free(dc0), free(scratch);
+    free(lx), free(lW), free(lU), free(lb), free(lh0), free(lc0), free(Rh), free(RhT), free(RcT);
+    nmt_packed_free(&pk);
 }
 
 /* ---- Dense + softmax cross-entropy ---- */
@@ -115,7 +117,7 @@ static void check_dense_ce(void) {
     fd_check("dense+xent dx", dxv, DN * DK, dx, dense_ce_loss, NULL);
     fd_check("dense+xent dW", dWv, DK * DV, dW, dense_ce_loss, NULL);
     fd_check("dense+xent db", dbv, DV, db, dense_ce_loss, NULL);
-    free(dx), free(dW), free(db);
+    free(dx), free(dW), free(db), free(dxv), free(dWv), free(dbv);
 }
 
 /* ---- Embedding ---- */
@@ -132,7 +134,7 @@ static void check_embedding(void) {
     double *d = calloc(EV * EE, 8);
     embedding_backward_f64(d, eids, eR, EN, EE);
     fd_check("embedding dtable", etab, EV * EE, d, emb_loss, NULL);
-    free(d);
+    free(d), free(etab), free(eR);
 }
 
 /* ---- The whole model ---- */

@@ -50,12 +50,24 @@ int nmt_cmd_eval(int argc, char **argv) {
         nmt_model_free(&m);
         return 1;
     }
+    if (d.valid.n == 0) {
+        fprintf(stderr, "nmt eval: %s: --n-train %ld leaves no validation pairs (the corpus has %zu)\n", data, n_train,
+                d.train.n);
+        nmt_data_free(&d);
+        nmt_model_free(&m);
+        return 1;
+    }
     nmt_eval_result r;
     nmt_evaluate(&m, &d.valid, (int)bsz, max_valid, &r);
     printf("{\"val_loss\": %.6f, \"val_accuracy\": %.6f, \"val_accuracy_unmasked\": %.6f, "
            "\"val_tokens\": %ld, \"val_sentences\": %ld}\n",
            r.loss, r.accuracy, r.accuracy_unmasked, r.tokens, r.sentences);
+    int rc = 0;
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "nmt eval: cannot write the result to standard output\n");
+        rc = 1;
+    }
     nmt_data_free(&d);
     nmt_model_free(&m);
-    return 0;
+    return rc;
 }

@@ -52,7 +52,7 @@ int nmt_cmd_train(int argc, char **argv) {
             continue;
         }
         if (!val || strncmp(a, "--", 2)) {
-            fprintf(stderr, "nmt train: %s: %s\n", a, val ? "unexpected argument" : "missing value");
+            fprintf(stderr, "nmt train: %s: %s\n", a, strncmp(a, "--", 2) ? "unexpected argument" : "missing value");
             train_usage(stderr);
             return 2;
         }
@@ -91,6 +91,11 @@ int nmt_cmd_train(int argc, char **argv) {
         train_usage(stderr);
         return 2;
     }
+    // fail now, not after an epoch, if an output cannot be written
+    if (nmt_check_writable(o.out_path) || (o.log_path && nmt_check_writable(o.log_path))) {
+        fprintf(stderr, "nmt train: %s\n", nmt_last_error());
+        return 1;
+    }
     if (threads) nmt_set_threads((int)threads);
     o.threads = nmt_get_threads();
 
@@ -105,6 +110,9 @@ int nmt_cmd_train(int argc, char **argv) {
         nmt_model_free(&m);
         return 1;
     }
+    if (d.valid.n == 0)
+        fprintf(stderr, "nmt train: warning: --n-train %ld leaves no validation pairs; validation metrics will be null\n",
+                n_train);
     nmt_model_randomize(&m, o.seed);
     const char *base = strrchr(data, '/') ? strrchr(data, '/') + 1 : data;
     char *qdata = nmt_json_quote(base, "--data");

@@ -9,6 +9,13 @@
 #include "decode/decode.h"
 #include "nmt.h"
 
+/* A line with nothing but whitespace gives an empty line, like an empty one. */
+static int blank(const char *s) {
+    for (; *s; s++)
+        if (!strchr(" \t\n\v\f\r", *s)) return 0;
+    return 1;
+}
+
 int nmt_cmd_translate(int argc, char **argv) {
     const char *model_path = NULL;
     long threads = 0;
@@ -52,14 +59,18 @@ int nmt_cmd_translate(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     long count = 0;
     if (first_sentence < argc) {
-        for (int i = first_sentence; i < argc; i++, count++) printf("%s\n", nmt_translate(&tr, argv[i]));
+        for (int i = first_sentence; i < argc; i++, count++)
+            printf("%s\n", blank(argv[i]) ? "" : nmt_translate(&tr, argv[i]));
     } else {
         char *line = NULL;
         size_t cap = 0;
         ssize_t n;
         while ((n = getline(&line, &cap, stdin)) >= 0) {
             while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
-            printf("%s\n", n ? nmt_translate(&tr, line) : "");
+            if (memchr(line, 0, (size_t)n))
+                fprintf(stderr, "nmt translate: warning: input line %ld has a NUL byte; the rest of the line is ignored\n",
+                        count + 1);
+            printf("%s\n", blank(line) ? "" : nmt_translate(&tr, line));
             count++;
         }
         free(line);
@@ -67,7 +78,11 @@ int nmt_cmd_translate(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
     if (stats) fprintf(stderr, "nmt translate: %ld sentences in %.2fs (%.0f sentences/s)\n", count, s, count / s);
-    int rc = fflush(stdout) ? 1 : 0;
+    int rc = 0;
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "nmt translate: cannot write to standard output\n");
+        rc = 1;
+    }
     nmt_translator_free(&tr);
     nmt_model_free(&m);
     return rc;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static _Thread_local char last_error[1024];
@@ -71,6 +73,8 @@ void *nmt_xalloc_aligned(size_t size) {
 }
 
 int nmt_read_file(const char *path, char **data, size_t *len) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return nmt_error("%s: is a directory", path);
     FILE *f = fopen(path, "rb");
     if (!f) return nmt_error("%s: cannot open: %s", path, strerror(errno));
     size_t cap = 1 << 16, n = 0;
@@ -96,20 +100,34 @@ int nmt_read_file(const char *path, char **data, size_t *len) {
 int nmt_write_file_atomic(const char *path, const void *data, size_t len) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return nmt_error("%s: is a directory", path);
     FILE *f = fopen(tmp, "wb");
-    if (!f) return nmt_error("%s: cannot create: %s", tmp, strerror(errno));
+    if (!f) return nmt_error("%s: cannot write (temporary file %s): %s", path, tmp, strerror(errno));
     int bad = fwrite(data, 1, len, f) != len;
     bad |= fflush(f) != 0;
     bad |= fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
     if (bad) {
         unlink(tmp);
-        return nmt_error("%s: write failed: %s", tmp, strerror(errno));
+        return nmt_error("%s: write failed: %s", path, strerror(errno));
     }
     if (rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
         return nmt_error("%s: cannot rename into place: %s", path, strerror(e));
     }
+    return 0;
+}
+
+int nmt_check_writable(const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return nmt_error("%s: is a directory", path);
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) return nmt_error("%s: cannot be written: %s", path, strerror(errno));
+    close(fd);
+    unlink(tmp);
     return 0;
 }

@@ -33,5 +33,8 @@ void *nmt_xalloc_aligned(size_t size);
 int nmt_read_file(const char *path, char **data, size_t *len);
 /* Writes atomically: PATH.tmp.<pid> then rename(2) over PATH. */
 int nmt_write_file_atomic(const char *path, const void *data, size_t len);
+/* Checks up front that PATH could be written that way (its folder exists and is
+ * writable, PATH is not a folder); creates nothing that stays. */
+int nmt_check_writable(const char *path);
 
 #endif

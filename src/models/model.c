@@ -53,6 +53,9 @@ int nmt_param_table_build(nmt_param_table *t, const nmt_config *c) {
     table_add(t, "decoder.lstm.bias", 4 * U, 0, NMT_INIT_LSTM_BIAS, 0);
     table_add(t, "output.kernel", U, c->tgt_vocab, NMT_INIT_GLOROT, 0);
     table_add(t, "output.bias", c->tgt_vocab, 0, NMT_INIT_ZERO, 0);
+    if (t->total > (size_t)1 << 30)
+        return nmt_error("model too large: %zu parameters (at most 2^30; vocab %d/%d, embed %d, units %d)",
+                         t->total, c->src_vocab, c->tgt_vocab, c->embed, c->units);
     return 0;
 }
 

@@ -1,5 +1,6 @@
 /* The training loop and teacher-forced evaluation (Keras 2 fit semantics,
  * ch16-reference.md §2.8–2.10). All buffers are allocated before the loop. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,9 +78,9 @@ int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, lon
         }
     }
     r->sentences = n;
-    r->loss = n ? wsum / n : 0;
-    r->accuracy = r->tokens ? (double)correct / r->tokens : 0;
-    r->accuracy_unmasked = n ? (double)(correct + unmasked_extra) / ((double)n * m->cfg.max_length) : 0;
+    r->loss = n ? wsum / n : NAN;   // no examples: no metric (null in JSON)
+    r->accuracy = r->tokens ? (double)correct / r->tokens : NAN;
+    r->accuracy_unmasked = n ? (double)(correct + unmasked_extra) / ((double)n * m->cfg.max_length) : NAN;
     free(idx);
     nmt_batch_free(&b);
     nmt_ws_free(&ws);
