@@ -24,7 +24,9 @@ static void train_usage(FILE *f) {
             "  --threads N        worker threads (results do not depend on it)\n"
             "  --nadam new|legacy momentum schedule (default new, see docs/CLI.md)\n"
             "  --lr X             0.001\n"
-            "  --vocab N          1000: vocabulary size of each language\n"
+            "  --vocab N          1000: vocabulary size of each language (both)\n"
+            "  --src-vocab N      English vocabulary size only\n"
+            "  --tgt-vocab N      Spanish vocabulary size only\n"
             "  --embed N          128\n"
             "  --units N          512\n"
             "  --max-length N     50\n"
@@ -70,6 +72,8 @@ int nmt_cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--threads")) { if (cli_parse_int(cmd, a, val, 1, 1024, &threads)) return 2; }
         else if (!strcmp(a, "--lr")) { if (cli_parse_double(cmd, a, val, 0, 10, &x)) return 2; o.lr = x; }
         else if (!strcmp(a, "--vocab")) { if (cli_parse_int(cmd, a, val, 5, 1 << 22, &v)) return 2; cfg.src_vocab = cfg.tgt_vocab = (int)v; }
+        else if (!strcmp(a, "--src-vocab")) { if (cli_parse_int(cmd, a, val, 3, 1 << 22, &v)) return 2; cfg.src_vocab = (int)v; }
+        else if (!strcmp(a, "--tgt-vocab")) { if (cli_parse_int(cmd, a, val, 5, 1 << 22, &v)) return 2; cfg.tgt_vocab = (int)v; }
         else if (!strcmp(a, "--embed")) { if (cli_parse_int(cmd, a, val, 1, 1 << 16, &v)) return 2; cfg.embed = (int)v; }
         else if (!strcmp(a, "--units")) { if (cli_parse_int(cmd, a, val, 1, 1 << 16, &v)) return 2; cfg.units = (int)v; }
         else if (!strcmp(a, "--max-length")) { if (cli_parse_int(cmd, a, val, 2, 1 << 16, &v)) return 2; cfg.max_length = (int)v; }
