@@ -1,0 +1,356 @@
+/* Parity with PyTorch (1.13, torch.nn.LSTM on packed sequences) on the fixture
+ * written by tools/make_torch_fixture.py (tests/fixtures/torch_basic_tiny.safetensors;
+ * tools/README.md lists its contents). One forward/backward pass of the basic
+ * encoder–decoder from the fixture's weights, on 6 sentences of different lengths
+ * (one empty source, one source and one target of full length), in both builds:
+ *
+ *   - the double build (seq2seq_forward_backward_f64) against PyTorch in float64,
+ *     run from exactly the same weights: every value within 1e-12 x max(1, the
+ *     tensor's largest |value|);
+ *   - the float build (seq2seq_forward_backward) against PyTorch in float32:
+ *     abs 1e-6, and for gradients also 1e-4 of the tensor's largest |value| (as in
+ *     test_keras_parity.c).
+ *
+ * Compared: logits at every real decoder position (the fixture stores zeros at
+ * padded ones), the masked-mean loss (from a forward-only and from a
+ * forward+backward call), the encoder's final h and c (zeros for the empty
+ * source) and the gradient of every parameter. Every comparison prints its worst
+ * difference; the float build is also measured (not checked) against the float64
+ * reference, for scale. Run from the repository root. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "core/error.h"
+#include "io/json.h"
+#include "io/safetensors.h"
+#include "models/model.h"
+#include "models/seq2seq.h"
+
+#ifndef FIXTURE   /* -DFIXTURE=\"path\" to test a regenerated file elsewhere */
+#define FIXTURE "tests/fixtures/torch_basic_tiny.safetensors"
+#endif
+#define MAXB 64
+
+static const double TOL_F64 = 1e-12;         /* x max(1, max|ref|) */
+static const double TOL_F32 = 1e-6;          /* absolute */
+static const double TOL_F32_GRAD_SCALED = 1e-4;
+
+static nmt_st_file st;
+static int B, L, Vs, Vt, E, U;
+static nmt_config cfg;
+static nmt_param_table tab;
+static int32_t *enc_ids, *dec_ids, *tgt_ids;   /* (B, L) */
+static int slen[MAXB], dlen[MAXB];
+
+/* ---- fixture access ---------------------------------------------------- */
+
+/* A malloc'd double copy of tensor `name` (F32 or F64, as `dt` says) of n elements. */
+static double *ref_tensor(const char *name, nmt_st_dtype dt, size_t n) {
+    const nmt_st_tensor *t = nmt_st_find(&st, name);
+    CHECK(t != NULL, "fixture has no tensor %s", name);
+    if (!t) return NULL;
+    CHECK(t->dtype == dt, "%s: dtype %s, expected %s", name, nmt_st_dtype_name(t->dtype), nmt_st_dtype_name(dt));
+    CHECK(t->numel == n, "%s: %zu elements, expected %zu", name, t->numel, n);
+    if (t->dtype != dt || t->numel != n) return NULL;
+    double *a = malloc(n * sizeof *a + 1);
+    for (size_t i = 0; i < n; i++) {
+        if (dt == NMT_ST_F32) {
+            float v;
+            memcpy(&v, (const char *)t->data + i * sizeof v, sizeof v);   /* may be unaligned */
+            a[i] = v;
+        } else {
+            memcpy(&a[i], (const char *)t->data + i * sizeof(double), sizeof(double));
+        }
+    }
+    return a;
+}
+
+static int32_t *i32(const char *name) {
+    const nmt_st_tensor *t = nmt_st_find(&st, name);
+    int ok = t && t->dtype == NMT_ST_I32 && t->ndim == 2 && t->shape[0] == B && t->shape[1] == L;
+    CHECK(ok, "%s: missing, not I32 or not (%d,%d)", name, B, L);
+    if (!ok) return NULL;
+    int32_t *a = malloc((size_t)B * L * sizeof *a);
+    memcpy(a, t->data, (size_t)B * L * sizeof *a);
+    return a;
+}
+
+static nmt_json *meta_json(const char *key) {
+    const char *s = nmt_st_meta(&st, key);
+    CHECK(s != NULL, "fixture has no metadata %s", key);
+    if (!s) return NULL;
+    nmt_json *j = nmt_json_parse(s, strlen(s), key);
+    CHECK(j != NULL, "metadata %s: %s", key, nmt_last_error());
+    return j;
+}
+
+static long get_int(const nmt_json *o, const char *key) {
+    long long v = -1;
+    CHECK(nmt_json_int(nmt_json_get(o, key), &v) == 0, "config.%s is not an integer", key);
+    return (long)v;
+}
+
+/* Length of a zero-padded id row (its non-zero prefix; only zeros may follow). */
+static int row_length(const int32_t *row, const char *what, int b) {
+    int n = 0;
+    while (n < L && row[n] != 0) n++;
+    for (int t = n; t < L; t++) CHECK(row[t] == 0, "%s row %d: id %d after padding at %d", what, b, row[t], t);
+    return n;
+}
+
+/* ---- comparison ---------------------------------------------------------- */
+
+/* Worst |ours - ref| over n values, with its position (row-major, in a (?, cols)
+ * or, with cols2 > 0, a (?, cols, cols2) array); CHECKs it against
+ * atol + rel_tol * max(1, max|ref|) (rel_tol 0: atol only) and, when
+ * scaled_tol > 0, worst / max|ref| <= scaled_tol. Returns the worst difference. */
+static double compare(const char *what, const double *ours, const double *ref, size_t n, int cols, int cols2,
+                      double atol, double rel_tol, double scaled_tol, int check) {
+    double worst = 0, refmax = 0;
+    size_t wi = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(ours[i] - ref[i]);
+        if (!(d <= worst)) {   /* NaN counts as worse than anything */
+            worst = isfinite(d) ? d : INFINITY;
+            wi = i;
+        }
+        if (fabs(ref[i]) > refmax) refmax = fabs(ref[i]);
+    }
+    double tol = atol + rel_tol * (refmax > 1 ? refmax : 1);
+    int bad = check && !(worst <= tol);
+    char pos[48];
+    if (cols2 > 0)
+        snprintf(pos, sizeof pos, "[%zu,%zu,%zu]", wi / ((size_t)cols * cols2), wi / cols2 % cols, wi % cols2);
+    else if (cols > 1)
+        snprintf(pos, sizeof pos, "[%zu,%zu]", wi / cols, wi % cols);
+    else
+        snprintf(pos, sizeof pos, "[%zu]", wi);
+    fprintf(stderr, "  %-48s %4zu values, worst %.3e at %-8s (ours %.17g torch %.17g; max|torch| %.3g; %s %.1e)%s\n",
+            what, n, worst, pos, n ? ours[wi] : 0.0, n ? ref[wi] : 0.0, refmax, check ? "tol" : "info, tol would be",
+            tol, bad ? "  <-- FAIL" : "");
+    if (check) CHECK(worst <= tol, "%s: worst |diff| %.3e at flat index %zu exceeds %.3e", what, worst, wi, tol);
+    if (check && scaled_tol > 0) {
+        double ratio = refmax > 0 ? worst / refmax : worst;
+        fprintf(stderr, "  %-48s worst / max|torch| = %.2e (limit %.0e)%s\n", "", ratio, scaled_tol,
+                ratio <= scaled_tol ? "" : "  <-- FAIL");
+        CHECK(ratio <= scaled_tol, "%s: worst |diff| %.3e is %.2e of max|value| %.3e (limit %.0e)", what, worst, ratio,
+              refmax, scaled_tol);
+    }
+    return worst;
+}
+
+/* ---- one pass in either precision ------------------------------------------ */
+
+/* What a forward/backward pass gives, in the fixture's (unpacked) layout, as doubles. */
+typedef struct {
+    double *logits;   /* (B, L, Vt), zeros at padded positions */
+    double *h, *c;    /* (B, U) encoder final state, caller's row order */
+    double *grads;    /* tab.total, table layout */
+    double loss_fwd, loss_bwd;
+} pass_out;
+
+static void pass_alloc(pass_out *o) {
+    o->logits = calloc((size_t)B * L * Vt, sizeof(double));
+    o->h = calloc((size_t)B * U, sizeof(double));
+    o->c = calloc((size_t)B * U, sizeof(double));
+    o->grads = calloc(tab.total, sizeof(double));
+}
+
+static void pass_free(pass_out *o) {
+    free(o->logits), free(o->h), free(o->c), free(o->grads);
+}
+
+/* The float and double passes share this body: REAL is float or double, FN(name)
+ * names the matching function / type. */
+#define DEFINE_PASS(REAL, FN, SUFFIX)                                                                        \
+    static void run_pass_##SUFFIX(pass_out *o, const nmt_batch *b, const double *params_d) {             \
+        REAL *params = nmt_xalloc_aligned(tab.total * sizeof(REAL));                                            \
+        REAL *grads = nmt_xalloc_aligned(tab.total * sizeof(REAL));                                             \
+        for (size_t i = 0; i < tab.total; i++) params[i] = (REAL)params_d[i], grads[i] = 0;                 \
+        FN(nmt_ws) ws;                                                                                    \
+        FN(nmt_ws_alloc)(&ws, &cfg, B);                                                                   \
+        const REAL scale = (REAL)1 / (REAL)b->dec.ntok;                                                            \
+        /* forward only: the logits (a backward call replaces them by their gradient) */                  \
+        FN(seq2seq_forward_backward)(&ws, &tab, params, NULL, b, scale);                                  \
+        for (int t = 0; t < b->dec.T; t++)                                                                \
+            for (int r = 0; r < b->dec.bs[t]; r++)                                                        \
+                for (int v = 0; v < Vt; v++)                                                              \
+                    o->logits[((size_t)b->dec_orig[r] * L + t) * Vt + v] =                                \
+                        ws.logits[(size_t)(b->dec.off[t] + r) * Vt + v];                                  \
+        double s = 0;                                                                                     \
+        for (int k = 0; k < b->dec.ntok; k++) s += ws.loss[k];                                            \
+        o->loss_fwd = s / b->dec.ntok;                                                                    \
+        for (int r = 0; r < B; r++)                                                                       \
+            for (int j = 0; j < U; j++) {                                                                 \
+                o->h[b->enc_orig[r] * U + j] = ws.enc_hT[r * U + j];                                      \
+                o->c[b->enc_orig[r] * U + j] = ws.enc_cT[r * U + j];                                      \
+            }                                                                                             \
+        /* forward + backward: loss and gradients of the masked mean */                                   \
+        FN(seq2seq_forward_backward)(&ws, &tab, params, grads, b, scale);                                 \
+        s = 0;                                                                                            \
+        for (int k = 0; k < b->dec.ntok; k++) s += ws.loss[k];                                            \
+        o->loss_bwd = s / b->dec.ntok;                                                                    \
+        for (size_t i = 0; i < tab.total; i++) o->grads[i] = grads[i];                                    \
+        FN(nmt_ws_free)(&ws);                                                                             \
+        free(params);                                                                                     \
+        free(grads);                                                                                      \
+    }
+#define FN_F32(name) name
+#define FN_F64(name) name##_f64
+DEFINE_PASS(float, FN_F32, f32)
+DEFINE_PASS(double, FN_F64, f64)
+
+/* ---- comparison of one pass with one reference ------------------------------- */
+
+/* prefix "" (float32 reference) or "f64/"; label for the printout. */
+static void check_pass(const char *label, const pass_out *o, const char *prefix, nmt_st_dtype dt, double atol,
+                       double rel_tol, double grad_scaled, int check) {
+    char name[160], what[200];
+    fprintf(stderr, "%s\n", label);
+
+    // logits (B, L, Vt): ours are filled at real positions only and left zero at
+    // padded ones, where the fixture also stores zeros (checked here)
+    snprintf(name, sizeof name, "%slogits", prefix);
+    double *ref = ref_tensor(name, dt, (size_t)B * L * Vt);
+    if (ref) {
+        size_t npad_nonzero = 0;
+        for (int b = 0; b < B; b++)
+            for (int t = dlen[b]; t < L; t++)
+                for (int v = 0; v < Vt; v++) npad_nonzero += ref[((size_t)b * L + t) * Vt + v] != 0;
+        CHECK(npad_nonzero == 0, "%s: %zu non-zero values at padded positions", name, npad_nonzero);
+        compare("logits (B,L,Vt), real positions (padded: 0)", o->logits, ref, (size_t)B * L * Vt, L, Vt, atol,
+                rel_tol, 0, check);
+        free(ref);
+    }
+
+    snprintf(name, sizeof name, "%sloss", prefix);
+    ref = ref_tensor(name, NMT_ST_F64, 1);
+    if (ref) {
+        compare("loss (forward-only call)", &o->loss_fwd, ref, 1, 1, 0, atol, rel_tol, 0, check);
+        compare("loss (forward+backward call)", &o->loss_bwd, ref, 1, 1, 0, atol, rel_tol, 0, check);
+        free(ref);
+    }
+
+    snprintf(name, sizeof name, "%senc_final_h", prefix);
+    ref = ref_tensor(name, dt, (size_t)B * U);
+    if (ref) {
+        compare("encoder final h (incl. the empty source)", o->h, ref, (size_t)B * U, U, 0, atol, rel_tol, 0, check);
+        free(ref);
+    }
+    snprintf(name, sizeof name, "%senc_final_c", prefix);
+    ref = ref_tensor(name, dt, (size_t)B * U);
+    if (ref) {
+        compare("encoder final c", o->c, ref, (size_t)B * U, U, 0, atol, rel_tol, 0, check);
+        free(ref);
+    }
+
+    for (int i = 0; i < tab.n; i++) {
+        const nmt_param *p = &tab.p[i];
+        snprintf(name, sizeof name, "%sgrad/%s", prefix, p->name);
+        ref = ref_tensor(name, dt, p->numel);
+        if (!ref) continue;
+        snprintf(what, sizeof what, "grad %s", p->name);
+        compare(what, o->grads + p->offset, ref, p->numel, p->ndim == 2 ? p->shape[1] : 1, 0, atol, rel_tol, grad_scaled,
+                check);
+        free(ref);
+    }
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+int main(void) {
+    if (nmt_st_read(&st, FIXTURE) != 0) {
+        fprintf(stderr, "%s\n", nmt_last_error());
+        CHECK(0, "cannot read %s", FIXTURE);
+        return check_exit("test_torch_parity");
+    }
+    nmt_json *jc = meta_json("config"), *jsl = meta_json("src_len"), *jtl = meta_json("tgt_len");
+    if (!jc || !jsl || !jtl) return check_exit("test_torch_parity");
+    Vs = (int)get_int(jc, "src_vocab"), Vt = (int)get_int(jc, "tgt_vocab");
+    E = (int)get_int(jc, "embed"), U = (int)get_int(jc, "units"), L = (int)get_int(jc, "max_length");
+    B = (int)get_int(jc, "batch");
+    int ok = B >= 1 && B <= MAXB && L >= 1 && L <= 64 && Vs > 1 && Vt > 1 && E > 0 && U > 0 &&
+             nmt_json_size(jsl) == (size_t)B && nmt_json_size(jtl) == (size_t)B;
+    CHECK(ok, "config: batch %d, max_length %d, vocab %d/%d, embed %d, units %d", B, L, Vs, Vt, E, U);
+    if (!ok) return check_exit("test_torch_parity");
+
+    memset(&cfg, 0, sizeof cfg);
+    nmt_config_default(&cfg);
+    snprintf(cfg.arch, sizeof cfg.arch, "basic");
+    cfg.src_vocab = Vs, cfg.tgt_vocab = Vt, cfg.embed = E, cfg.units = U, cfg.max_length = L;
+    if (nmt_param_table_build(&tab, &cfg) != 0) {
+        CHECK(0, "nmt_param_table_build: %s", nmt_last_error());
+        return check_exit("test_torch_parity");
+    }
+    CHECK(tab.n == NMT_P_COUNT_BASIC, "parameter table has %d tensors", tab.n);
+
+    enc_ids = i32("enc_ids"), dec_ids = i32("dec_ids"), tgt_ids = i32("target_ids");
+    if (!enc_ids || !dec_ids || !tgt_ids) return check_exit("test_torch_parity");
+    int empty_sources = 0;
+    for (int b = 0; b < B; b++) {
+        slen[b] = row_length(enc_ids + b * L, "enc_ids", b);
+        dlen[b] = row_length(dec_ids + b * L, "dec_ids", b);
+        CHECK(row_length(tgt_ids + b * L, "target_ids", b) == dlen[b], "row %d: target and decoder lengths differ", b);
+        long long ms = -1, mt = -1;
+        nmt_json_int(nmt_json_at(jsl, b), &ms);
+        nmt_json_int(nmt_json_at(jtl, b), &mt);
+        CHECK(ms == slen[b] && mt == dlen[b], "row %d: lengths %d/%d, metadata %lld/%lld", b, slen[b], dlen[b], ms, mt);
+        empty_sources += slen[b] == 0;
+        for (int t = 0; t < L; t++) {
+            CHECK(enc_ids[b * L + t] >= 0 && enc_ids[b * L + t] < Vs, "enc_ids[%d,%d] out of range", b, t);
+            CHECK(dec_ids[b * L + t] >= 0 && dec_ids[b * L + t] < Vt, "dec_ids[%d,%d] out of range", b, t);
+            CHECK(tgt_ids[b * L + t] >= 0 && tgt_ids[b * L + t] < Vt, "target_ids[%d,%d] out of range", b, t);
+        }
+    }
+    CHECK(empty_sources >= 1, "the fixture has no empty source");
+
+    // the weights: float32 values, widened once for the double build
+    double *params = calloc(tab.total, sizeof(double));
+    int bad = 0;
+    for (int i = 0; i < tab.n; i++) {
+        const nmt_param *p = &tab.p[i];
+        char name[160];
+        snprintf(name, sizeof name, "param/%s", p->name);
+        const nmt_st_tensor *t = nmt_st_find(&st, name);
+        int shape_ok = t && t->ndim == p->ndim;
+        for (int d = 0; shape_ok && d < p->ndim; d++) shape_ok = t->shape[d] == p->shape[d];
+        CHECK(shape_ok, "%s: missing or shape differs from the parameter table's", name);
+        double *v = shape_ok ? ref_tensor(name, NMT_ST_F32, p->numel) : NULL;
+        if (!v) {
+            bad++;
+            continue;
+        }
+        memcpy(params + p->offset, v, p->numel * sizeof(double));
+        free(v);
+    }
+    if (bad) return check_exit("test_torch_parity");
+
+    nmt_batch b;
+    nmt_batch_alloc(&b, B, L);
+    const int32_t *src[MAXB], *din[MAXB], *tgt[MAXB];
+    for (int i = 0; i < B; i++) src[i] = enc_ids + i * L, din[i] = dec_ids + i * L, tgt[i] = tgt_ids + i * L;
+    nmt_batch_build(&b, B, src, slen, din, tgt, dlen);
+
+    pass_out o32, o64;
+    pass_alloc(&o32);
+    pass_alloc(&o64);
+    run_pass_f32(&o32, &b, params);
+    run_pass_f64(&o64, &b, params);
+
+    check_pass("1. double build vs PyTorch float64 (tol 1e-12 x max(1, max|ref|))", &o64, "f64/", NMT_ST_F64, 0,
+               TOL_F64, 0, 1);
+    check_pass("2. float build vs PyTorch float32 (tol abs 1e-6; grads also 1e-4 x max|ref|)", &o32, "", NMT_ST_F32,
+               TOL_F32, 0, TOL_F32_GRAD_SCALED, 1);
+    check_pass("3. for scale, not checked: float build vs PyTorch float64", &o32, "f64/", NMT_ST_F64, TOL_F32, 0, 0, 0);
+
+    pass_free(&o32);
+    pass_free(&o64);
+    nmt_batch_free(&b);
+    free(params);
+    free(enc_ids), free(dec_ids), free(tgt_ids);
+    nmt_json_free(jc), nmt_json_free(jsl), nmt_json_free(jtl);
+    nmt_st_free(&st);
+    return check_exit("test_torch_parity");
+}
