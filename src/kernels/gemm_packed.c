@@ -76,6 +76,7 @@ void nmt_gemm_pmat_ref(int M, const float *A, int lda, const nmt_pmat *B, float 
                 hi[r] = _mm256_fmadd_ps(a, b1, hi[r]);                                          \
             }                                                                                   \
         }                                                                                       \
+        _Pragma("GCC unroll 6")                                                                 \
         for (int r = 0; r < R; r++) {                                                           \
             float acc[NMT_PMAT_W];                                                              \
             _mm256_storeu_ps(acc, lo[r]);                                                       \
