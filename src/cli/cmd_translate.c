@@ -1,9 +1,12 @@
 /* nmt translate: sentences from the arguments, or stdin to stdout with exactly
- * one output line per input line (an empty line gives an empty line). */
+ * one output line per input line (an empty line gives an empty line).
+ * Sentences are translated in batches (--batch); a sentence's translation is the
+ * same in any batch (decode/decode.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "decode/decode.h"
@@ -16,20 +19,35 @@ static int blank(const char *s) {
     return 1;
 }
 
+/* Translates the n sentences of a group and prints one line for each. */
+static void flush_group(nmt_translator *tr, char **sent, int n) {
+    const char *todo[NMT_TRANSLATE_MAX_BATCH];
+    int idx[NMT_TRANSLATE_MAX_BATCH], k = 0;
+    for (int i = 0; i < n; i++)
+        if (!blank(sent[i])) todo[k] = sent[i], idx[k++] = i;
+    if (k) nmt_translate_batch(tr, todo, k);
+    for (int i = 0, j = 0; i < n; i++) {
+        if (j < k && idx[j] == i) printf("%s\n", nmt_translation(tr, j++));
+        else printf("\n");
+    }
+}
+
 int nmt_cmd_translate(int argc, char **argv) {
     const char *model_path = NULL;
-    long threads = 0;
+    long threads = 0, batch = -1;
     int first_sentence = argc, stats = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: nmt translate --model FILE [--threads N] [--stats] [SENTENCE ...]\n"
+            printf("usage: nmt translate --model FILE [--threads N] [--batch N] [--stats] [SENTENCE ...]\n"
                    "Without sentences, reads stdin and writes one line per input line.\n");
             return 0;
         } else if (!strcmp(a, "--model") && i + 1 < argc) {
             model_path = argv[++i];
         } else if (!strcmp(a, "--threads") && i + 1 < argc) {
             if (cli_parse_int("translate", a, argv[++i], 1, 1024, &threads)) return 2;
+        } else if (!strcmp(a, "--batch") && i + 1 < argc) {
+            if (cli_parse_int("translate", a, argv[++i], 1, NMT_TRANSLATE_MAX_BATCH, &batch)) return 2;
         } else if (!strcmp(a, "--stats")) {
             stats = 1;
         } else if (!strcmp(a, "--")) {
@@ -47,6 +65,8 @@ int nmt_cmd_translate(int argc, char **argv) {
         fprintf(stderr, "nmt translate: --model FILE is required\n");
         return 2;
     }
+    // reading a terminal: answer each line at once; otherwise groups of 64 lines
+    if (batch < 0) batch = first_sentence >= argc && isatty(0) ? 1 : NMT_TRANSLATE_MAX_BATCH;
     if (threads) nmt_set_threads((int)threads);
     nmt_model m;
     if (nmt_model_load(&m, model_path)) {
@@ -54,26 +74,37 @@ int nmt_cmd_translate(int argc, char **argv) {
         return 1;
     }
     nmt_translator tr;
-    nmt_translator_init(&tr, &m);
+    nmt_translator_init(&tr, &m, (int)batch);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     long count = 0;
     if (first_sentence < argc) {
-        for (int i = first_sentence; i < argc; i++, count++)
-            printf("%s\n", blank(argv[i]) ? "" : nmt_translate(&tr, argv[i]));
-    } else {
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
-        while ((n = getline(&line, &cap, stdin)) >= 0) {
-            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
-            if (memchr(line, 0, (size_t)n))
-                fprintf(stderr, "nmt translate: warning: input line %ld has a NUL byte; the rest of the line is ignored\n",
-                        count + 1);
-            printf("%s\n", blank(line) ? "" : nmt_translate(&tr, line));
-            count++;
+        for (int i = first_sentence; i < argc; i += (int)batch) {
+            int n = argc - i < batch ? argc - i : (int)batch;
+            flush_group(&tr, argv + i, n);
+            count += n;
         }
-        free(line);
+    } else {
+        char *lines[NMT_TRANSLATE_MAX_BATCH] = {0};
+        size_t caps[NMT_TRANSLATE_MAX_BATCH] = {0};
+        int n = 0;
+        ssize_t len;
+        while ((len = getline(&lines[n], &caps[n], stdin)) >= 0) {
+            char *line = lines[n];
+            while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+            if (memchr(line, 0, (size_t)len))
+                fprintf(stderr, "nmt translate: warning: input line %ld has a NUL byte; the rest of the line is ignored\n",
+                        count + n + 1);
+            if (++n == batch) {
+                flush_group(&tr, lines, n);
+                if (batch == 1) fflush(stdout);
+                count += n;
+                n = 0;
+            }
+        }
+        if (n) flush_group(&tr, lines, n);
+        count += n;
+        for (int i = 0; i < NMT_TRANSLATE_MAX_BATCH; i++) free(lines[i]);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;

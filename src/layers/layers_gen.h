@@ -16,6 +16,10 @@ void NMT_FN(lstm_forward)(NMT_T *h, NMT_T *c, NMT_T *z, NMT_T *hT, NMT_T *cT,
                           const NMT_T *x, const NMT_T *h0, const NMT_T *c0,
                           const NMT_T *W, const NMT_T *U, const NMT_T *b,
                           const nmt_packed *p, int in, int u);
+/* The cell for m rows: z (m, 4u) holds x W + h U (without the bias) on entry and
+ * the gate activations [i f g o] on return; cprev (m, u) or NULL (zeros);
+ * writes h, c (m, u). Each row only depends on its own inputs. */
+void NMT_FN(lstm_cell_forward)(NMT_T *z, const NMT_T *b, const NMT_T *cprev, NMT_T *h, NMT_T *c, int m, int u);
 /* Scratch floats lstm_backward needs for a batch of up to B sequences, n tokens. */
 long NMT_FN(lstm_backward_scratch)(int B, int n, int u);
 /*   dh (n, u) gradient w.r.t. h (NULL: none)   dhT, dcT (B, u) w.r.t. hT, cT (NULL: none)

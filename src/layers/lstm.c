@@ -15,6 +15,26 @@
 
 static inline real sigm(real x) { return 1 / (1 + REXP(-x)); }
 
+void R(lstm_cell_forward)(real *z, const real *b, const real *cprev, real *h, real *c, int m, int u) {
+    const int G = 4 * u;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int r = 0; r < m; r++) {
+        real *zr = z + (long)r * G;
+        real *hr = h + (long)r * u, *cr = c + (long)r * u;
+        const real *cp = cprev ? cprev + (long)r * u : NULL;
+        for (int j = 0; j < u; j++) {
+            real ig = sigm(zr[j] + b[j]);
+            real fg = sigm(zr[u + j] + b[u + j]);
+            real gg = RTANH(zr[2 * u + j] + b[2 * u + j]);
+            real og = sigm(zr[3 * u + j] + b[3 * u + j]);
+            real cn = ig * gg + (cp ? fg * cp[j] : 0);
+            cr[j] = cn;
+            hr[j] = og * RTANH(cn);
+            zr[j] = ig, zr[u + j] = fg, zr[2 * u + j] = gg, zr[3 * u + j] = og;
+        }
+    }
+}
+
 void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
                      const real *x, const real *h0, const real *c0,
                      const real *W, const real *U, const real *b,
@@ -29,22 +49,7 @@ void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
         real *zt = z + (long)n0 * G;
         // z_t (m, 4u) += h_{t-1} (m, u) . U (u, 4u)
         if (hprev) R(nmt_gemm)(0, 0, m, G, u, 1, hprev, u, U, G, 1, zt, G);
-#pragma omp parallel for schedule(dynamic, 1)
-        for (int r = 0; r < m; r++) {
-            real *zr = zt + (long)r * G;
-            real *hr = h + (long)(n0 + r) * u, *cr = c + (long)(n0 + r) * u;
-            const real *cp = cprev ? cprev + (long)r * u : NULL;
-            for (int j = 0; j < u; j++) {
-                real ig = sigm(zr[j] + b[j]);
-                real fg = sigm(zr[u + j] + b[u + j]);
-                real gg = RTANH(zr[2 * u + j] + b[2 * u + j]);
-                real og = sigm(zr[3 * u + j] + b[3 * u + j]);
-                real cn = ig * gg + (cp ? fg * cp[j] : 0);
-                cr[j] = cn;
-                hr[j] = og * RTANH(cn);
-                zr[j] = ig, zr[u + j] = fg, zr[2 * u + j] = gg, zr[3 * u + j] = og;
-            }
-        }
+        R(lstm_cell_forward)(zt, b, cprev, h + (long)n0 * u, c + (long)n0 * u, m, u);
     }
     // each sequence's final state: at its last token, or the initial state if empty
     for (int r = 0; r < p->B; r++) {
