@@ -83,6 +83,13 @@ deps:
 run: $(NMT)
 	@NMT_BIN=$(NMT) bash tools/run_book.sh
 
+# Benchmarks (issue 3): GEMM backends, nmt vs PyTorch vs Keras training, translation;
+# prints a table and appends it to docs/PERFORMANCE.md (knobs: tools/bench.sh).
+bench: $(NMT) $(BUILD)/libnmt.a
+	@mkdir -p $(BUILD)/tools
+	$(CC) $(CFLAGS) tools/bench_gemm.c $(BUILD)/libnmt.a $(LDLIBS) -o $(BUILD)/tools/bench_gemm
+	@NMT_BIN=$(NMT) BENCH_GEMM_BIN=$(BUILD)/tools/bench_gemm CC="$(CC)" bash tools/bench.sh
+
 clean:
 	rm -rf build build-san bin
 

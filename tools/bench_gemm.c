@@ -1,0 +1,234 @@
+/* Matrix-product rates of nmt's GEMM backends on the shapes the chapter-16
+ * model uses, and on one large square (part 1a of issue 3; run by `make bench`).
+ *
+ *   bench_gemm [--backends naive,cblas,dnnl] [--threads 2,1] [--quick]
+ *              [--tsv FILE] [--naive-max-gflop X]
+ *
+ * For each backend that this build knows (nmt_gemm_set_backend_name() == 0;
+ * the others are reported as skipped), each thread count (nmt_set_threads) and
+ * each shape, it calls nmt_gemm() with the transposes, leading dimensions and
+ * beta of the model's own call, and reports the best of several repetitions in
+ * GFLOP/s (2*M*N*K flops per call). A repetition is a loop of calls lasting at
+ * least a few milliseconds, so the timer's resolution does not matter; the same
+ * operands are reused, as the model reuses its weights between optimizer steps.
+ * The naive reference is slow: shapes above --naive-max-gflop are skipped for
+ * it, and a single call slower than the time cap is reported as measured once.
+ *
+ * stdout: a Markdown table (GFLOP/s). --tsv FILE: one line per measurement,
+ *   backend  threads  shape-id  M  N  K  transA  transB  gflops|-  status
+ * where status is "ok" or "skipped: reason". */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernels/gemm.h"
+#include "nmt.h"
+
+typedef struct {
+    const char *id, *what;
+    int transA, transB, M, N, K;
+    float beta;
+} shape;
+
+/* The model's products (src/layers/lstm.c, dense.c) at batch 32, E=128,
+ * U=512 (4U=2048), V=1000, about 250 packed tokens per batch. */
+static const shape shapes[] = {
+    {"rec_fwd", "recurrent step h*U (forward)", 0, 0, 32, 2048, 512, 1.0f},
+    {"rec_bwd", "recurrent step dz*U^T (backward)", 0, 1, 32, 512, 2048, 0.0f},
+    {"in_proj", "input projection x*W, packed tokens", 0, 0, 250, 2048, 128, 0.0f},
+    {"out_fwd", "output layer h*Wout, packed tokens", 0, 0, 250, 1000, 512, 1.0f},
+    {"w_grad", "weight gradient dU += H^T*dz", 1, 0, 512, 2048, 250, 1.0f},
+    {"square", "large square", 0, 0, 2048, 2048, 2048, 0.0f},
+};
+#define NSHAPES ((int)(sizeof shapes / sizeof shapes[0]))
+
+#define MAXB 16
+#define MAXT 8
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static float *alloc_fill(long n, unsigned *seed) {
+    size_t bytes = ((size_t)n * sizeof(float) + 63) / 64 * 64;
+    float *p = aligned_alloc(64, bytes);
+    if (!p) {
+        fprintf(stderr, "bench_gemm: out of memory (%zu bytes)\n", bytes);
+        exit(70);
+    }
+    for (long i = 0; i < n; i++) {
+        *seed = *seed * 1664525u + 1013904223u;
+        p[i] = (float)((*seed >> 8) * (1.0 / 16777216.0) * 2.0 - 1.0);
+    }
+    return p;
+}
+
+static void call(const shape *s, const float *A, const float *B, float *C) {
+    int lda = s->transA ? s->M : s->K;   // A is (K x M) when transposed, else (M x K)
+    int ldb = s->transB ? s->K : s->N;   // B is (N x K) when transposed, else (K x N)
+    nmt_gemm(s->transA, s->transB, s->M, s->N, s->K, 1.0f, A, lda, B, ldb, s->beta, C, s->N);
+}
+
+/* Seconds per call, best of `reps` repetitions; each repetition runs enough
+ * calls to last rep_s. Stops early once cap_s has been spent. */
+static double measure(const shape *s, const float *A, const float *B, float *C, int reps, double rep_s,
+                      double cap_s, int *reps_done) {
+    double t0 = now();
+    call(s, A, B, C);   // warm-up: first-touch, library initialisation, primitive creation
+    double first = now() - t0;
+    *reps_done = 1;
+    if (first >= cap_s) return first;   // too slow to repeat: one (warm-up) measurement
+    t0 = now();
+    call(s, A, B, C);
+    double one = now() - t0;
+    double best = one;
+    long inner = one > 0 ? (long)ceil(rep_s / one) : 1000;
+    if (inner < 1) inner = 1;
+    double start = now();
+    for (int r = 0; r < reps; r++) {
+        double a = now();
+        for (long i = 0; i < inner; i++) call(s, A, B, C);
+        double t = (now() - a) / inner;
+        if (t < best) best = t;
+        *reps_done = r + 1;
+        if (now() - start > cap_s) break;
+    }
+    return best;
+}
+
+static int split_list(char *s, char **out, int max) {
+    int n = 0;
+    for (char *tok = strtok(s, ", "); tok && n < max; tok = strtok(NULL, ", ")) out[n++] = tok;
+    return n;
+}
+
+static void usage(void) {
+    fprintf(stderr, "usage: bench_gemm [--backends naive,cblas,dnnl] [--threads 2,1] [--quick] [--tsv FILE] "
+                    "[--naive-max-gflop X]\n");
+}
+
+int main(int argc, char **argv) {
+    char backends_arg[256] = "naive,cblas,dnnl", threads_arg[64] = "2,1";
+    const char *tsv_path = NULL;
+    int quick = 0;
+    double naive_max_gflop = 1.5;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--quick")) quick = 1;
+        else if (i + 1 < argc && !strcmp(a, "--backends")) snprintf(backends_arg, sizeof backends_arg, "%s", argv[++i]);
+        else if (i + 1 < argc && !strcmp(a, "--threads")) snprintf(threads_arg, sizeof threads_arg, "%s", argv[++i]);
+        else if (i + 1 < argc && !strcmp(a, "--tsv")) tsv_path = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--naive-max-gflop")) naive_max_gflop = atof(argv[++i]);
+        else {
+            usage();
+            return 2;
+        }
+    }
+    char *bnames[MAXB], *tnames[MAXT];
+    int nb = split_list(backends_arg, bnames, MAXB), nt = split_list(threads_arg, tnames, MAXT);
+    int threads[MAXT];
+    for (int i = 0; i < nt; i++) {
+        threads[i] = atoi(tnames[i]);
+        if (threads[i] < 1) {
+            usage();
+            return 2;
+        }
+    }
+    FILE *tsv = NULL;
+    if (tsv_path && !(tsv = fopen(tsv_path, "w"))) {
+        perror(tsv_path);
+        return 1;
+    }
+    const int reps = quick ? 3 : 7;
+    const double rep_s = quick ? 0.005 : 0.03, cap_s = quick ? 0.3 : 2.0;
+
+    // Operands big enough for every shape.
+    long maxa = 0, maxb = 0, maxc = 0;
+    for (int s = 0; s < NSHAPES; s++) {
+        long a = (long)shapes[s].M * shapes[s].K, b = (long)shapes[s].K * shapes[s].N,
+             c = (long)shapes[s].M * shapes[s].N;
+        if (a > maxa) maxa = a;
+        if (b > maxb) maxb = b;
+        if (c > maxc) maxc = c;
+    }
+    unsigned seed = 12345;
+    float *A = alloc_fill(maxa, &seed), *B = alloc_fill(maxb, &seed), *C = alloc_fill(maxc, &seed);
+
+    // Results: gf[backend][thread][shape]; NAN = not measured, with a reason.
+    static double gf[MAXB][MAXT][16];
+    static const char *why[MAXB][MAXT][16];
+    int known[MAXB];
+    for (int b = 0; b < nb; b++) {
+        known[b] = nmt_gemm_set_backend_name(bnames[b]) == 0;
+        for (int t = 0; t < nt; t++) {
+            if (known[b]) nmt_set_threads(threads[t]);
+            for (int s = 0; s < NSHAPES; s++) {
+                const shape *sh = &shapes[s];
+                double gflop = 2.0 * sh->M * sh->N * sh->K * 1e-9;
+                gf[b][t][s] = NAN;
+                why[b][t][s] = NULL;
+                if (!known[b]) {
+                    why[b][t][s] = "skipped: backend not in this build";
+                } else if (!strcmp(bnames[b], "naive") && gflop > naive_max_gflop) {
+                    why[b][t][s] = "skipped: naive reference too slow for this size";
+                } else {
+                    int done = 0;
+                    double sec = measure(sh, A, B, C, reps, rep_s, cap_s, &done);
+                    gf[b][t][s] = gflop / sec;
+                    fprintf(stderr, "bench_gemm: %-6s %d thr %-8s %5dx%5dx%5d %8.1f GFLOP/s (best of %d)\n",
+                            bnames[b], threads[t], sh->id, sh->M, sh->N, sh->K, gf[b][t][s], done);
+                }
+                if (tsv) {
+                    fprintf(tsv, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t", bnames[b], threads[t], sh->id, sh->M, sh->N,
+                            sh->K, sh->transA, sh->transB);
+                    if (isnan(gf[b][t][s])) fprintf(tsv, "-\t%s\n", why[b][t][s]);
+                    else fprintf(tsv, "%.2f\tok\n", gf[b][t][s]);
+                }
+            }
+        }
+    }
+    if (tsv) fclose(tsv);
+
+    // The Markdown table: one row per shape, one column per backend and thread count.
+    printf("| M×N×K | op | what |");
+    for (int b = 0; b < nb; b++)
+        if (known[b])
+            for (int t = 0; t < nt; t++) printf(" %s %dT |", bnames[b], threads[t]);
+    printf("\n|---|---|---|");
+    for (int b = 0; b < nb; b++)
+        if (known[b])
+            for (int t = 0; t < nt; t++) printf("---:|");
+    printf("\n");
+    for (int s = 0; s < NSHAPES; s++) {
+        const shape *sh = &shapes[s];
+        printf("| %d×%d×%d | %s%s | %s |", sh->M, sh->N, sh->K, sh->transA ? "T" : "N", sh->transB ? "T" : "N",
+               sh->what);
+        for (int b = 0; b < nb; b++)
+            if (known[b])
+                for (int t = 0; t < nt; t++) {
+                    if (isnan(gf[b][t][s])) printf(" — |");
+                    else printf(" %.1f |", gf[b][t][s]);
+                }
+        printf("\n");
+    }
+    int any_unknown = 0;
+    for (int b = 0; b < nb; b++)
+        if (!known[b]) {
+            printf("%s backend `%s`: skipped (not in this build)", any_unknown ? ";" : "\n", bnames[b]);
+            any_unknown = 1;
+        }
+    if (any_unknown) printf("\n");
+    for (int b = 0; b < nb; b++)
+        if (known[b] && !strcmp(bnames[b], "naive")) {
+            printf("\n— : the naive reference is not run above %.1f GFLOP per call (too slow).\n", naive_max_gflop);
+            break;
+        }
+    free(A);
+    free(B);
+    free(C);
+    return 0;
+}
