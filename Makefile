@@ -66,7 +66,7 @@ $(NMT): $(CLIOBJS) $(BUILD)/libnmt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CLIOBJS) $(BUILD)/libnmt.a $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/%.c tests/check.h $(BUILD)/libnmt.a
+$(BUILD)/tests/%: tests/%.c tests/check.h tests/fixture.h $(BUILD)/libnmt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libnmt.a $(LDLIBS) -o $@
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "core/error.h"
 #include "io/json.h"
 #include "io/safetensors.h"
@@ -42,13 +43,7 @@ static nmt_st_file st;
 
 /* ---- fixture access ---------------------------------------------------- */
 
-static const nmt_st_tensor *tensor(const char *name, nmt_st_dtype dt) {
-    const nmt_st_tensor *t = nmt_st_find(&st, name);
-    CHECK(t != NULL, "fixture has no tensor %s", name);
-    if (!t) return NULL;
-    CHECK(t->dtype == dt, "%s: dtype %s, expected %s", name, nmt_st_dtype_name(t->dtype), nmt_st_dtype_name(dt));
-    return t->dtype == dt ? t : NULL;
-}
+static const nmt_st_tensor *tensor(const char *name, nmt_st_dtype dt) { return fixture_tensor(&st, name, dt); }
 
 /* A copy (malloc'd) of an F32 tensor of numel n; NULL (after a failed CHECK) otherwise. */
 static float *f32(const char *name, size_t n) {
@@ -71,32 +66,11 @@ static double *f64(const char *name, size_t n) {
     return a;
 }
 
-static int32_t *i32(const char *name, int rows, int cols) {
-    const nmt_st_tensor *t = tensor(name, NMT_ST_I32);
-    if (!t) return NULL;
-    int ok = t->ndim == 2 && t->shape[0] == rows && t->shape[1] == cols;
-    CHECK(ok, "%s: shape is not (%d,%d)", name, rows, cols);
-    if (!ok) return NULL;
-    int32_t *a = malloc((size_t)rows * cols * sizeof *a);
-    memcpy(a, t->data, (size_t)rows * cols * sizeof *a);
-    return a;
-}
+static int32_t *i32(const char *name, int rows, int cols) { return fixture_i32(&st, name, rows, cols); }
 
-/* The parsed JSON of metadata `key` (an object or an array), or NULL. */
-static nmt_json *meta_json(const char *key) {
-    const char *s = nmt_st_meta(&st, key);
-    CHECK(s != NULL, "fixture has no metadata %s", key);
-    if (!s) return NULL;
-    nmt_json *j = nmt_json_parse(s, strlen(s), key);
-    CHECK(j != NULL, "metadata %s: %s", key, nmt_last_error());
-    return j;
-}
+static nmt_json *meta_json(const char *key) { return fixture_meta_json(&st, key); }
 
-static long get_int(const nmt_json *o, const char *key) {
-    long long v = -1;
-    CHECK(nmt_json_int(nmt_json_get(o, key), &v) == 0, "config.%s is not an integer", key);
-    return (long)v;
-}
+static long get_int(const nmt_json *o, const char *key) { return fixture_int(o, key); }
 
 /* A JSON array of strings as a NULL-terminated char* array pointing into j. */
 static const char **strings(const nmt_json *j, size_t *n) {

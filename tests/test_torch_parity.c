@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "core/error.h"
 #include "io/json.h"
 #include "io/safetensors.h"
@@ -48,10 +49,8 @@ static int slen[MAXB], dlen[MAXB];
 
 /* A malloc'd double copy of tensor `name` (F32 or F64, as `dt` says) of n elements. */
 static double *ref_tensor(const char *name, nmt_st_dtype dt, size_t n) {
-    const nmt_st_tensor *t = nmt_st_find(&st, name);
-    CHECK(t != NULL, "fixture has no tensor %s", name);
+    const nmt_st_tensor *t = fixture_tensor(&st, name, dt);
     if (!t) return NULL;
-    CHECK(t->dtype == dt, "%s: dtype %s, expected %s", name, nmt_st_dtype_name(t->dtype), nmt_st_dtype_name(dt));
     CHECK(t->numel == n, "%s: %zu elements, expected %zu", name, t->numel, n);
     if (t->dtype != dt || t->numel != n) return NULL;
     double *a = malloc(n * sizeof *a + 1);
@@ -67,30 +66,11 @@ static double *ref_tensor(const char *name, nmt_st_dtype dt, size_t n) {
     return a;
 }
 
-static int32_t *i32(const char *name) {
-    const nmt_st_tensor *t = nmt_st_find(&st, name);
-    int ok = t && t->dtype == NMT_ST_I32 && t->ndim == 2 && t->shape[0] == B && t->shape[1] == L;
-    CHECK(ok, "%s: missing, not I32 or not (%d,%d)", name, B, L);
-    if (!ok) return NULL;
-    int32_t *a = malloc((size_t)B * L * sizeof *a);
-    memcpy(a, t->data, (size_t)B * L * sizeof *a);
-    return a;
-}
+static int32_t *i32(const char *name) { return fixture_i32(&st, name, B, L); }
 
-static nmt_json *meta_json(const char *key) {
-    const char *s = nmt_st_meta(&st, key);
-    CHECK(s != NULL, "fixture has no metadata %s", key);
-    if (!s) return NULL;
-    nmt_json *j = nmt_json_parse(s, strlen(s), key);
-    CHECK(j != NULL, "metadata %s: %s", key, nmt_last_error());
-    return j;
-}
+static nmt_json *meta_json(const char *key) { return fixture_meta_json(&st, key); }
 
-static long get_int(const nmt_json *o, const char *key) {
-    long long v = -1;
-    CHECK(nmt_json_int(nmt_json_get(o, key), &v) == 0, "config.%s is not an integer", key);
-    return (long)v;
-}
+static long get_int(const nmt_json *o, const char *key) { return fixture_int(o, key); }
 
 /* Length of a zero-padded id row (its non-zero prefix; only zeros may follow). */
 static int row_length(const int32_t *row, const char *what, int b) {
