@@ -93,56 +93,8 @@ PARAM_NAMES = [
 # --------------------------------------------------------------------------
 # safetensors writer / reader (numpy + json only), as in make_keras_fixture.py
 
-_DTYPES = {np.dtype("float32"): ("F32", "<f4"),
-           np.dtype("float64"): ("F64", "<f8"),
-           np.dtype("int32"): ("I32", "<i4")}
-
-
-def write_safetensors(path, tensors, metadata):
-    for k, v in metadata.items():
-        if not isinstance(k, str) or not isinstance(v, str):
-            raise TypeError(f"metadata must be str -> str ({k!r})")
-    order = sorted(tensors, key=lambda n: (-tensors[n].dtype.itemsize, n))
-    header = {"__metadata__": metadata}
-    blobs = []
-    offset = 0
-    for name in order:
-        arr = np.asarray(tensors[name])
-        tag, le = _DTYPES[arr.dtype]
-        raw = np.ascontiguousarray(arr.astype(le, copy=False)).tobytes()
-        header[name] = {"dtype": tag, "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    hdr = json.dumps(header, ensure_ascii=False,
-                     separators=(",", ":")).encode("utf-8")
-    hdr += b" " * (-len(hdr) % 8)
-    with open(path, "wb") as f:
-        f.write(len(hdr).to_bytes(8, "little"))
-        f.write(hdr)
-        for raw in blobs:
-            f.write(raw)
-    return 8 + len(hdr) + offset
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        buf = f.read()
-    n = int.from_bytes(buf[:8], "little")
-    header = json.loads(buf[8:8 + n].decode("utf-8"))
-    meta = header.pop("__metadata__", {})
-    back = {"F32": "<f4", "F64": "<f8", "I32": "<i4"}
-    base = 8 + n
-    out = {}
-    end_max = 0
-    for name, info in header.items():
-        a, b = info["data_offsets"]
-        end_max = max(end_max, b)
-        out[name] = np.frombuffer(buf[base + a:base + b],
-                                  dtype=back[info["dtype"]]
-                                  ).reshape(info["shape"])
-    assert base + end_max == len(buf), "trailing bytes / holes"
-    return out, meta
+# (tools/st_numpy.py, shared with the other fixture script)
+from st_numpy import _DTYPES, read_safetensors, write_safetensors  # noqa: E402
 
 
 # --------------------------------------------------------------------------
