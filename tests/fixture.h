@@ -12,6 +12,14 @@
 #include "io/json.h"
 #include "io/safetensors.h"
 
+/* Reads fixture `path` into st; 0, or -1 after a failed CHECK (message printed). */
+static inline int fixture_open(nmt_st_file *st, const char *path) {
+    if (nmt_st_read(st, path) == 0) return 0;
+    fprintf(stderr, "%s\n", nmt_last_error());
+    CHECK(0, "cannot read %s", path);
+    return -1;
+}
+
 /* Tensor `name` if present with dtype dt. */
 static inline const nmt_st_tensor *fixture_tensor(const nmt_st_file *st, const char *name, nmt_st_dtype dt) {
     const nmt_st_tensor *t = nmt_st_find(st, name);

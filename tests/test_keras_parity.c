@@ -488,11 +488,7 @@ static void check_nadam(void) {
 /* ---- main ------------------------------------------------------------------ */
 
 int main(void) {
-    if (nmt_st_read(&st, FIXTURE) != 0) {
-        fprintf(stderr, "%s\n", nmt_last_error());
-        CHECK(0, "cannot read %s", FIXTURE);
-        return check_exit("test_keras_parity");
-    }
+    if (fixture_open(&st, FIXTURE)) return check_exit("test_keras_parity");
     nmt_json *jc = meta_json("config"), *jen = meta_json("en"), *jes = meta_json("es");
     if (!jc || !jen || !jes) return check_exit("test_keras_parity");
     Vs = (int)get_int(jc, "src_vocab"), Vt = (int)get_int(jc, "tgt_vocab");

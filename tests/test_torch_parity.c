@@ -241,11 +241,7 @@ static void check_pass(const char *label, const pass_out *o, const char *prefix,
 /* ---- main ------------------------------------------------------------------ */
 
 int main(void) {
-    if (nmt_st_read(&st, FIXTURE) != 0) {
-        fprintf(stderr, "%s\n", nmt_last_error());
-        CHECK(0, "cannot read %s", FIXTURE);
-        return check_exit("test_torch_parity");
-    }
+    if (fixture_open(&st, FIXTURE)) return check_exit("test_torch_parity");
     nmt_json *jc = meta_json("config"), *jsl = meta_json("src_len"), *jtl = meta_json("tgt_len");
     if (!jc || !jsl || !jtl) return check_exit("test_torch_parity");
     Vs = (int)get_int(jc, "src_vocab"), Vt = (int)get_int(jc, "tgt_vocab");

@@ -70,18 +70,6 @@ PAIRS = [
     ("Tom is in Madrid today.", "Tom está en Madrid hoy."),
 ]
 
-PARAM_NAMES = [
-    "encoder.embedding",
-    "decoder.embedding",
-    "encoder.lstm.kernel",
-    "encoder.lstm.recurrent_kernel",
-    "encoder.lstm.bias",
-    "decoder.lstm.kernel",
-    "decoder.lstm.recurrent_kernel",
-    "decoder.lstm.bias",
-    "output.kernel",
-    "output.bias",
-]
 EMBEDDINGS = ("encoder.embedding", "decoder.embedding")
 
 LR, BETA_1, BETA_2, EPS = 0.001, 0.9, 0.999, 1e-7
@@ -98,7 +86,7 @@ def setup_tf():
 # safetensors writer / reader (numpy + json only)
 
 # (tools/st_numpy.py, shared with the other fixture script)
-from st_numpy import _DTYPES, read_safetensors, write_safetensors  # noqa: E402
+from st_numpy import _DTYPES, PARAM_NAMES, read_safetensors, write_safetensors  # noqa: E402
 
 
 # --------------------------------------------------------------------------

@@ -77,24 +77,12 @@ SRC_LEN = [5, 9, 0, 2, 7, 1]
 TGT_LEN = [4, 3, 6, 9, 1, 8]
 B = len(SRC_LEN)
 
-PARAM_NAMES = [
-    "encoder.embedding",
-    "decoder.embedding",
-    "encoder.lstm.kernel",
-    "encoder.lstm.recurrent_kernel",
-    "encoder.lstm.bias",
-    "decoder.lstm.kernel",
-    "decoder.lstm.recurrent_kernel",
-    "decoder.lstm.bias",
-    "output.kernel",
-    "output.bias",
-]
 
 # --------------------------------------------------------------------------
 # safetensors writer / reader (numpy + json only), as in make_keras_fixture.py
 
 # (tools/st_numpy.py, shared with the other fixture script)
-from st_numpy import _DTYPES, read_safetensors, write_safetensors  # noqa: E402
+from st_numpy import _DTYPES, PARAM_NAMES, read_safetensors, write_safetensors  # noqa: E402
 
 
 # --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""safetensors files with numpy + json only, for the fixture scripts in tools/.
+"""safetensors files with numpy + json only, for the fixture scripts in tools/,
+and nmt's tensor names (the order of src/models/model.c's parameter table).
 
 Layout: 8-byte little-endian header length, a JSON header padded with spaces to
 a multiple of 8 ("__metadata__" holds str -> str), then the tensors' bytes.
@@ -6,6 +7,19 @@ a multiple of 8 ("__metadata__" holds str -> str), then the tensors' bytes.
 import json
 
 import numpy as np
+
+PARAM_NAMES = [
+    "encoder.embedding",
+    "decoder.embedding",
+    "encoder.lstm.kernel",
+    "encoder.lstm.recurrent_kernel",
+    "encoder.lstm.bias",
+    "decoder.lstm.kernel",
+    "decoder.lstm.recurrent_kernel",
+    "decoder.lstm.bias",
+    "output.kernel",
+    "output.bias",
+]
 
 _DTYPES = {np.dtype("float32"): ("F32", "<f4"),
            np.dtype("float64"): ("F64", "<f8"),
