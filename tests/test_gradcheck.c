@@ -50,12 +50,14 @@ static void fd_check(const char *what, double *x, long n, const double *g, doubl
 enum { B = 4, IN = 3, U = 5, T = 5 };
 static nmt_packed pk;
 static double *lx, *lW, *lU, *lb, *lh0, *lc0, *Rh, *RhT, *RcT;
+static lstm_rec_f64 lrec;   /* lU packed, re-packed whenever lU may have changed */
 
 static double lstm_loss(void *ctx) {
     int n = pk.ntok;
     double *h = calloc(n * U, 8), *c = calloc(n * U, 8), *z = calloc(n * 4 * U, 8);
     double hT[B * U], cT[B * U];
-    lstm_forward_f64(h, c, z, hT, cT, lx, lh0, lc0, lW, lU, lb, &pk, IN, U);
+    lstm_rec_pack_f64(&lrec, lU, U, 0);
+    lstm_forward_f64(h, c, z, hT, cT, lx, lh0, lc0, lW, &lrec, lb, &pk, IN, U);
     double L = dot(h, Rh, n * U) + dot(hT, RhT, B * U) + dot(cT, RcT, B * U);
     free(h), free(c), free(z);
     return L;
@@ -71,11 +73,12 @@ static void check_lstm(void) {
     lh0 = rvec(B * U), lc0 = rvec(B * U), Rh = rvec(n * U), RhT = rvec(B * U), RcT = rvec(B * U);
     double *h = calloc(n * U, 8), *c = calloc(n * U, 8), *z = calloc(n * 4 * U, 8);
     double hT[B * U], cT[B * U];
-    lstm_forward_f64(h, c, z, hT, cT, lx, lh0, lc0, lW, lU, lb, &pk, IN, U);
+    lstm_rec_pack_f64(&lrec, lU, U, 1);
+    lstm_forward_f64(h, c, z, hT, cT, lx, lh0, lc0, lW, &lrec, lb, &pk, IN, U);
     double *dx = calloc(n * IN, 8), *dW = calloc(IN * 4 * U, 8), *dU = calloc(U * 4 * U, 8);
     double *db = calloc(4 * U, 8), *dh0 = calloc(B * U, 8), *dc0 = calloc(B * U, 8);
     double *scratch = calloc(lstm_backward_scratch_f64(B, n, U), 8);
-    lstm_backward_f64(dx, dW, dU, db, dh0, dc0, Rh, RhT, RcT, lx, lh0, lc0, h, c, z, lW, lU, &pk, IN, U, scratch);
+    lstm_backward_f64(dx, dW, dU, db, dh0, dc0, Rh, RhT, RcT, lx, lh0, lc0, h, c, z, lW, &lrec, &pk, IN, U, scratch);
     fd_check("lstm dx", lx, n * IN, dx, lstm_loss, NULL);
     fd_check("lstm dW (kernel)", lW, IN * 4 * U, dW, lstm_loss, NULL);
     fd_check("lstm dU (recurrent kernel)", lU, U * 4 * U, dU, lstm_loss, NULL);
@@ -89,6 +92,7 @@ static void check_lstm(void) {
     free(h), free(c), free(z), free(dx), free(dW), free(dU), free(db), free(dh0), free(dc0), free(scratch);
     free(lx), free(lW), free(lU), free(lb), free(lh0), free(lc0), free(Rh), free(RhT), free(RcT);
     nmt_packed_free(&pk);
+    lstm_rec_free_f64(&lrec);
 }
 
 /* ---- Dense + softmax cross-entropy ---- */

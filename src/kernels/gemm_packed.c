@@ -1,4 +1,5 @@
-/* Pre-packed weight products: AVX2/FMA micro-kernel and scalar reference. */
+/* Pre-packed weight products (real-generic): AVX2/FMA micro-kernel for float,
+ * and the scalar reference every path must equal bit for bit. */
 #include "kernels/gemm_packed.h"
 
 #include <math.h>
@@ -6,56 +7,80 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/real.h"
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX2__) && defined(__FMA__) && !defined(NMT_F64)
 #include <immintrin.h>
 #define HAVE_AVX2_FMA 1
 #endif
 
-void nmt_pmat_pack(nmt_pmat *p, int transB, int K, int N, const float *B, int ldb) {
+#ifdef NMT_F64
+#define RFMA fma
+#else
+#define RFMA fmaf
+#endif
+typedef R(nmt_pmat) pmat;
+
+void R(nmt_pmat_pack)(pmat *p, int transB, int K, int N, const real *B, int ldb) {
     int panels = (N + NMT_PMAT_W - 1) / NMT_PMAT_W;
     if (!p->data || (long)panels * K > (long)p->panels * p->K) {
         free(p->data);
-        p->data = nmt_xalloc_aligned(sizeof(float) * (size_t)panels * K * NMT_PMAT_W);
+        p->data = nmt_xalloc_aligned(sizeof(real) * (size_t)panels * K * NMT_PMAT_W);
     }
     p->K = K, p->N = N, p->panels = panels;
+#pragma omp parallel for schedule(static) if ((long)K * N > 16384)
     for (int q = 0; q < panels; q++) {
-        float *dst = p->data + (size_t)q * K * NMT_PMAT_W;
-        for (int k = 0; k < K; k++)
-            for (int j = 0; j < NMT_PMAT_W; j++) {
-                int n = q * NMT_PMAT_W + j;
-                dst[(size_t)k * NMT_PMAT_W + j] =
-                    n < N ? (transB ? B[(size_t)n * ldb + k] : B[(size_t)k * ldb + n]) : 0.0f;
+        real *dst = p->data + (size_t)q * K * NMT_PMAT_W;
+        const int n0 = q * NMT_PMAT_W, w = N - n0 < NMT_PMAT_W ? N - n0 : NMT_PMAT_W;
+        if (transB) {
+            // column j of the panel is row n0 + j of the stored matrix
+            if (w < NMT_PMAT_W) memset(dst, 0, sizeof(real) * (size_t)K * NMT_PMAT_W);
+            for (int j = 0; j < w; j++) {
+                const real *src = B + (size_t)(n0 + j) * ldb;
+                for (int k = 0; k < K; k++) dst[(size_t)k * NMT_PMAT_W + j] = src[k];
             }
+        } else {
+            for (int k = 0; k < K; k++) {
+                real *d = dst + (size_t)k * NMT_PMAT_W;
+                memcpy(d, B + (size_t)k * ldb + n0, sizeof(real) * w);
+                for (int j = w; j < NMT_PMAT_W; j++) d[j] = 0;
+            }
+        }
     }
 }
 
-void nmt_pmat_free(nmt_pmat *p) {
+void R(nmt_pmat_free)(pmat *p) {
     free(p->data);
     memset(p, 0, sizeof *p);
 }
 
-/* Stores one row's 16 panel results (only the valid columns). */
-static inline void store_row(float *c, const float *acc, int ncols, int accumulate) {
+/* Stores one row's panel results (only the valid columns). */
+static inline void store_row(real *c, const real *acc, int ncols, int accumulate) {
     if (accumulate)
         for (int j = 0; j < ncols; j++) c[j] += acc[j];
     else
-        memcpy(c, acc, sizeof(float) * ncols);
+        memcpy(c, acc, sizeof(real) * ncols);
 }
 
-void nmt_gemm_pmat_ref(int M, const float *A, int lda, const nmt_pmat *B, float *C, int ldc, int accumulate) {
-    const int K = B->K;
-    for (int q = 0; q < B->panels; q++) {
-        const float *panel = B->data + (size_t)q * K * NMT_PMAT_W;
-        int ncols = B->N - q * NMT_PMAT_W < NMT_PMAT_W ? B->N - q * NMT_PMAT_W : NMT_PMAT_W;
-        for (int i = 0; i < M; i++) {
-            float acc[NMT_PMAT_W] = {0};
-            for (int k = 0; k < K; k++)
-                for (int j = 0; j < NMT_PMAT_W; j++)
-                    acc[j] = fmaf(A[(size_t)i * lda + k], panel[(size_t)k * NMT_PMAT_W + j], acc[j]);
-            store_row(C + (size_t)i * ldc + q * NMT_PMAT_W, acc, ncols, accumulate);
-        }
+static inline int panel_cols(const pmat *B, int q) {
+    int w = B->N - q * NMT_PMAT_W;
+    return w < NMT_PMAT_W ? w : NMT_PMAT_W;
+}
+
+static void panel_ref(int M, const real *A, int lda, const pmat *B, int q, real *C, int ldc, int accumulate) {
+    const int K = B->K, ncols = panel_cols(B, q);
+    const real *panel = B->data + (size_t)q * K * NMT_PMAT_W;
+    for (int i = 0; i < M; i++) {
+        real acc[NMT_PMAT_W] = {0};
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < NMT_PMAT_W; j++)
+                acc[j] = RFMA(A[(size_t)i * lda + k], panel[(size_t)k * NMT_PMAT_W + j], acc[j]);
+        store_row(C + (size_t)i * ldc + q * NMT_PMAT_W, acc, ncols, accumulate);
     }
+}
+
+void R(nmt_gemm_pmat_ref)(int M, const real *A, int lda, const pmat *B, real *C, int ldc, int accumulate) {
+    for (int q = 0; q < B->panels; q++) panel_ref(M, A, lda, B, q, C, ldc, accumulate);
 }
 
 #ifdef HAVE_AVX2_FMA
@@ -94,21 +119,27 @@ typedef void (*pmat_kernel)(const float *, int, const float *, int, float *, int
 static const pmat_kernel kernels[7] = {NULL, kernel_1, kernel_2, kernel_3, kernel_4, kernel_5, kernel_6};
 #endif
 
-void nmt_gemm_pmat(int M, const float *A, int lda, const nmt_pmat *B, float *C, int ldc, int accumulate) {
+void R(nmt_gemm_pmat_panel)(int M, const real *A, int lda, const pmat *B, int q, real *C, int ldc,
+                            int accumulate) {
 #ifdef HAVE_AVX2_FMA
-    const int K = B->K;
-    // panels are independent: threads share them out; each element is computed by one chain
-#pragma omp parallel for schedule(dynamic, 4) if ((long)M * B->N * K > 65536)
-    for (int q = 0; q < B->panels; q++) {
-        const float *panel = B->data + (size_t)q * K * NMT_PMAT_W;
-        int ncols = B->N - q * NMT_PMAT_W < NMT_PMAT_W ? B->N - q * NMT_PMAT_W : NMT_PMAT_W;
-        for (int i = 0; i < M; i += 6) {
-            int R = M - i < 6 ? M - i : 6;
-            kernels[R](A + (size_t)i * lda, lda, panel, K, C + (size_t)i * ldc + q * NMT_PMAT_W, ldc, ncols,
-                       accumulate);
-        }
+    const int K = B->K, ncols = panel_cols(B, q);
+    const float *panel = B->data + (size_t)q * K * NMT_PMAT_W;
+    // row groups of at most 6, as even as possible (32 rows: 6 6 5 5 5 5, not 6 6 6 6 6 2)
+    const int groups = (M + 5) / 6;
+    for (int g = 0, i = 0; g < groups; g++) {
+        int rows = (M - i) / (groups - g);
+        rows += (M - i) % (groups - g) != 0;
+        kernels[rows](A + (size_t)i * lda, lda, panel, K, C + (size_t)i * ldc + q * NMT_PMAT_W, ldc, ncols,
+                      accumulate);
+        i += rows;
     }
 #else
-    nmt_gemm_pmat_ref(M, A, lda, B, C, ldc, accumulate);
+    panel_ref(M, A, lda, B, q, C, ldc, accumulate);
 #endif
+}
+
+void R(nmt_gemm_pmat)(int M, const real *A, int lda, const pmat *B, real *C, int ldc, int accumulate) {
+    // panels are independent: threads share them out; each element is computed by one chain
+#pragma omp parallel for schedule(dynamic, 4) if ((long)M * B->N * B->K > 65536)
+    for (int q = 0; q < B->panels; q++) R(nmt_gemm_pmat_panel)(M, A, lda, B, q, C, ldc, accumulate);
 }

@@ -2,11 +2,20 @@
  *
  * Forward, per step t with m = bs[t] active rows starting at packed row n0:
  *   z[n0..n0+m) = x W + b            (one GEMM over all n tokens, before the loop)
- *                + h_{t-1}[0..m) U   (one GEMM per step, active rows only)
+ *                + h_{t-1}[0..m) U   (per step, active rows only, pre-packed U)
  *   i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c)
  *   c_t = f c_{t-1} + i g;  h_t = o tanh(c_t)
  * Because sequences are sorted by length, the rows of step t-1 that are still
- * active at step t are a prefix of that step's block. */
+ * active at step t are a prefix of that step's block.
+ *
+ * Threads: the whole time loop runs in one parallel region. Each step's work is
+ * split by blocks of NMT_PMAT_W units: the thread owning a block computes the
+ * four gates' columns of h_{t-1} U for those units (four panels of the packed
+ * U) and then the cell for those units, so a step needs one barrier and no
+ * other synchronisation. Every element's arithmetic is the same whichever
+ * thread does it: results do not depend on the thread count. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/real.h"
@@ -15,41 +24,68 @@
 
 static inline real sigm(real x) { return 1 / (1 + REXP(-x)); }
 
-void R(lstm_cell_forward)(real *z, const real *b, const real *cprev, real *h, real *c, int m, int u) {
-    const int G = 4 * u;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int r = 0; r < m; r++) {
-        real *zr = z + (long)r * G;
-        real *hr = h + (long)r * u, *cr = c + (long)r * u;
-        const real *cp = cprev ? cprev + (long)r * u : NULL;
-        for (int j = 0; j < u; j++) {
-            real ig = sigm(zr[j] + b[j]);
-            real fg = sigm(zr[u + j] + b[u + j]);
-            real gg = RTANH(zr[2 * u + j] + b[2 * u + j]);
-            real og = sigm(zr[3 * u + j] + b[3 * u + j]);
-            real cn = ig * gg + (cp ? fg * cp[j] : 0);
-            cr[j] = cn;
-            hr[j] = og * RTANH(cn);
-            zr[j] = ig, zr[u + j] = fg, zr[2 * u + j] = gg, zr[3 * u + j] = og;
-        }
+/* Worth splitting among threads: below this many units a step is too small. */
+#define PAR_UNITS 64
+
+void R(lstm_rec_pack)(R(lstm_rec) *rec, const real *U, int u, int with_transpose) {
+    // gate[g] (u x u) = U[:, g u .. (g+1) u)
+    for (int g = 0; g < 4; g++) R(nmt_pmat_pack)(&rec->gate[g], 0, u, u, U + (long)g * u, 4 * u);
+    // Ut (4u x u) = U^T: U is stored (u x 4u), i.e. as the transpose's "N x K"
+    if (with_transpose) R(nmt_pmat_pack)(&rec->Ut, 1, 4 * u, u, U, 4 * u);
+}
+
+void R(lstm_rec_free)(R(lstm_rec) *rec) {
+    for (int g = 0; g < 4; g++) R(nmt_pmat_free)(&rec->gate[g]);
+    R(nmt_pmat_free)(&rec->Ut);
+}
+
+/* The cell for units [j0, j1) of one row: z holds x W + h U without the bias on
+ * entry and the gate activations on return. */
+static inline void cell_units(real *zr, const real *b, const real *cp, real *hr, real *cr, int j0, int j1,
+                              int u) {
+    for (int j = j0; j < j1; j++) {
+        real ig = sigm(zr[j] + b[j]);
+        real fg = sigm(zr[u + j] + b[u + j]);
+        real gg = RTANH(zr[2 * u + j] + b[2 * u + j]);
+        real og = sigm(zr[3 * u + j] + b[3 * u + j]);
+        real cn = ig * gg + (cp ? fg * cp[j] : 0);
+        cr[j] = cn;
+        hr[j] = og * RTANH(cn);
+        zr[j] = ig, zr[u + j] = fg, zr[2 * u + j] = gg, zr[3 * u + j] = og;
     }
+}
+
+void R(lstm_cell_forward)(real *z, const real *b, const real *cprev, real *h, real *c, int m, int u) {
+#pragma omp parallel for schedule(dynamic, 1) if (m * u >= 4096)
+    for (int r = 0; r < m; r++)
+        cell_units(z + (long)r * 4 * u, b, cprev ? cprev + (long)r * u : NULL, h + (long)r * u, c + (long)r * u,
+                   0, u, u);
 }
 
 void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
                      const real *x, const real *h0, const real *c0,
-                     const real *W, const real *U, const real *b,
+                     const real *W, const R(lstm_rec) *rec, const real *b,
                      const nmt_packed *p, int in, int u) {
-    const int G = 4 * u;
+    const int G = 4 * u, nblk = (u + NMT_PMAT_W - 1) / NMT_PMAT_W;
     // z (n, 4u) = x (n, in) . W (in, 4u)
     R(nmt_gemm)(0, 0, p->ntok, G, in, 1, x, in, W, G, 0, z, G);
+#pragma omp parallel if (u >= PAR_UNITS)
     for (int t = 0; t < p->T; t++) {
         const int m = p->bs[t], n0 = p->off[t];
         const real *hprev = t ? h + (long)p->off[t - 1] * u : h0;
         const real *cprev = t ? c + (long)p->off[t - 1] * u : c0;
-        real *zt = z + (long)n0 * G;
-        // z_t (m, 4u) += h_{t-1} (m, u) . U (u, 4u)
-        if (hprev) R(nmt_gemm)(0, 0, m, G, u, 1, hprev, u, U, G, 1, zt, G);
-        R(lstm_cell_forward)(zt, b, cprev, h + (long)n0 * u, c + (long)n0 * u, m, u);
+        real *zt = z + (long)n0 * G, *ht = h + (long)n0 * u, *ct = c + (long)n0 * u;
+#pragma omp for schedule(static)
+        for (int jb = 0; jb < nblk; jb++) {
+            const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
+            // z_t[:, g u + j0 .. j1) += h_{t-1} (m, u) . U[:, g u + j0 .. j1)
+            if (hprev)
+                for (int g = 0; g < 4; g++)
+                    R(nmt_gemm_pmat_panel)(m, hprev, u, &rec->gate[g], jb, zt + (long)g * u, G, 1);
+            for (int r = 0; r < m; r++)
+                cell_units(zt + (long)r * G, b, cprev ? cprev + (long)r * u : NULL, ht + (long)r * u,
+                           ct + (long)r * u, j0, j1, u);
+        }   // implicit barrier: h_t complete before step t+1 reads it
     }
     // each sequence's final state: at its last token, or the initial state if empty
     for (int r = 0; r < p->B; r++) {
@@ -80,18 +116,23 @@ long R(lstm_backward_scratch)(int B, int n, int u) {
  *   dH[0..m) = dz_t U^T
  * Weight gradients use all tokens at once after the loop:
  *   dU += Hprev^T dz, dW += x^T dz, db += colsum(dz), dx = dz W^T,
- * where Hprev holds h_{t-1} (h0 or 0 at t = 0) for every packed token. */
+ * where Hprev holds h_{t-1} (h0 or 0 at t = 0) for every packed token.
+ * Threads split each step by unit blocks, as in the forward pass. */
 void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *dc0,
                       const real *dh, const real *dhT, const real *dcT,
                       const real *x, const real *h0, const real *c0,
                       const real *h, const real *c, const real *z,
-                      const real *W, const real *U,
+                      const real *W, const R(lstm_rec) *rec,
                       const nmt_packed *p, int in, int u, real *scratch) {
-    const int G = 4 * u, n = p->ntok, B = p->B;
+    const int G = 4 * u, n = p->ntok, B = p->B, nblk = (u + NMT_PMAT_W - 1) / NMT_PMAT_W;
     real *dz = scratch;                       // (n, 4u)
     real *hprev = dz + (long)n * G;           // (n, u)
     real *dH = hprev + (long)n * u;           // (B, u)
     real *dC = dH + (long)B * u;              // (B, u)
+    if ((p->T > 1 || dh0) && !rec->Ut.data) {   // a caller's bug, not a user's
+        fprintf(stderr, "nmt: internal error: lstm_backward without a packed U^T\n");
+        abort();
+    }
     // rows that end at step t take dhT/dcT at their last step; empty rows pass them straight to h0/c0
     for (int r = 0; r < B; r++) {
         if (dhT) memcpy(dH + (long)r * u, dhT + (long)r * u, sizeof(real) * u);
@@ -99,34 +140,41 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
         if (dcT) memcpy(dC + (long)r * u, dcT + (long)r * u, sizeof(real) * u);
         else memset(dC + (long)r * u, 0, sizeof(real) * u);
     }
+#pragma omp parallel if (u >= PAR_UNITS)
     for (int t = p->T - 1; t >= 0; t--) {
         const int m = p->bs[t], n0 = p->off[t];
         const real *cprev = t ? c + (long)p->off[t - 1] * u : c0;
-#pragma omp parallel for schedule(dynamic, 1)
-        for (int r = 0; r < m; r++) {
-            const real *zr = z + (long)(n0 + r) * G;
-            const real *cr = c + (long)(n0 + r) * u;
-            const real *dho = dh ? dh + (long)(n0 + r) * u : NULL;
-            const real *cp = cprev ? cprev + (long)r * u : NULL;
-            real *dzr = dz + (long)(n0 + r) * G;
-            real *dHr = dH + (long)r * u, *dCr = dC + (long)r * u;
-            // dH/dC hold the recurrent gradient for a row active at t+1, else dhT/dcT (set above)
-            for (int j = 0; j < u; j++) {
-                real ig = zr[j], fg = zr[u + j], gg = zr[2 * u + j], og = zr[3 * u + j];
-                real dht = dHr[j] + (dho ? dho[j] : 0);
-                real tc = RTANH(cr[j]);
-                real dog = dht * tc;
-                real dct = dCr[j] + dht * og * (1 - tc * tc);
-                real cpj = cp ? cp[j] : 0;
-                dzr[j] = dct * gg * ig * (1 - ig);
-                dzr[u + j] = dct * cpj * fg * (1 - fg);
-                dzr[2 * u + j] = dct * ig * (1 - gg * gg);
-                dzr[3 * u + j] = dog * og * (1 - og);
-                dCr[j] = dct * fg;
+#pragma omp for schedule(static)
+        for (int jb = 0; jb < nblk; jb++) {
+            const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
+            for (int r = 0; r < m; r++) {
+                const real *zr = z + (long)(n0 + r) * G;
+                const real *cr = c + (long)(n0 + r) * u;
+                const real *dho = dh ? dh + (long)(n0 + r) * u : NULL;
+                const real *cp = cprev ? cprev + (long)r * u : NULL;
+                real *dzr = dz + (long)(n0 + r) * G;
+                real *dHr = dH + (long)r * u, *dCr = dC + (long)r * u;
+                // dH/dC hold the recurrent gradient for a row active at t+1, else dhT/dcT (set above)
+                for (int j = j0; j < j1; j++) {
+                    real ig = zr[j], fg = zr[u + j], gg = zr[2 * u + j], og = zr[3 * u + j];
+                    real dht = dHr[j] + (dho ? dho[j] : 0);
+                    real tc = RTANH(cr[j]);
+                    real dog = dht * tc;
+                    real dct = dCr[j] + dht * og * (1 - tc * tc);
+                    real cpj = cp ? cp[j] : 0;
+                    dzr[j] = dct * gg * ig * (1 - ig);
+                    dzr[u + j] = dct * cpj * fg * (1 - fg);
+                    dzr[2 * u + j] = dct * ig * (1 - gg * gg);
+                    dzr[3 * u + j] = dog * og * (1 - og);
+                    dCr[j] = dct * fg;
+                }
             }
-        }
+        }   // barrier: dz_t complete
         // dH[0..m) = dz_t (m, 4u) . U^T (4u, u): gradient into h_{t-1} (or h0 at t = 0)
-        if (t > 0 || dh0) R(nmt_gemm)(0, 1, m, u, G, 1, dz + (long)n0 * G, G, U, G, 0, dH, u);
+        if (t > 0 || dh0) {
+#pragma omp for schedule(static)
+            for (int jb = 0; jb < nblk; jb++) R(nmt_gemm_pmat_panel)(m, dz + (long)n0 * G, G, &rec->Ut, jb, dH, u, 0);
+        }   // barrier: dH complete before step t-1 reads it
     }
     if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
     if (dc0) memcpy(dc0, dC, sizeof(real) * B * u);

@@ -49,27 +49,53 @@ void R(nmt_ws_free)(R(nmt_ws) *ws) {
                     ws->d_hT, ws->d_cT, ws->scratch};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
     free(ws->pred);
+    R(lstm_rec_free)(&ws->enc_rec);
+    R(lstm_rec_free)(&ws->dec_rec);
     memset(ws, 0, sizeof *ws);
 }
 
 #define P(idx) (params + tab->p[idx].offset)
 #define G(idx) (grads + tab->p[idx].offset)
 
-void R(seq2seq_encode)(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params,
-                       const nmt_batch *b) {
+/* Packs the recurrent kernels (with U^T for a backward pass), unless params are
+ * held and this call is forward-only. */
+static void pack_weights(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params, int training) {
+    if (!training && ws->held == params) return;
+    const int u = ws->cfg.units;
+    R(lstm_rec_pack)(&ws->enc_rec, P(NMT_P_ENC_U), u, training);
+    R(lstm_rec_pack)(&ws->dec_rec, P(NMT_P_DEC_U), u, training);
+    if (training) ws->held = NULL;   // an optimizer step follows
+}
+
+void R(nmt_ws_hold_weights)(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params) {
+    ws->held = NULL;
+    pack_weights(ws, tab, params, 0);
+    ws->held = params;
+}
+
+void R(nmt_ws_release_weights)(R(nmt_ws) *ws) { ws->held = NULL; }
+
+static void encode(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params, const nmt_batch *b) {
     const int E = ws->cfg.embed, u = ws->cfg.units;
     // enc_x (n, E) = embedding of the packed source ids
     R(embedding_forward)(ws->enc_x, b->enc_ids, P(NMT_P_ENC_EMB), b->enc.ntok, E);
     // encoder LSTM from a zero state; keep each sentence's state at its last token
     R(lstm_forward)(ws->enc_h, ws->enc_c, ws->enc_z, ws->enc_hT, ws->enc_cT, ws->enc_x, NULL, NULL,
-                    P(NMT_P_ENC_W), P(NMT_P_ENC_U), P(NMT_P_ENC_B), &b->enc, E, u);
+                    P(NMT_P_ENC_W), &ws->enc_rec, P(NMT_P_ENC_B), &b->enc, E, u);
+}
+
+void R(seq2seq_encode)(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params,
+                       const nmt_batch *b) {
+    pack_weights(ws, tab, params, 0);
+    encode(ws, tab, params, b);
 }
 
 void R(seq2seq_forward_backward)(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params,
                                  real *grads, const nmt_batch *b, real loss_scale) {
     const int E = ws->cfg.embed, u = ws->cfg.units, V = ws->cfg.tgt_vocab, B = b->dec.B;
     const int n = b->dec.ntok;
-    R(seq2seq_encode)(ws, tab, params, b);
+    pack_weights(ws, tab, params, grads != NULL);
+    encode(ws, tab, params, b);
     // decoder initial state (B, u) in decoder row order
     for (int r = 0; r < B; r++) {
         memcpy(ws->dec_h0 + (long)r * u, ws->enc_hT + (long)b->dec_to_enc[r] * u, sizeof(real) * u);
@@ -77,7 +103,7 @@ void R(seq2seq_forward_backward)(R(nmt_ws) *ws, const nmt_param_table *tab, cons
     }
     R(embedding_forward)(ws->dec_x, b->dec_ids, P(NMT_P_DEC_EMB), n, E);
     R(lstm_forward)(ws->dec_h, ws->dec_c, ws->dec_z, ws->dec_hT, ws->dec_cT,
-                    ws->dec_x, ws->dec_h0, ws->dec_c0, P(NMT_P_DEC_W), P(NMT_P_DEC_U), P(NMT_P_DEC_B),
+                    ws->dec_x, ws->dec_h0, ws->dec_c0, P(NMT_P_DEC_W), &ws->dec_rec, P(NMT_P_DEC_B),
                     &b->dec, E, u);
     // logits (n, V) = dec_h (n, u) . W_out (u, V) + b_out; then per-token CE (and its gradient)
     R(dense_forward)(ws->logits, ws->dec_h, P(NMT_P_OUT_W), P(NMT_P_OUT_B), n, u, V);
@@ -91,7 +117,7 @@ void R(seq2seq_forward_backward)(R(nmt_ws) *ws, const nmt_param_table *tab, cons
                       n, u, V);
     R(lstm_backward)(ws->d_x, G(NMT_P_DEC_W), G(NMT_P_DEC_U), G(NMT_P_DEC_B), ws->d_h0, ws->d_c0,
                      ws->d_h, NULL, NULL, ws->dec_x, ws->dec_h0, ws->dec_c0, ws->dec_h, ws->dec_c,
-                     ws->dec_z, P(NMT_P_DEC_W), P(NMT_P_DEC_U), &b->dec, E, u, ws->scratch);
+                     ws->dec_z, P(NMT_P_DEC_W), &ws->dec_rec, &b->dec, E, u, ws->scratch);
     R(embedding_backward)(G(NMT_P_DEC_EMB), b->dec_ids, ws->d_x, n, E);
     // the decoder's initial-state gradient is the encoder's final-state gradient
     for (int r = 0; r < B; r++) {
@@ -100,6 +126,6 @@ void R(seq2seq_forward_backward)(R(nmt_ws) *ws, const nmt_param_table *tab, cons
     }
     R(lstm_backward)(ws->d_x, G(NMT_P_ENC_W), G(NMT_P_ENC_U), G(NMT_P_ENC_B), NULL, NULL, NULL,
                      ws->d_hT, ws->d_cT, ws->enc_x, NULL, NULL, ws->enc_h, ws->enc_c, ws->enc_z,
-                     P(NMT_P_ENC_W), P(NMT_P_ENC_U), &b->enc, E, u, ws->scratch);
+                     P(NMT_P_ENC_W), &ws->enc_rec, &b->enc, E, u, ws->scratch);
     R(embedding_backward)(G(NMT_P_ENC_EMB), b->enc_ids, ws->d_x, b->enc.ntok, E);
 }

@@ -10,6 +10,7 @@
 #define NMT_MODELS_SEQ2SEQ_H
 #include <stdint.h>
 
+#include "layers/layers.h"
 #include "layers/packed.h"
 #include "models/model.h"
 

@@ -13,14 +13,25 @@ typedef struct {
     int32_t *pred;     /* (n) argmax per target token */
     NMT_T *d_x, *d_h, *d_h0, *d_c0, *d_hT, *d_cT;             /* gradients (n,E) (n,u) (B,u)... */
     NMT_T *scratch;    /* lstm_backward scratch */
+    NMT_FN(lstm_rec) enc_rec, dec_rec;   /* recurrent kernels, packed */
+    const NMT_T *held;                   /* params held fixed (nmt_ws_hold_weights) */
 } NMT_FN(nmt_ws);
 
 void NMT_FN(nmt_ws_alloc)(NMT_FN(nmt_ws) *ws, const nmt_config *cfg, int maxB);
 void NMT_FN(nmt_ws_free)(NMT_FN(nmt_ws) *ws);
+/* Promises that params will not change until nmt_ws_release_weights (or the
+ * next call with grads): forward-only calls then re-use one packing of them
+ * (evaluation over many batches). */
+void NMT_FN(nmt_ws_hold_weights)(NMT_FN(nmt_ws) *ws, const nmt_param_table *tab, const NMT_T *params);
+void NMT_FN(nmt_ws_release_weights)(NMT_FN(nmt_ws) *ws);
 
 /* Forward pass; with grads != NULL also the backward pass, accumulating (+=)
  * d(loss_scale * sum of token CE)/d(params) into grads (same layout as params).
- * Per-token loss and predictions (packed decoder order) are left in ws. */
+ * Per-token loss and predictions (packed decoder order) are left in ws.
+ *
+ * The recurrent kernels are packed (kernels/gemm_packed.h) at the start of
+ * every call (once per optimizer step in training), except forward-only calls
+ * with parameters held by nmt_ws_hold_weights. */
 void NMT_FN(seq2seq_forward_backward)(NMT_FN(nmt_ws) *ws, const nmt_param_table *tab,
                                       const NMT_T *params, NMT_T *grads, const nmt_batch *b,
                                       NMT_T loss_scale);

@@ -1,5 +1,7 @@
 /* Nadam, both Keras schedules (ch16-reference.md §2.11). Every element is
- * updated independently, so the result does not depend on the thread count. */
+ * updated independently, so the result does not depend on the thread count.
+ * One pass reads the gradient, updates m, v and the weight, and zeroes the
+ * gradient for the next step's accumulation. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,7 @@ void nmt_nadam_free(nmt_nadam *o) {
     memset(o, 0, sizeof *o);
 }
 
-void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, const float *grads,
+void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, float *grads,
                     uint8_t *const *present) {
     const long t = ++o->t;
     const double b1 = o->beta1, b2 = o->beta2;
@@ -52,29 +54,35 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, con
     for (int i = 0; i < tab->n; i++) {
         const nmt_param *p = &tab->p[i];
         float *w = params + p->offset, *m = o->m + p->offset, *v = o->v + p->offset;
-        const float *g = grads + p->offset;
+        float *g = grads + p->offset;
         const long rows = p->ndim == 2 ? p->shape[0] : 1, cols = (long)p->numel / rows;
         const uint8_t *present_rows = (legacy && p->sparse && present) ? present[i] : NULL;
 #pragma omp parallel for schedule(dynamic, 16)
         for (long r = 0; r < rows; r++) {
             // legacy sparse rule: every row's m and v decay, only looked-up rows move
             const int move = !present_rows || present_rows[r];
-            float *wr = w + r * cols, *mr = m + r * cols, *vr = v + r * cols;
-            const float *gr = g + r * cols;
+            float *restrict wr = w + r * cols, *restrict mr = m + r * cols, *restrict vr = v + r * cols;
+            float *restrict gr = g + r * cols;
+            // one pass over w, m, v, g (vectorized; each lane does exactly the scalar operations)
             if (legacy) {
+#pragma omp simd
                 for (long k = 0; k < cols; k++) {
-                    mr[k] = fb1 * mr[k] + omb1 * gr[k];
-                    vr[k] = fb2 * vr[k] + omb2 * gr[k] * gr[k];
+                    float gk = gr[k];
+                    float mk = fb1 * mr[k] + omb1 * gk;
+                    float vk = fb2 * vr[k] + omb2 * gk * gk;
+                    mr[k] = mk, vr[k] = vk, gr[k] = 0;
+                    if (move) wr[k] -= lr * (fa * gk + fb * mk) / (sqrtf(vk * vs) + eps);
                 }
             } else {
+#pragma omp simd
                 for (long k = 0; k < cols; k++) {
-                    mr[k] += (gr[k] - mr[k]) * omb1;
-                    vr[k] += (gr[k] * gr[k] - vr[k]) * omb2;
+                    float gk = gr[k];
+                    float mk = mr[k] + (gk - mr[k]) * omb1;
+                    float vk = vr[k] + (gk * gk - vr[k]) * omb2;
+                    mr[k] = mk, vr[k] = vk, gr[k] = 0;
+                    wr[k] -= lr * (fa * gk + fb * mk) / (sqrtf(vk * vs) + eps);
                 }
             }
-            if (move)
-                for (long k = 0; k < cols; k++)
-                    wr[k] -= lr * (fa * gr[k] + fb * mr[k]) / (sqrtf(vr[k] * vs) + eps);
         }
     }
 }

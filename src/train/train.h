@@ -48,8 +48,9 @@ void nmt_nadam_init(nmt_nadam *o, nmt_nadam_kind kind, size_t nfloats);
 void nmt_nadam_free(nmt_nadam *o);
 /* One update of all parameters. `present[i]` (legacy only, may be NULL) marks
  * for each sparse tensor i of the table the rows looked up in this batch: only
- * those rows are updated, while every row's m and v decay. */
-void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, const float *grads,
+ * those rows are updated, while every row's m and v decay. The gradients are
+ * consumed: grads is all zeros on return, ready for the next accumulation. */
+void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, float *grads,
                     uint8_t *const *present);
 
 /* ---- training loop ------------------------------------------------------ */

@@ -56,6 +56,7 @@ int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, lon
     nmt_batch b;
     nmt_ws_alloc(&ws, &m->cfg, batch_size);
     nmt_batch_alloc(&b, batch_size, m->cfg.max_length);
+    nmt_ws_hold_weights(&ws, &m->table, m->params);   // packed once for all batches
     uint32_t *idx = nmt_xmalloc(sizeof(uint32_t) * batch_size);
     double wsum = 0;
     long correct = 0, unmasked_extra = 0;
@@ -147,7 +148,7 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
             long start = bi * bsz;
             int B = (int)((long)tr->n - start < bsz ? (long)tr->n - start : bsz);
             pack_examples(&b, tr, perm + start, B);
-            memset(grads, 0, m->table.total * sizeof(float));
+            // grads are zero here: allocated zeroed, and each Nadam step zeroes what it consumed
             // Keras >= 2.10 loss: mean cross-entropy over this batch's real target tokens
             seq2seq_forward_backward(&ws, &m->table, m->params, grads, &b, 1.0f / b.dec.ntok);
             if (o->nadam == NMT_NADAM_LEGACY) {

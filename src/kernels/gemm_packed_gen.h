@@ -1,0 +1,24 @@
+/* Declarations for one precision; included twice by gemm_packed.h. No include guard. */
+
+typedef struct {
+    int K, N, panels;
+    NMT_T *data;   /* panels * K * NMT_PMAT_W values, 64-byte aligned */
+} NMT_FN(nmt_pmat);
+
+/* Packs B (K x N) with leading dimension ldb; transB: B is stored N x K (the
+ * product then uses its transpose). Allocates on first use or when the shape
+ * grows; the packing itself is split among threads. */
+void NMT_FN(nmt_pmat_pack)(NMT_FN(nmt_pmat) *p, int transB, int K, int N, const NMT_T *B, int ldb);
+void NMT_FN(nmt_pmat_free)(NMT_FN(nmt_pmat) *p);
+
+/* C = A.B (accumulate == 0) or C += A.B, A (M x K) with lda, C with ldc.
+ * Panels are shared among the threads (when the product is worth it). */
+void NMT_FN(nmt_gemm_pmat)(int M, const NMT_T *A, int lda, const NMT_FN(nmt_pmat) *B, NMT_T *C, int ldc,
+                           int accumulate);
+/* Panel q only (columns q*NMT_PMAT_W .. of C, which points at column 0), on the
+ * calling thread: for callers that split panels among threads themselves. */
+void NMT_FN(nmt_gemm_pmat_panel)(int M, const NMT_T *A, int lda, const NMT_FN(nmt_pmat) *B, int q, NMT_T *C,
+                                 int ldc, int accumulate);
+/* The scalar reference: the same FMA chains in plain C (fma / fmaf). */
+void NMT_FN(nmt_gemm_pmat_ref)(int M, const NMT_T *A, int lda, const NMT_FN(nmt_pmat) *B, NMT_T *C, int ldc,
+                               int accumulate);
