@@ -33,17 +33,21 @@ void R(nmt_pmat_pack)(pmat *p, int transB, int K, int N, const real *B, int ldb)
         real *dst = p->data + (size_t)q * K * NMT_PMAT_W;
         const int n0 = q * NMT_PMAT_W, w = N - n0 < NMT_PMAT_W ? N - n0 : NMT_PMAT_W;
         if (transB) {
-            // column j of the panel is row n0 + j of the stored matrix
-            if (w < NMT_PMAT_W) memset(dst, 0, sizeof(real) * (size_t)K * NMT_PMAT_W);
-            for (int j = 0; j < w; j++) {
-                const real *src = B + (size_t)(n0 + j) * ldb;
-                for (int k = 0; k < K; k++) dst[(size_t)k * NMT_PMAT_W + j] = src[k];
+            // column j of the panel is row n0 + j of the stored matrix; k outer keeps
+            // the writes sequential and reads 16 rows side by side
+            const real *src[NMT_PMAT_W];
+            for (int j = 0; j < NMT_PMAT_W; j++) src[j] = j < w ? B + (size_t)(n0 + j) * ldb : NULL;
+            for (int k = 0; k < K; k++) {
+                real *d = dst + (size_t)k * NMT_PMAT_W;
+                for (int j = 0; j < NMT_PMAT_W; j++) d[j] = j < w ? src[j][k] : 0;
             }
+        } else if (w == NMT_PMAT_W) {
+            for (int k = 0; k < K; k++)   // a fixed-size copy: inlined
+                memcpy(dst + (size_t)k * NMT_PMAT_W, B + (size_t)k * ldb + n0, sizeof(real) * NMT_PMAT_W);
         } else {
             for (int k = 0; k < K; k++) {
                 real *d = dst + (size_t)k * NMT_PMAT_W;
-                memcpy(d, B + (size_t)k * ldb + n0, sizeof(real) * w);
-                for (int j = w; j < NMT_PMAT_W; j++) d[j] = 0;
+                for (int j = 0; j < NMT_PMAT_W; j++) d[j] = j < w ? B[(size_t)k * ldb + n0 + j] : 0;
             }
         }
     }
@@ -84,6 +88,24 @@ void R(nmt_gemm_pmat_ref)(int M, const real *A, int lda, const pmat *B, real *C,
 }
 
 #ifdef HAVE_AVX2_FMA
+/* Stores one row's panel results: vector stores for a full panel, else only
+ * the valid columns (the additions are the same either way). */
+static inline void store_row_avx(float *c, __m256 lo, __m256 hi, int ncols, int accumulate) {
+    if (ncols == NMT_PMAT_W) {
+        if (accumulate) {
+            lo = _mm256_add_ps(_mm256_loadu_ps(c), lo);
+            hi = _mm256_add_ps(_mm256_loadu_ps(c + 8), hi);
+        }
+        _mm256_storeu_ps(c, lo);
+        _mm256_storeu_ps(c + 8, hi);
+    } else {
+        float acc[NMT_PMAT_W];
+        _mm256_storeu_ps(acc, lo);
+        _mm256_storeu_ps(acc + 8, hi);
+        store_row(c, acc, ncols, accumulate);
+    }
+}
+
 /* R rows (1..6) of one panel: 2*R accumulators, each an FMA chain over k. */
 #define PMAT_KERNEL(R)                                                                          \
     static void kernel_##R(const float *A, int lda, const float *panel, int K, float *C,       \
@@ -102,12 +124,7 @@ void R(nmt_gemm_pmat_ref)(int M, const real *A, int lda, const pmat *B, real *C,
             }                                                                                   \
         }                                                                                       \
         _Pragma("GCC unroll 6")                                                                 \
-        for (int r = 0; r < R; r++) {                                                           \
-            float acc[NMT_PMAT_W];                                                              \
-            _mm256_storeu_ps(acc, lo[r]);                                                       \
-            _mm256_storeu_ps(acc + 8, hi[r]);                                                   \
-            store_row(C + (size_t)r * ldc, acc, ncols, accumulate);                            \
-        }                                                                                       \
+        for (int r = 0; r < R; r++) store_row_avx(C + (size_t)r * ldc, lo[r], hi[r], ncols, accumulate); \
     }
 PMAT_KERNEL(1)
 PMAT_KERNEL(2)

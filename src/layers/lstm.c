@@ -39,11 +39,33 @@ void R(lstm_rec_free)(R(lstm_rec) *rec) {
     R(nmt_pmat_free)(&rec->Ut);
 }
 
+#if defined(NMT_HAVE_VMATH8) && !defined(NMT_F64)
+#define VEC8 1   /* 8 units at a time; the scalar tail does the very same operations */
+static inline __m256 ld(const float *p) { return _mm256_loadu_ps(p); }
+static inline __m256 mul(__m256 a, __m256 b) { return _mm256_mul_ps(a, b); }
+static inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
+static inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
+#endif
+
 /* The cell for units [j0, j1) of one row: z holds x W + h U without the bias on
  * entry and the gate activations on return. */
 static inline void cell_units(real *zr, const real *b, const real *cp, real *hr, real *cr, int j0, int j1,
                               int u) {
-    for (int j = j0; j < j1; j++) {
+    int j = j0;
+#ifdef VEC8
+    for (; j + 8 <= j1; j += 8) {
+        __m256 ig = nmt_sigmoidf8(add(ld(zr + j), ld(b + j)));
+        __m256 fg = nmt_sigmoidf8(add(ld(zr + u + j), ld(b + u + j)));
+        __m256 gg = nmt_tanhf8(add(ld(zr + 2 * u + j), ld(b + 2 * u + j)));
+        __m256 og = nmt_sigmoidf8(add(ld(zr + 3 * u + j), ld(b + 3 * u + j)));
+        __m256 cn = add(mul(ig, gg), cp ? mul(fg, ld(cp + j)) : _mm256_setzero_ps());
+        _mm256_storeu_ps(cr + j, cn);
+        _mm256_storeu_ps(hr + j, mul(og, nmt_tanhf8(cn)));
+        _mm256_storeu_ps(zr + j, ig), _mm256_storeu_ps(zr + u + j, fg);
+        _mm256_storeu_ps(zr + 2 * u + j, gg), _mm256_storeu_ps(zr + 3 * u + j, og);
+    }
+#endif
+    for (; j < j1; j++) {
         real ig = sigm(zr[j] + b[j]);
         real fg = sigm(zr[u + j] + b[u + j]);
         real gg = RTANH(zr[2 * u + j] + b[2 * u + j]);
@@ -52,6 +74,41 @@ static inline void cell_units(real *zr, const real *b, const real *cp, real *hr,
         cr[j] = cn;
         hr[j] = og * RTANH(cn);
         zr[j] = ig, zr[u + j] = fg, zr[2 * u + j] = gg, zr[3 * u + j] = og;
+    }
+}
+
+/* One row's step of backward for units [j0, j1) (see lstm_backward). */
+static inline void bwd_units(const real *zr, const real *cr, const real *dho, const real *cp, real *dzr,
+                             real *dHr, real *dCr, int j0, int j1, int u) {
+    int j = j0;
+#ifdef VEC8
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (; j + 8 <= j1; j += 8) {
+        __m256 ig = ld(zr + j), fg = ld(zr + u + j), gg = ld(zr + 2 * u + j), og = ld(zr + 3 * u + j);
+        __m256 dht = add(ld(dHr + j), dho ? ld(dho + j) : zero);
+        __m256 tc = nmt_tanhf8(ld(cr + j));
+        __m256 dog = mul(dht, tc);
+        __m256 dct = add(ld(dCr + j), mul(mul(dht, og), sub(one, mul(tc, tc))));
+        __m256 cpj = cp ? ld(cp + j) : zero;
+        _mm256_storeu_ps(dzr + j, mul(mul(mul(dct, gg), ig), sub(one, ig)));
+        _mm256_storeu_ps(dzr + u + j, mul(mul(mul(dct, cpj), fg), sub(one, fg)));
+        _mm256_storeu_ps(dzr + 2 * u + j, mul(mul(dct, ig), sub(one, mul(gg, gg))));
+        _mm256_storeu_ps(dzr + 3 * u + j, mul(mul(dog, og), sub(one, og)));
+        _mm256_storeu_ps(dCr + j, mul(dct, fg));
+    }
+#endif
+    for (; j < j1; j++) {
+        real ig = zr[j], fg = zr[u + j], gg = zr[2 * u + j], og = zr[3 * u + j];
+        real dht = dHr[j] + (dho ? dho[j] : 0);
+        real tc = RTANH(cr[j]);
+        real dog = dht * tc;
+        real dct = dCr[j] + dht * og * (1 - tc * tc);
+        real cpj = cp ? cp[j] : 0;
+        dzr[j] = dct * gg * ig * (1 - ig);
+        dzr[u + j] = dct * cpj * fg * (1 - fg);
+        dzr[2 * u + j] = dct * ig * (1 - gg * gg);
+        dzr[3 * u + j] = dog * og * (1 - og);
+        dCr[j] = dct * fg;
     }
 }
 
@@ -147,28 +204,11 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
 #pragma omp for schedule(static)
         for (int jb = 0; jb < nblk; jb++) {
             const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
-            for (int r = 0; r < m; r++) {
-                const real *zr = z + (long)(n0 + r) * G;
-                const real *cr = c + (long)(n0 + r) * u;
-                const real *dho = dh ? dh + (long)(n0 + r) * u : NULL;
-                const real *cp = cprev ? cprev + (long)r * u : NULL;
-                real *dzr = dz + (long)(n0 + r) * G;
-                real *dHr = dH + (long)r * u, *dCr = dC + (long)r * u;
-                // dH/dC hold the recurrent gradient for a row active at t+1, else dhT/dcT (set above)
-                for (int j = j0; j < j1; j++) {
-                    real ig = zr[j], fg = zr[u + j], gg = zr[2 * u + j], og = zr[3 * u + j];
-                    real dht = dHr[j] + (dho ? dho[j] : 0);
-                    real tc = RTANH(cr[j]);
-                    real dog = dht * tc;
-                    real dct = dCr[j] + dht * og * (1 - tc * tc);
-                    real cpj = cp ? cp[j] : 0;
-                    dzr[j] = dct * gg * ig * (1 - ig);
-                    dzr[u + j] = dct * cpj * fg * (1 - fg);
-                    dzr[2 * u + j] = dct * ig * (1 - gg * gg);
-                    dzr[3 * u + j] = dog * og * (1 - og);
-                    dCr[j] = dct * fg;
-                }
-            }
+            // dH/dC hold the recurrent gradient for a row active at t+1, else dhT/dcT (set above)
+            for (int r = 0; r < m; r++)
+                bwd_units(z + (long)(n0 + r) * G, c + (long)(n0 + r) * u, dh ? dh + (long)(n0 + r) * u : NULL,
+                          cprev ? cprev + (long)r * u : NULL, dz + (long)(n0 + r) * G, dH + (long)r * u,
+                          dC + (long)r * u, j0, j1, u);
         }   // barrier: dz_t complete
         // dH[0..m) = dz_t (m, 4u) . U^T (4u, u): gradient into h_{t-1} (or h0 at t = 0)
         if (t > 0 || dh0) {
