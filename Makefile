@@ -2,11 +2,15 @@
 # `make run` trains the book's model and translates (see README.md).
 #
 # Knobs: CC, OPT (default -O2 -march=native), SAN=1 (ASan+UBSan build in build-san/),
-# GEMM=cblas|naive (default matrix backend), NMT_DATA (corpus folder for tests/run).
+# GEMM=cblas|dnnl|naive (default matrix backend, reported by `nmt version`; all three
+# are always built and tests/test_gemm.c checks each), NMT_DATA (corpus folder for tests/run).
 
 CC      ?= cc
 OPT     ?= -O2 -march=native
 GEMM    ?= cblas
+ifeq ($(filter $(GEMM),cblas dnnl naive),)
+$(error GEMM=$(GEMM): choose cblas, dnnl or naive)
+endif
 # Missing Debian build packages are installed (as root) or named in one message.
 ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
 DEPS_STATUS := $(shell bash tools/install_deps.sh >&2; echo $$?)
@@ -17,6 +21,8 @@ endif
 
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+# oneDNN (Debian's libdnnl-dev ships no pkg-config file); its calls are all in src/kernels/gemm_dnnl.c
+DNNL_LIBS   := -ldnnl
 
 ifeq ($(SAN),1)
 BUILD   := build-san
@@ -28,7 +34,7 @@ endif
 
 CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-math-errno $(OPT) -fopenmp \
            -Iinclude -Isrc $(BLAS_CFLAGS) -DNMT_GEMM_DEFAULT=\"$(GEMM)\"
-LDLIBS  := $(SANLD) -fopenmp $(BLAS_LIBS) -lcurl -lzip -ljansson -lm
+LDLIBS  := $(SANLD) -fopenmp $(BLAS_LIBS) $(DNNL_LIBS) -lcurl -lzip -ljansson -lm
 
 # Sources compiled once (float only) and "real-generic" sources compiled twice:
 # once for float (production) and once with -DNMT_F64 for the double-precision
@@ -58,6 +64,13 @@ $(BUILD)/%.f64.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DNMT_F64 -MMD -MP -c $< -o $@
 
+# The default backend is compiled into gemm.o: rebuild it when GEMM changes.
+GEMM_STAMP := $(BUILD)/gemm-default
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(GEMM_STAMP) 2>/dev/null)" = "$(GEMM)" ] || echo "$(GEMM)" > $(GEMM_STAMP); })
+endif
+$(BUILD)/src/kernels/gemm.o: $(GEMM_STAMP)
+
 $(BUILD)/libnmt.a: $(OBJS)
 	@rm -f $@
 	ar rcs $@ $^
@@ -68,7 +81,7 @@ $(NMT): $(CLIOBJS) $(BUILD)/libnmt.a
 
 $(BUILD)/tests/%: tests/%.c tests/check.h tests/fixture.h $(BUILD)/libnmt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libnmt.a $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Itests -MMD -MP -MF $@.d $< $(BUILD)/libnmt.a $(LDLIBS) -o $@
 
 # The whole suite: every tests/test_*.c binary, then the CLI tests.
 test: $(NMT) $(TESTBIN)
@@ -93,4 +106,4 @@ bench: $(NMT) $(BUILD)/libnmt.a
 clean:
 	rm -rf build build-san bin
 
--include $(OBJS:.o=.d) $(CLIOBJS:.o=.d)
+-include $(OBJS:.o=.d) $(CLIOBJS:.o=.d) $(TESTBIN:=.d)

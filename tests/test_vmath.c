@@ -41,7 +41,6 @@ int main(void) {
     memcpy(x + N, special, sizeof special);
     double worst_exp = 0, worst_sig = 0, worst_tanh = 0;
     float worst_x = 0;
-    long mismatch = 0;
     for (int i = 0; i < N + 16; i++) {
         float e = nmt_expf(x[i]), s = nmt_sigmoidf(x[i]), t = nmt_tanhf(x[i]);
         double we = exp((double)x[i]);
@@ -58,6 +57,7 @@ int main(void) {
     fprintf(stderr, "  exp %.2f ulp, sigmoid %.2g, tanh %.2g (worst over %d inputs)\n", worst_exp, worst_sig,
             worst_tanh, N + 16);
 #ifdef NMT_HAVE_VMATH8
+    long mismatch = 0;
     for (int i = 0; i < N + 16; i += 8) {
         __m256 v = _mm256_loadu_ps(x + i);
         float e[8], s[8], t[8];

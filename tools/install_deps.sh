@@ -9,6 +9,7 @@ PACKAGES=(
     build-essential
     pkg-config
     libopenblas-dev
+    libdnnl-dev
     libcurl4-openssl-dev
     libzip-dev
     libjansson-dev
@@ -17,7 +18,7 @@ PACKAGES=(
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     echo "install_deps: this script needs a Debian-based system (dpkg-query, apt-get)." >&2
-    echo "install_deps: install by hand: a C11 compiler, make, pkg-config, OpenBLAS, libcurl, libzip, jansson, CA certificates." >&2
+    echo "install_deps: install by hand: a C11 compiler, make, pkg-config, OpenBLAS, oneDNN 2.x, libcurl, libzip, jansson, CA certificates." >&2
     exit 1
 fi
 

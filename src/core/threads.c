@@ -47,9 +47,14 @@ int nmt_get_threads(void) {
 }
 
 const char *nmt_build_info(void) {
-    static char buf[256];
+    static char buf[256], gemm[64];
+    nmt_gemm_backend b = nmt_gemm_get_backend();
+    if (b == NMT_GEMM_DNNL)   // the library version too: its API and kernels change between releases
+        snprintf(gemm, sizeof gemm, "%s (%s)", nmt_gemm_backend_name(b), nmt_gemm_dnnl_version());
+    else
+        snprintf(gemm, sizeof gemm, "%s", nmt_gemm_backend_name(b));
     snprintf(buf, sizeof buf, "nmt %s; model format %d; gemm %s; %s; OpenMP %s", NMT_VERSION,
-             NMT_FORMAT_VERSION, nmt_gemm_backend_name(nmt_gemm_get_backend()),
+             NMT_FORMAT_VERSION, gemm,
 #if defined(__clang__)
              "clang " __clang_version__,
 #elif defined(__GNUC__)

@@ -14,12 +14,17 @@
 static int backend = -1;
 
 const char *nmt_gemm_backend_name(nmt_gemm_backend b) {
-    return b == NMT_GEMM_NAIVE ? "naive" : "cblas";
+    switch (b) {
+    case NMT_GEMM_NAIVE: return "naive";
+    case NMT_GEMM_DNNL: return "dnnl";
+    default: return "cblas";
+    }
 }
 
 int nmt_gemm_set_backend_name(const char *name) {
     if (strcmp(name, "naive") == 0) backend = NMT_GEMM_NAIVE;
     else if (strcmp(name, "cblas") == 0) backend = NMT_GEMM_CBLAS;
+    else if (strcmp(name, "dnnl") == 0) backend = NMT_GEMM_DNNL;
     else return -1;
     return 0;
 }
@@ -62,8 +67,14 @@ void R(nmt_gemm)(int transA, int transB, int M, int N, int K, real alpha,
                 C[(long)i * ldc + j] = beta == 0 ? 0 : beta * C[(long)i * ldc + j];
         return;
     }
-    if (nmt_gemm_get_backend() == NMT_GEMM_NAIVE)
+    switch (nmt_gemm_get_backend()) {
+    case NMT_GEMM_NAIVE:
         R(nmt_gemm_naive)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    else
+        break;
+    case NMT_GEMM_DNNL:
+        R(nmt_gemm_dnnl)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        break;
+    default:
         R(nmt_gemm_cblas)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
 }

@@ -6,12 +6,15 @@
  *   beta == 0 overwrites C (whatever it held, NaN included).
  *
  * Backends: "naive" (the reference: plain loops, every other backend is tested
- * against it) and "cblas" (OpenBLAS). The default is chosen at build time
- * (make GEMM=...), and can be switched at run time for tests and benchmarks. */
+ * against it), "cblas" (OpenBLAS, gemm_cblas.c) and "dnnl" (oneDNN matmul
+ * primitives, gemm_dnnl.c). The default is chosen at build time
+ * (make GEMM=cblas|dnnl|naive), and can be switched at run time for tests and
+ * benchmarks. Every backend gives bit-identical results whatever the thread
+ * count (see nmt_gemm_block_width). */
 #ifndef NMT_KERNELS_GEMM_H
 #define NMT_KERNELS_GEMM_H
 
-typedef enum { NMT_GEMM_NAIVE = 0, NMT_GEMM_CBLAS = 1 } nmt_gemm_backend;
+typedef enum { NMT_GEMM_NAIVE = 0, NMT_GEMM_CBLAS = 1, NMT_GEMM_DNNL = 2 } nmt_gemm_backend;
 
 /* Returns 0, or -1 for an unknown name. */
 int nmt_gemm_set_backend_name(const char *name);
@@ -32,4 +35,25 @@ const char *nmt_gemm_backend_name(nmt_gemm_backend b);
 
 /* Sets the BLAS library's thread count (gemm_cblas.c). */
 void nmt_blas_set_threads(int n);
+
+/* The library behind the "dnnl" backend, e.g. "oneDNN 2.6.3" (gemm_dnnl.c). */
+const char *nmt_gemm_dnnl_version(void);
+/* Frees the dnnl backend's engine and cached primitives (registered with
+ * atexit() when the first one is made; safe to call again). Call it only
+ * while no product is running; a later product starts afresh. */
+void nmt_gemm_dnnl_cleanup(void);
+
+/* How the threaded backends (cblas, dnnl) cut a product: its output columns
+ * go in blocks of this width, a function of N only (never of the thread
+ * count), and each block is one single-threaded library call. Threads only
+ * decide who computes a block, so results do not depend on their number.
+ * Products wider than NMT_GEMM_NB columns are cut into NMT_GEMM_BLOCKS blocks
+ * of equal width (a multiple of 16); products under NMT_GEMM_PAR_MNK
+ * multiply-adds (M*N*K) stay on the calling thread (the same blocks, in turn). */
+#define NMT_GEMM_NB 128
+#define NMT_GEMM_BLOCKS 4
+#define NMT_GEMM_PAR_MNK 65536.0
+static inline int nmt_gemm_block_width(int N) {
+    return N <= NMT_GEMM_NB ? N : ((N + NMT_GEMM_BLOCKS - 1) / NMT_GEMM_BLOCKS + 15) / 16 * 16;
+}
 #endif

@@ -2,10 +2,11 @@
  *
  * Threads: OpenBLAS runs single-threaded, and nmt splits each product's output
  * columns among its OpenMP threads itself, which avoids two thread pools
- * fighting over the cores. The column blocks depend on the shape only (blocks
- * below), never on the thread count: OpenBLAS's rounding can
+ * fighting over the cores. The column blocks depend on the shape only
+ * (nmt_gemm_block_width, gemm.h), never on the thread count: OpenBLAS's rounding can
  * depend on the width of the block it is given, so splitting by thread count
- * would make results depend on it. Threads only decide who computes a block. */
+ * would make results depend on it. Threads only decide who computes a block.
+ * gemm_dnnl.c cuts its products the same way. */
 #include <cblas.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -13,11 +14,6 @@
 
 #include "core/real.h"
 #include "kernels/gemm.h"
-
-/* Products wider than NMT_GEMM_NB columns are cut into NMT_GEMM_BLOCKS blocks
- * of equal width (a multiple of 16): a function of N only. */
-#define NMT_GEMM_NB 128
-#define NMT_GEMM_BLOCKS 4
 
 #ifndef NMT_F64
 void openblas_set_num_threads(int);
@@ -51,9 +47,9 @@ void R(nmt_gemm_cblas)(int transA, int transB, int M, int N, int K, real alpha, 
     static int once;
     if (!once) nmt_blas_set_threads(1), once = 1;
 #endif
-    const int NB = N <= NMT_GEMM_NB ? N : ((N + NMT_GEMM_BLOCKS - 1) / NMT_GEMM_BLOCKS + 15) / 16 * 16;
+    const int NB = nmt_gemm_block_width(N);
     const int nblocks = (N + NB - 1) / NB;
-    if (nblocks == 1 || (double)M * N * K < 65536.0) {
+    if (nblocks == 1 || (double)M * N * K < NMT_GEMM_PAR_MNK) {
         for (int j0 = 0; j0 < N; j0 += NB)   // the same blocks as the threaded path
             one_call(transA, transB, M, N - j0 < NB ? N - j0 : NB, K, alpha, A, lda,
                      transB ? B + (long)j0 * ldb : B + j0, ldb, beta, C + j0, ldc);
