@@ -33,14 +33,25 @@ void R(nmt_pmat_pack)(pmat *p, int transB, int K, int N, const real *B, int ldb)
         real *dst = p->data + (size_t)q * K * NMT_PMAT_W;
         const int n0 = q * NMT_PMAT_W, w = N - n0 < NMT_PMAT_W ? N - n0 : NMT_PMAT_W;
         if (transB) {
-            // column j of the panel is row n0 + j of the stored matrix; k outer keeps
-            // the writes sequential and reads 16 rows side by side
-            const real *src[NMT_PMAT_W];
-            for (int j = 0; j < NMT_PMAT_W; j++) src[j] = j < w ? B + (size_t)(n0 + j) * ldb : NULL;
-            for (int k = 0; k < K; k++) {
-                real *d = dst + (size_t)k * NMT_PMAT_W;
-                for (int j = 0; j < NMT_PMAT_W; j++) d[j] = j < w ? src[j][k] : 0;
+            // column j of the panel is row n0 + j of the stored matrix. Tiles of 16 k:
+            // each source row's cache line is read whole at once (the 16 rows are
+            // ldb apart and may share cache sets), and the tile is written as 1 KB of
+            // consecutive memory.
+            real tile[NMT_PMAT_W][16];
+            int k0 = 0;
+            for (; k0 + 16 <= K; k0 += 16) {
+                for (int j = 0; j < NMT_PMAT_W; j++) {
+                    if (j < w) memcpy(tile[j], B + (size_t)(n0 + j) * ldb + k0, sizeof(real) * 16);
+                    else memset(tile[j], 0, sizeof tile[j]);
+                }
+                for (int kk = 0; kk < 16; kk++) {
+                    real *d = dst + (size_t)(k0 + kk) * NMT_PMAT_W;
+                    for (int j = 0; j < NMT_PMAT_W; j++) d[j] = tile[j][kk];
+                }
             }
+            for (; k0 < K; k0++)   // the last K % 16
+                for (int j = 0; j < NMT_PMAT_W; j++)
+                    dst[(size_t)k0 * NMT_PMAT_W + j] = j < w ? B[(size_t)(n0 + j) * ldb + k0] : 0;
         } else if (w == NMT_PMAT_W) {
             for (int k = 0; k < K; k++)   // a fixed-size copy: inlined
                 memcpy(dst + (size_t)k * NMT_PMAT_W, B + (size_t)k * ldb + n0, sizeof(real) * NMT_PMAT_W);
