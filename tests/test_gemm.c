@@ -218,8 +218,52 @@ static void check_f64(void) {
     }
 }
 
+/* nmt_gemm_group: the products of a backward pass (dU, dW, dx of an LSTM: one
+ * of them a single block) together give the same bits as one at a time, with
+ * 1 and 2 threads, for every backend. */
+static void check_group(void) {
+    enum { n = 230, in = 128, u = 256, G = 4 * u };
+    float *hp = malloc(sizeof(float) * n * u), *x = malloc(sizeof(float) * n * in);
+    float *dz = malloc(sizeof(float) * n * G), *W = malloc(sizeof(float) * in * G);
+    float *out[2][3];
+    const long sizes[3] = {(long)u * G, (long)in * G, (long)n * in};
+    fill(hp, (long)n * u), fill(x, (long)n * in), fill(dz, (long)n * G), fill(W, (long)in * G);
+    nmt_gemm_backend bes[3] = {NMT_GEMM_NAIVE, NMT_GEMM_CBLAS, NMT_GEMM_DNNL};
+    for (int b = 0; b < 3; b++) {
+        nmt_gemm_set_backend(bes[b]);
+        for (int t = 1; t <= 2; t++) {
+            nmt_set_threads(t);
+            for (int way = 0; way < 2; way++) {
+                for (int i = 0; i < 3; i++) {
+                    out[way][i] = malloc(sizeof(float) * sizes[i]);
+                    for (long k = 0; k < sizes[i]; k++) out[way][i][k] = 0.25f;   // += targets start equal
+                }
+                nmt_gemm_op ops[3] = {
+                    {1, 0, u, G, n, 1, hp, u, dz, G, 1, out[way][0], G},
+                    {1, 0, in, G, n, 1, x, in, dz, G, 1, out[way][1], G},
+                    {0, 1, n, in, G, 1, dz, G, W, G, 0, out[way][2], in},
+                };
+                if (way == 0)
+                    for (int i = 0; i < 3; i++)
+                        nmt_gemm(ops[i].transA, ops[i].transB, ops[i].M, ops[i].N, ops[i].K, ops[i].alpha, ops[i].A,
+                                 ops[i].lda, ops[i].B, ops[i].ldb, ops[i].beta, ops[i].C, ops[i].ldc);
+                else
+                    nmt_gemm_group(ops, 3);
+            }
+            for (int i = 0; i < 3; i++) {
+                CHECK(memcmp(out[0][i], out[1][i], sizeof(float) * sizes[i]) == 0,
+                      "%s, %d threads: product %d of the group differs from calling it alone", bname(bes[b]), t, i);
+                free(out[0][i]), free(out[1][i]);
+            }
+        }
+    }
+    nmt_set_threads(1);
+    free(hp), free(x), free(dz), free(W);
+}
+
 int main(void) {
     nmt_rng_seed(&rng, 7);
+    check_group();
     check_reference();
     check_dispatch();
     // the model's shapes (units 512, embed 128, vocab 1000, batch 32, ~250 packed tokens) and odd sizes

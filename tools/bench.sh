@@ -17,7 +17,7 @@
 #   BENCH_BATCHES=300           N, batches of 32 trained by nmt, PyTorch and Keras
 #   BENCH_KERAS_BATCHES=min(N,100)  batches for Keras alone (the slowest by far; its
 #                               batches all cost the same, padded to 50)
-#   BENCH_TRANSLATE=2000        validation sentences translated
+#   BENCH_TRANSLATE=18964       validation sentences translated (all of them)
 #   BENCH_THREADS=2             threads of every framework (the GEMM table adds 1 thread)
 #   BENCH_BACKENDS=naive,cblas,dnnl   GEMM backends tried (unknown ones are skipped)
 #   BENCH_MODEL=                model file translated; default runs/es.nmt if it
@@ -57,7 +57,7 @@ else
     # Keras pads every batch to 50 steps, so each batch costs the same (1-2 s here):
     # 100 batches give a steady rate without making the run last 10 minutes
     keras_batches=${BENCH_KERAS_BATCHES:-$((batches < 100 ? batches : 100))}
-    ntrans=${BENCH_TRANSLATE:-2000}
+    ntrans=${BENCH_TRANSLATE:-18964}
     append=${BENCH_APPEND:-1}
 fi
 threads=${BENCH_THREADS:-2}

@@ -2,6 +2,7 @@
  * float and for double, see core/real.h). */
 #include "kernels/gemm.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/real.h"
@@ -76,5 +77,53 @@ void R(nmt_gemm)(int transA, int transB, int M, int N, int K, real alpha,
         break;
     default:
         R(nmt_gemm_cblas)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
+}
+
+/* A column block of one product of a group. */
+typedef struct {
+    int op, j0, w;
+    double cost;
+} gemm_task;
+
+static int task_cmp(const void *a, const void *b) {
+    const gemm_task *x = a, *y = b;
+    if (x->cost != y->cost) return x->cost > y->cost ? -1 : 1;   // largest first
+    return x->op != y->op ? x->op - y->op : x->j0 - y->j0;       // then a fixed order
+}
+
+#define GROUP_MAX_TASKS 64
+
+void R(nmt_gemm_group)(const R(nmt_gemm_op) *ops, int n) {
+    const nmt_gemm_backend be = nmt_gemm_get_backend();
+    gemm_task tasks[GROUP_MAX_TASKS];
+    int nt = 0;
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+        const R(nmt_gemm_op) *o = &ops[i];
+        const int NB = nmt_gemm_block_width(o->N);
+        const int nb = o->N > 0 ? (o->N + NB - 1) / NB : 0;
+        // the naive backend, empty products and overflowing groups: one product at a time
+        if (be == NMT_GEMM_NAIVE || o->M <= 0 || o->N <= 0 || o->K <= 0 || nt + nb > GROUP_MAX_TASKS) {
+            R(nmt_gemm)(o->transA, o->transB, o->M, o->N, o->K, o->alpha, o->A, o->lda, o->B, o->ldb, o->beta,
+                        o->C, o->ldc);
+            continue;
+        }
+        for (int j0 = 0; j0 < o->N; j0 += NB) {
+            const int w = o->N - j0 < NB ? o->N - j0 : NB;
+            tasks[nt++] = (gemm_task){i, j0, w, (double)o->M * w * o->K};
+            total += (double)o->M * w * o->K;
+        }
+    }
+    qsort(tasks, nt, sizeof *tasks, task_cmp);
+#pragma omp parallel for schedule(dynamic, 1) if (total >= NMT_GEMM_PAR_MNK)
+    for (int t = 0; t < nt; t++) {
+        const R(nmt_gemm_op) *o = &ops[tasks[t].op];
+        if (be == NMT_GEMM_DNNL)
+            R(nmt_gemm_dnnl_block)(o->transA, o->transB, o->M, o->N, o->K, o->alpha, o->A, o->lda, o->B, o->ldb,
+                                   o->beta, o->C, o->ldc, tasks[t].j0, tasks[t].w);
+        else
+            R(nmt_gemm_cblas_block)(o->transA, o->transB, o->M, o->N, o->K, o->alpha, o->A, o->lda, o->B, o->ldb,
+                                    o->beta, o->C, o->ldc, tasks[t].j0, tasks[t].w);
     }
 }

@@ -62,3 +62,16 @@ void R(nmt_gemm_cblas)(int transA, int transB, int M, int N, int K, real alpha, 
                  C + j0, ldc);
     }
 }
+
+void R(nmt_gemm_cblas_block)(int transA, int transB, int M, int N, int K, real alpha, const real *A, int lda,
+                             const real *B, int ldb, real beta, real *C, int ldc, int j0, int w) {
+#ifndef NMT_F64
+    if (!blas_single) nmt_blas_set_threads(1);
+#else
+    static int once;
+    if (!once) nmt_blas_set_threads(1), once = 1;
+#endif
+    (void)N;
+    one_call(transA, transB, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, beta, C + j0,
+             ldc);
+}

@@ -40,6 +40,11 @@
 
 #ifdef NMT_F64
 
+void nmt_gemm_dnnl_block_f64(int transA, int transB, int M, int N, int K, double alpha, const double *A,
+                             int lda, const double *B, int ldb, double beta, double *C, int ldc, int j0, int w) {
+    nmt_gemm_cblas_block_f64(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, j0, w);
+}
+
 void nmt_gemm_dnnl_f64(int transA, int transB, int M, int N, int K, double alpha, const double *A, int lda,
                        const double *B, int ldb, double beta, double *C, int ldc) {
     nmt_gemm_cblas_f64(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -239,6 +244,15 @@ static void run_block(const dnnl_entry *e, int M, int N, int K, float alpha, con
     if (ms) dnnl_memory_destroy(ms);
     if (mp) dnnl_memory_destroy(mp);
     free(scratch);
+}
+
+void nmt_gemm_dnnl_block(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+                         const float *B, int ldb, float beta, float *C, int ldc, int j0, int w) {
+    (void)N;
+    const int nthreads = single_thread_enter();
+    const dnnl_entry e = lookup(transA, transB, w, alpha, beta);
+    run_block(&e, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, C + j0, ldc);
+    single_thread_leave(nthreads);
 }
 
 void nmt_gemm_dnnl(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,

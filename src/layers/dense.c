@@ -15,7 +15,11 @@ void R(dense_forward)(real *out, const real *x, const real *W, const real *b, in
 
 void R(dense_backward)(real *dx, real *dW, real *db, const real *dout, const real *x,
                        const real *W, int n, int k, int m) {
-    R(nmt_gemm)(1, 0, k, m, n, 1, x, k, dout, m, 1, dW, m);   // dW += x^T dout
+    R(nmt_gemm_op) ops[2] = {
+        {1, 0, k, m, n, 1, x, k, dout, m, 1, dW, m},   // dW += x^T dout
+        {0, 1, n, k, m, 1, dout, m, W, m, 0, dx, k},   // dx = dout W^T
+    };
+    R(nmt_gemm_group)(ops, dx ? 2 : 1);
     // db += column sums, each column summed in row order (thread-count independent)
 #pragma omp parallel for schedule(dynamic, 64)
     for (int j = 0; j < m; j++) {
@@ -23,7 +27,6 @@ void R(dense_backward)(real *dx, real *dW, real *db, const real *dout, const rea
         for (int r = 0; r < n; r++) s += dout[(long)r * m + j];
         db[j] += s;
     }
-    if (dx) R(nmt_gemm)(0, 1, n, k, m, 1, dout, m, W, m, 0, dx, k);   // dx = dout W^T
 }
 
 /* sum_j exp(z[j] - mx) for j < V, writing each term to e (when not NULL).

@@ -226,13 +226,18 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
         else if (h0) memcpy(dst, h0, sizeof(real) * m * u);
         else memset(dst, 0, sizeof(real) * m * u);
     }
-    R(nmt_gemm)(1, 0, u, G, n, 1, hprev, u, dz, G, 1, dU, G);   // dU (u, 4u) += Hprev^T dz
-    R(nmt_gemm)(1, 0, in, G, n, 1, x, in, dz, G, 1, dW, G);     // dW (in, 4u) += x^T dz
+    // the three weight/input products together (dx, with in <= 128 columns, is a single
+    // block that would otherwise run on one thread while the others wait)
+    R(nmt_gemm_op) ops[3] = {
+        {1, 0, u, G, n, 1, hprev, u, dz, G, 1, dU, G},    // dU (u, 4u) += Hprev^T dz
+        {1, 0, in, G, n, 1, x, in, dz, G, 1, dW, G},      // dW (in, 4u) += x^T dz
+        {0, 1, n, in, G, 1, dz, G, W, G, 0, dx, in},      // dx (n, in) = dz W^T
+    };
+    R(nmt_gemm_group)(ops, dx ? 3 : 2);
 #pragma omp parallel for schedule(dynamic, 128)
     for (int j = 0; j < G; j++) {                                // db += colsum(dz), row order
         real s = 0;
         for (int k = 0; k < n; k++) s += dz[(long)k * G + j];
         db[j] += s;
     }
-    if (dx) R(nmt_gemm)(0, 1, n, in, G, 1, dz, G, W, G, 0, dx, in);   // dx (n, in) = dz W^T
 }
