@@ -2,7 +2,8 @@
 # `make bench` (issue 3, part 1): measures, in one run on this machine,
 #   (a) the matrix-product rate of each GEMM backend of nmt (tools/bench_gemm.c)
 #       on the model's shapes and on a 2048^3 square, with BENCH_THREADS and 1 thread;
-#   (b) nmt training throughput for N batches (fp32, and bf16 when nmt has --precision);
+#   (b) nmt training throughput for N batches (fp32, and bf16 when nmt has --precision),
+#       with BENCH_THREADS and with 1 thread, and whether both give the same weights;
 #   (c) the same model trained in PyTorch with packed sequences (tools/bench_torch.py)
 #       and in Keras 2 as the book runs it, padded to 50 (tools/bench_keras.py);
 #   (d) greedy translation of the first validation sentences: nmt and PyTorch
@@ -199,6 +200,25 @@ for prec in fp32 bf16; do
         fi
         g=$(awk -v t="$tps" -v f="$flop_tok" 'BEGIN { printf "%.2f", t * f * 1e-9 }')
         rows+=("| $label | $(commas "$tps") tok/s | @TORCH:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(rss "train-$prec") | $batches batches in $(printf '%.1f' "$sec") s |")
+        # the same batches with 1 thread: its rate, and whether the weights are the same bits
+        if [ "$threads" != 1 ]; then
+            say "(b) $label, 1 thread: $batches batches"
+            label1="nmt train $prec, 1 thread"
+            if timed "train-$prec-1t" "$nmt" train --data "$corpus" --out "$tmp/nmt-$prec-1t.nmt" --epochs 1 \
+                --max-batches "$batches" --valid-max 32 --quiet --threads 1 "${pflag[@]}" \
+                --log "$tmp/nmt-$prec-1t.jsonl"; then
+                tps1=$(sed -n 's/.*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-$prec-1t.jsonl" | tail -n 1)
+                sha() { "$nmt" inspect --json "$1" 2>/dev/null | sed -n 's/.*"weights_sha256": *"\([0-9a-f]*\)".*/\1/p'; }
+                s2=$(sha "$tmp/nmt-$prec.nmt")
+                s1=$(sha "$tmp/nmt-$prec-1t.nmt")
+                if [ -n "$s1" ] && [ "$s1" = "$s2" ]; then same="weights bit-identical to the $(thr "$threads") run (weights_sha256 ${s1:0:16}…)"
+                else same="weights DIFFER from the $(thr "$threads") run (${s1:0:16} vs ${s2:0:16})"; fi
+                g1=$(awk -v t="$tps1" -v f="$flop_tok" 'BEGIN { printf "%.2f", t * f * 1e-9 }')
+                rows+=("| $label1 | $(commas "$tps1") tok/s | @TORCH:$tps1@ | $(gf "$g1") | | $(rss "train-$prec-1t") | $same |")
+            else
+                rows+=("| $label1 | skipped ($(reason "train-$prec-1t" $?)) | | | | | |")
+            fi
+        fi
     else
         rows+=("| $label | skipped ($(reason "train-$prec" $?)) | | | | | |")
     fi
