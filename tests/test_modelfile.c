@@ -154,9 +154,12 @@ static void check_same_model(const nmt_model *a, const nmt_model *b, const char 
         CHECK(x->epoch == y->epoch && x->val_tokens == y->val_tokens && same_double(x->loss, y->loss) &&
                   same_double(x->accuracy, y->accuracy) && same_double(x->val_loss, y->val_loss) &&
                   same_double(x->val_accuracy, y->val_accuracy) &&
-                  same_double(x->val_accuracy_unmasked, y->val_accuracy_unmasked) &&
-                  same_double(x->seconds, y->seconds) && same_double(x->tokens_per_s, y->tokens_per_s),
+                  same_double(x->val_accuracy_unmasked, y->val_accuracy_unmasked),
               "%s: history record %d differs", what, i);
+        // wall-clock figures: files written now hold null (read back as NaN), older files numbers
+        CHECK((isnan(y->seconds) || same_double(x->seconds, y->seconds)) &&
+                  (isnan(y->tokens_per_s) || same_double(x->tokens_per_s, y->tokens_per_s)),
+              "%s: history record %d timings", what, i);
     }
 }
 
@@ -302,6 +305,10 @@ static void test_round_trip(const char *dir) {
     CHECK(nmt_model_load(&b, path) == 0, "load: %s", nmt_last_error());
     if (b.params) {
         check_same_model(&a, &b, "round trip");
+        // no wall-clock figure is written: the same training gives the same bytes
+        for (int i = 0; i < b.n_history; i++)
+            CHECK(isnan(b.history[i].seconds) && isnan(b.history[i].tokens_per_s),
+                  "round trip: history record %d kept its timings", i);
         /* saving the loaded model gives the same bytes */
         char path2[600];
         snprintf(path2, sizeof path2, "%s/rt2.nmt", dir);

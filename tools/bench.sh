@@ -213,6 +213,8 @@ for prec in fp32 bf16; do
                 s1=$(sha "$tmp/nmt-$prec-1t.nmt")
                 if [ -n "$s1" ] && [ "$s1" = "$s2" ]; then same="weights bit-identical to the $(thr "$threads") run (weights_sha256 ${s1:0:16}…)"
                 else same="weights DIFFER from the $(thr "$threads") run (${s1:0:16} vs ${s2:0:16})"; fi
+                if cmp -s "$tmp/nmt-$prec.nmt" "$tmp/nmt-$prec-1t.nmt"; then same="$same; model files byte-identical"
+                else same="$same; model files differ"; fi
                 g1=$(awk -v t="$tps1" -v f="$flop_tok" 'BEGIN { printf "%.2f", t * f * 1e-9 }')
                 rows+=("| $label1 | $(commas "$tps1") tok/s | @TORCH:$tps1@ | $(gf "$g1") | | $(rss "train-$prec-1t") | $same |")
             else

@@ -154,8 +154,10 @@ static json_t *history_json(const nmt_epoch_record *h, int n) {
         bad |= put(o, "val_accuracy", real_or_null(r->val_accuracy));
         bad |= put(o, "val_accuracy_unmasked", real_or_null(r->val_accuracy_unmasked));
         bad |= put(o, "val_tokens", json_integer(r->val_tokens));
-        bad |= put(o, "seconds", real_or_null(r->seconds));
-        bad |= put(o, "tokens_per_s", real_or_null(r->tokens_per_s));
+        // wall-clock figures are not part of the result: a model file holds null for
+        // them, so that the same training gives the same bytes (the --log keeps them)
+        bad |= put(o, "seconds", json_null());
+        bad |= put(o, "tokens_per_s", json_null());
         if (bad) json_decref(o);
         if (bad || push(a, o) != 0) {
             json_decref(a);

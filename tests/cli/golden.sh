@@ -2,8 +2,8 @@
 # Golden test of the whole pipeline on the book's corpus: a tiny model trained
 # with a fixed seed on the first 3000 pairs of spa.txt must translate eight fixed
 # sentences exactly as recorded in tests/golden/tiny_translations.txt.
-# Also: training is bit-reproducible (same weights_sha256 twice, and with
-# --threads 1 and --threads 2), and the --log file holds one JSON object per
+# Also: training is bit-reproducible (same weights_sha256 and byte-identical
+# model files twice, and with --threads 1 and --threads 2), and the --log file holds one JSON object per
 # epoch with the documented keys, equal to the history stored in the model and
 # to what `nmt eval` recomputes.
 #
@@ -36,6 +36,9 @@ sha_c=$(weights_sha "$TMP/c.nmt")
 check "inspect --json gives a weights_sha256 (got '$sha_a')" test ${#sha_a} -eq 64
 check "the same training run twice gives different weights: $sha_a vs $sha_b" test "$sha_a" = "$sha_b"
 check "--threads 1 and --threads 2 give different weights: $sha_a vs $sha_c" test "$sha_a" = "$sha_c"
+# ... and byte-identical model files (no wall-clock figure is stored in them)
+check "the same training run twice gives different model files" cmp -s "$TMP/a.nmt" "$TMP/b.nmt"
+check "--threads 1 and --threads 2 give different model files" cmp -s "$TMP/a.nmt" "$TMP/c.nmt"
 # The loss history is part of the result too (only the timings may differ).
 for n in b c; do
     check "epoch losses of run $n differ from run a" \
