@@ -113,6 +113,8 @@ reason() {
     [ -n "$r" ] || r="exit status $2"
     printf '%s' "$r" | tr '|\t' '/ ' | cut -c1-160
 }
+# weights_sha256 of a model file (empty if it cannot be read).
+sha() { "$nmt" inspect --json "$1" 2>/dev/null | sed -n 's/.*"weights_sha256": *"\([0-9a-f]*\)".*/\1/p'; }
 # key=value results written by the Python scripts.
 get() { sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1; }
 # 1234567.8 -> 1,234,568
@@ -208,7 +210,6 @@ for prec in fp32 bf16; do
                 --max-batches "$batches" --valid-max 32 --quiet --threads 1 "${pflag[@]}" \
                 --log "$tmp/nmt-$prec-1t.jsonl"; then
                 tps1=$(sed -n 's/.*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-$prec-1t.jsonl" | tail -n 1)
-                sha() { "$nmt" inspect --json "$1" 2>/dev/null | sed -n 's/.*"weights_sha256": *"\([0-9a-f]*\)".*/\1/p'; }
                 s2=$(sha "$tmp/nmt-$prec.nmt")
                 s1=$(sha "$tmp/nmt-$prec-1t.nmt")
                 if [ -n "$s1" ] && [ "$s1" = "$s2" ]; then same="weights bit-identical to the $(thr "$threads") run (weights_sha256 ${s1:0:16}…)"

@@ -39,39 +39,33 @@ static void one_call(int transA, int transB, int M, int N, int K, real alpha, co
          alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-void R(nmt_gemm_cblas)(int transA, int transB, int M, int N, int K, real alpha, const real *A, int lda,
-                       const real *B, int ldb, real beta, real *C, int ldc) {
+/* OpenBLAS single-threaded before the first product (once per precision's object). */
+static void ensure_single(void) {
 #ifndef NMT_F64
     if (!blas_single) nmt_blas_set_threads(1);
 #else
     static int once;
     if (!once) nmt_blas_set_threads(1), once = 1;
 #endif
-    const int NB = nmt_gemm_block_width(N);
-    const int nblocks = (N + NB - 1) / NB;
-    if (nblocks == 1 || (double)M * N * K < NMT_GEMM_PAR_MNK) {
-        for (int j0 = 0; j0 < N; j0 += NB)   // the same blocks as the threaded path
-            one_call(transA, transB, M, N - j0 < NB ? N - j0 : NB, K, alpha, A, lda,
-                     transB ? B + (long)j0 * ldb : B + j0, ldb, beta, C + j0, ldc);
-        return;
-    }
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int blk = 0; blk < nblocks; blk++) {
-        int j0 = blk * NB, w = N - j0 < NB ? N - j0 : NB;
-        one_call(transA, transB, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, beta,
-                 C + j0, ldc);
-    }
 }
 
 void R(nmt_gemm_cblas_block)(int transA, int transB, int M, int N, int K, real alpha, const real *A, int lda,
                              const real *B, int ldb, real beta, real *C, int ldc, int j0, int w) {
-#ifndef NMT_F64
-    if (!blas_single) nmt_blas_set_threads(1);
-#else
-    static int once;
-    if (!once) nmt_blas_set_threads(1), once = 1;
-#endif
     (void)N;
+    ensure_single();
     one_call(transA, transB, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, beta, C + j0,
              ldc);
+}
+
+void R(nmt_gemm_cblas)(int transA, int transB, int M, int N, int K, real alpha, const real *A, int lda,
+                       const real *B, int ldb, real beta, real *C, int ldc) {
+    const int NB = nmt_gemm_block_width(N);
+    const int nblocks = (N + NB - 1) / NB;
+    // small products: the same blocks, in turn, on the calling thread
+#pragma omp parallel for schedule(dynamic, 1) if (nblocks > 1 && (double)M * N * K >= NMT_GEMM_PAR_MNK)
+    for (int blk = 0; blk < nblocks; blk++) {
+        const int j0 = blk * NB;
+        R(nmt_gemm_cblas_block)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, j0,
+                                N - j0 < NB ? N - j0 : NB);
+    }
 }

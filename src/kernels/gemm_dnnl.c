@@ -246,12 +246,18 @@ static void run_block(const dnnl_entry *e, int M, int N, int K, float alpha, con
     free(scratch);
 }
 
+/* Column block [j0, j0 + w) on the calling thread, whose OpenMP count is 1. */
+static void block_here(int transA, int transB, int M, int K, float alpha, const float *A, int lda, const float *B,
+                       int ldb, float beta, float *C, int ldc, int j0, int w) {
+    const dnnl_entry e = lookup(transA, transB, w, alpha, beta);
+    run_block(&e, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, C + j0, ldc);
+}
+
 void nmt_gemm_dnnl_block(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                          const float *B, int ldb, float beta, float *C, int ldc, int j0, int w) {
     (void)N;
     const int nthreads = single_thread_enter();
-    const dnnl_entry e = lookup(transA, transB, w, alpha, beta);
-    run_block(&e, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, C + j0, ldc);
+    block_here(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc, j0, w);
     single_thread_leave(nthreads);
 }
 
@@ -263,25 +269,15 @@ void nmt_gemm_dnnl(int transA, int transB, int M, int N, int K, float alpha, con
             for (int j = 0; j < N; j++) C[(long)i * ldc + j] = beta == 0 ? 0 : beta * C[(long)i * ldc + j];
         return;
     }
-    const int NB = nmt_gemm_block_width(N), nblocks = (N + NB - 1) / NB, tail = N - (nblocks - 1) * NB;
+    const int NB = nmt_gemm_block_width(N), nblocks = (N + NB - 1) / NB;
     const int nthreads = single_thread_enter();
-    // every block but the last is NB wide; the last is `tail` wide
-    const dnnl_entry full = lookup(transA, transB, NB, alpha, beta);
-    const dnnl_entry last = tail == NB ? full : lookup(transA, transB, tail, alpha, beta);
-    if (nblocks == 1 || nthreads == 1 || (double)M * N * K < NMT_GEMM_PAR_MNK) {
-        for (int blk = 0; blk < nblocks; blk++) {
-            const int j0 = blk * NB;
-            run_block(blk == nblocks - 1 ? &last : &full, M, blk == nblocks - 1 ? tail : NB, K, alpha, A, lda,
-                      transB ? B + (long)j0 * ldb : B + j0, ldb, C + j0, ldc);
-        }
-    } else {
-        // the team's threads inherit this thread's count of 1: oneDNN stays single-threaded in them
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
-        for (int blk = 0; blk < nblocks; blk++) {
-            const int j0 = blk * NB;
-            run_block(blk == nblocks - 1 ? &last : &full, M, blk == nblocks - 1 ? tail : NB, K, alpha, A, lda,
-                      transB ? B + (long)j0 * ldb : B + j0, ldb, C + j0, ldc);
-        }
+    // the team's threads inherit this thread's count of 1: oneDNN stays single-threaded in them;
+    // small products run the same blocks in turn on this thread
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) \
+    if (nblocks > 1 && nthreads > 1 && (double)M * N * K >= NMT_GEMM_PAR_MNK)
+    for (int blk = 0; blk < nblocks; blk++) {
+        const int j0 = blk * NB;
+        block_here(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc, j0, N - j0 < NB ? N - j0 : NB);
     }
     single_thread_leave(nthreads);
 }

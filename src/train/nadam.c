@@ -64,24 +64,14 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, flo
             float *restrict wr = w + r * cols, *restrict mr = m + r * cols, *restrict vr = v + r * cols;
             float *restrict gr = g + r * cols;
             // one pass over w, m, v, g (vectorized; each lane does exactly the scalar operations)
-            if (legacy) {
 #pragma omp simd
-                for (long k = 0; k < cols; k++) {
-                    float gk = gr[k];
-                    float mk = fb1 * mr[k] + omb1 * gk;
-                    float vk = fb2 * vr[k] + omb2 * gk * gk;
-                    mr[k] = mk, vr[k] = vk, gr[k] = 0;
-                    if (move) wr[k] -= lr * (fa * gk + fb * mk) / (sqrtf(vk * vs) + eps);
-                }
-            } else {
-#pragma omp simd
-                for (long k = 0; k < cols; k++) {
-                    float gk = gr[k];
-                    float mk = mr[k] + (gk - mr[k]) * omb1;
-                    float vk = vr[k] + (gk * gk - vr[k]) * omb2;
-                    mr[k] = mk, vr[k] = vk, gr[k] = 0;
-                    wr[k] -= lr * (fa * gk + fb * mk) / (sqrtf(vk * vs) + eps);
-                }
+            for (long k = 0; k < cols; k++) {
+                const float gk = gr[k];
+                float mk, vk;
+                if (legacy) mk = fb1 * mr[k] + omb1 * gk, vk = fb2 * vr[k] + omb2 * gk * gk;
+                else mk = mr[k] + (gk - mr[k]) * omb1, vk = vr[k] + (gk * gk - vr[k]) * omb2;
+                mr[k] = mk, vr[k] = vk, gr[k] = 0;
+                if (move) wr[k] -= lr * (fa * gk + fb * mk) / (sqrtf(vk * vs) + eps);
             }
         }
     }
