@@ -56,7 +56,7 @@ static double lstm_loss(void *ctx) {
     int n = pk.ntok;
     double *h = calloc(n * U, 8), *c = calloc(n * U, 8), *z = calloc(n * 4 * U, 8);
     double hT[B * U], cT[B * U];
-    lstm_rec_pack_f64(&lrec, lU, U, 0);
+    lstm_rec_pack_f64(&lrec, lU, U, 0, NMT_FP32);
     lstm_forward_f64(h, c, z, hT, cT, lx, lh0, lc0, lW, &lrec, lb, &pk, IN, U);
     double L = dot(h, Rh, n * U) + dot(hT, RhT, B * U) + dot(cT, RcT, B * U);
     free(h), free(c), free(z);
@@ -73,7 +73,7 @@ static void check_lstm(void) {
     lh0 = rvec(B * U), lc0 = rvec(B * U), Rh = rvec(n * U), RhT = rvec(B * U), RcT = rvec(B * U);
     double *h = calloc(n * U, 8), *c = calloc(n * U, 8), *z = calloc(n * 4 * U, 8);
     double hT[B * U], cT[B * U];
-    lstm_rec_pack_f64(&lrec, lU, U, 1);
+    lstm_rec_pack_f64(&lrec, lU, U, 1, NMT_FP32);
     lstm_forward_f64(h, c, z, hT, cT, lx, lh0, lc0, lW, &lrec, lb, &pk, IN, U);
     double *dx = calloc(n * IN, 8), *dW = calloc(IN * 4 * U, 8), *dU = calloc(U * 4 * U, 8);
     double *db = calloc(4 * U, 8), *dh0 = calloc(B * U, 8), *dc0 = calloc(B * U, 8);

@@ -9,11 +9,12 @@
 int nmt_cmd_eval(int argc, char **argv) {
     const char *model_path = NULL, *data = NULL;
     long split_seed = 42, n_train = 100000, threads = 0, max_valid = 0, bsz = 32;
+    nmt_precision prec = NMT_FP32;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             printf("usage: nmt eval --model FILE --data spa.txt [--split-seed 42] [--n-train 100000]\n"
-                   "                [--valid-max N] [--batch-size 32] [--threads N]\n"
+                   "                [--valid-max N] [--batch-size 32] [--threads N] [--precision fp32|bf16]\n"
                    "Prints one JSON object: val_loss, val_accuracy, val_accuracy_unmasked, val_tokens.\n");
             return 0;
         }
@@ -29,6 +30,12 @@ int nmt_cmd_eval(int argc, char **argv) {
         else if (!strcmp(a, "--valid-max")) { if (cli_parse_int("eval", a, val, 0, 1L << 40, &max_valid)) return 2; }
         else if (!strcmp(a, "--batch-size")) { if (cli_parse_int("eval", a, val, 1, 4096, &bsz)) return 2; }
         else if (!strcmp(a, "--threads")) { if (cli_parse_int("eval", a, val, 1, 1024, &threads)) return 2; }
+        else if (!strcmp(a, "--precision")) {
+            if (nmt_precision_parse(val, &prec)) {
+                fprintf(stderr, "nmt eval: --precision: expected 'fp32' or 'bf16', got '%s'\n", val);
+                return 2;
+            }
+        }
         else {
             fprintf(stderr, "nmt eval: unknown option '%s'\n", a);
             return 2;
@@ -58,10 +65,10 @@ int nmt_cmd_eval(int argc, char **argv) {
         return 1;
     }
     nmt_eval_result r;
-    nmt_evaluate(&m, &d.valid, (int)bsz, max_valid, &r);
+    nmt_evaluate(&m, &d.valid, (int)bsz, max_valid, prec, &r);
     printf("{\"val_loss\": %.6f, \"val_accuracy\": %.6f, \"val_accuracy_unmasked\": %.6f, "
-           "\"val_tokens\": %ld, \"val_sentences\": %ld}\n",
-           r.loss, r.accuracy, r.accuracy_unmasked, r.tokens, r.sentences);
+           "\"val_tokens\": %ld, \"val_sentences\": %ld, \"precision\": \"%s\"}\n",
+           r.loss, r.accuracy, r.accuracy_unmasked, r.tokens, r.sentences, nmt_precision_name(prec));
     int rc = 0;
     if (fflush(stdout) || ferror(stdout)) {
         fprintf(stderr, "nmt eval: cannot write the result to standard output\n");

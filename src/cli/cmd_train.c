@@ -24,6 +24,8 @@ static void train_usage(FILE *f) {
             "  --threads N        worker threads (results do not depend on it)\n"
             "  --nadam new|legacy momentum schedule (default new, see docs/CLI.md)\n"
             "  --lr X             0.001\n"
+            "  --precision P      fp32 (default) or bf16: matrix-product operands rounded to bfloat16,\n"
+            "                     float sums and float master weights (see docs/CLI.md)\n"
             "  --vocab N          1000: vocabulary size of each language (both)\n"
             "  --src-vocab N      English vocabulary size only\n"
             "  --tgt-vocab N      Spanish vocabulary size only\n"
@@ -77,7 +79,12 @@ int nmt_cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--embed")) { if (cli_parse_int(cmd, a, val, 1, 1 << 16, &v)) return 2; cfg.embed = (int)v; }
         else if (!strcmp(a, "--units")) { if (cli_parse_int(cmd, a, val, 1, 1 << 16, &v)) return 2; cfg.units = (int)v; }
         else if (!strcmp(a, "--max-length")) { if (cli_parse_int(cmd, a, val, 2, 1 << 16, &v)) return 2; cfg.max_length = (int)v; }
-        else if (!strcmp(a, "--nadam")) {
+        else if (!strcmp(a, "--precision")) {
+            if (nmt_precision_parse(val, &o.precision)) {
+                fprintf(stderr, "nmt train: --precision: expected 'fp32' or 'bf16', got '%s'\n", val);
+                return 2;
+            }
+        } else if (!strcmp(a, "--nadam")) {
             if (!strcmp(val, "new")) o.nadam = NMT_NADAM_NEW;
             else if (!strcmp(val, "legacy")) o.nadam = NMT_NADAM_LEGACY;
             else {
@@ -124,13 +131,13 @@ int nmt_cmd_train(int argc, char **argv) {
     snprintf(tc, sizeof tc,
              "{\"data\": %s, \"epochs\": %d, \"batch_size\": %d, \"max_batches\": %ld, \"seed\": %u, "
              "\"split_seed\": %ld, \"n_train\": %zu, \"n_valid\": %zu, \"nadam\": \"%s\", \"lr\": %g, "
-             "\"loss\": \"masked_mean\"}",
+             "\"loss\": \"masked_mean\", \"precision\": \"%s\"}",
              qdata ? qdata : "null", o.epochs, o.batch_size, o.max_batches, o.seed, split_seed, d.train.n,
-             d.valid.n, o.nadam == NMT_NADAM_NEW ? "new" : "legacy", o.lr);
+             d.valid.n, o.nadam == NMT_NADAM_NEW ? "new" : "legacy", o.lr, nmt_precision_name(o.precision));
     free(qdata);
     m.train_config_json = strdup(tc);
-    fprintf(stderr, "nmt train: %zu training and %zu validation pairs; %s; %d threads\n", d.train.n, d.valid.n,
-            nmt_build_info(), o.threads);
+    fprintf(stderr, "nmt train: %zu training and %zu validation pairs; %s; %d threads; %s\n", d.train.n,
+            d.valid.n, nmt_build_info(), o.threads, nmt_precision_name(o.precision));
     int rc = nmt_train(&m, &d, &o);
     if (rc) fprintf(stderr, "nmt train: %s\n", nmt_last_error());
     nmt_data_free(&d);

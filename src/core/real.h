@@ -10,12 +10,16 @@
 #ifndef NMT_CORE_REAL_H
 #define NMT_CORE_REAL_H
 #include <math.h>
+
+#include "core/bf16.h"
 #ifdef NMT_F64
 typedef double real;
 #define R(name) name##_f64
 #define REXP exp
 #define RTANH tanh
 #define RLOG log
+/* to a bf16 value (through float: the double build's bf16 path is for tests only) */
+#define RBF16(x) ((double)nmt_bf16_roundf((float)(x)))
 #else
 #include "core/vmath.h"
 typedef float real;
@@ -25,5 +29,6 @@ typedef float real;
 #define REXP nmt_expf
 #define RTANH nmt_tanhf
 #define RLOG logf
+#define RBF16(x) nmt_bf16_roundf(x)
 #endif
 #endif

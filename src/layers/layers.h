@@ -7,6 +7,7 @@
 #define NMT_LAYERS_LAYERS_H
 #include <stdint.h>
 
+#include "core/bf16.h"
 #include "kernels/gemm_packed.h"
 #include "layers/packed.h"
 

@@ -7,12 +7,16 @@ void NMT_FN(embedding_backward)(NMT_T *dtable, const int32_t *ids, const NMT_T *
 
 /* The recurrent kernel U (u, 4u) packed for the per-step products, once per
  * optimizer step (kernels/gemm_packed.h): gate[g] holds U[:, g u .. (g+1) u) for
- * h_{t-1} U, Ut holds U^T for the backward dz U^T (packed when with_transpose). */
+ * h_{t-1} U, Ut holds U^T for the backward dz U^T (packed when with_transpose).
+ * The precision is the layer's: with NMT_BF16 the packed copies are rounded to
+ * bf16, and lstm_forward / lstm_backward store h and dz (the other operands of
+ * the products) rounded to bf16 too; the caller passes W and x as bf16 values. */
 typedef struct {
     NMT_FN(nmt_pmat) gate[4];
     NMT_FN(nmt_pmat) Ut;
+    int bf16;
 } NMT_FN(lstm_rec);
-void NMT_FN(lstm_rec_pack)(NMT_FN(lstm_rec) *rec, const NMT_T *U, int u, int with_transpose);
+void NMT_FN(lstm_rec_pack)(NMT_FN(lstm_rec) *rec, const NMT_T *U, int u, int with_transpose, nmt_precision prec);
 void NMT_FN(lstm_rec_free)(NMT_FN(lstm_rec) *rec);
 
 /* Keras LSTM (gate order i, f, c, o; sigmoid / tanh) over a packed batch.

@@ -27,11 +27,17 @@ static inline real sigm(real x) { return 1 / (1 + REXP(-x)); }
 /* Worth splitting among threads: below this many units a step is too small. */
 #define PAR_UNITS 64
 
-void R(lstm_rec_pack)(R(lstm_rec) *rec, const real *U, int u, int with_transpose) {
+void R(lstm_rec_pack)(R(lstm_rec) *rec, const real *U, int u, int with_transpose, nmt_precision prec) {
+    rec->bf16 = prec == NMT_BF16;
     // gate[g] (u x u) = U[:, g u .. (g+1) u)
     for (int g = 0; g < 4; g++) R(nmt_pmat_pack)(&rec->gate[g], 0, u, u, U + (long)g * u, 4 * u);
     // Ut (4u x u) = U^T: U is stored (u x 4u), i.e. as the transpose's "N x K"
     if (with_transpose) R(nmt_pmat_pack)(&rec->Ut, 1, 4 * u, u, U, 4 * u);
+    if (rec->bf16) {   // the packed copies are the bf16 operands; U itself stays float
+        for (int g = 0; g < 4; g++)
+            R(nmt_round_bf16)(rec->gate[g].data, (long)rec->gate[g].panels * rec->gate[g].K * NMT_PMAT_W);
+        if (with_transpose) R(nmt_round_bf16)(rec->Ut.data, (long)rec->Ut.panels * rec->Ut.K * NMT_PMAT_W);
+    }
 }
 
 void R(lstm_rec_free)(R(lstm_rec) *rec) {
@@ -48,9 +54,10 @@ static inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
 #endif
 
 /* The cell for units [j0, j1) of one row: z holds x W + h U without the bias on
- * entry and the gate activations on return. */
+ * entry and the gate activations on return. bf16: h (an operand of the next
+ * step's product and of the layers above) is stored rounded to bf16. */
 static inline void cell_units(real *zr, const real *b, const real *cp, real *hr, real *cr, int j0, int j1,
-                              int u) {
+                              int u, int bf16) {
     int j = j0;
 #ifdef VEC8
     for (; j + 8 <= j1; j += 8) {
@@ -60,7 +67,8 @@ static inline void cell_units(real *zr, const real *b, const real *cp, real *hr,
         __m256 og = nmt_sigmoidf8(add(ld(zr + 3 * u + j), ld(b + 3 * u + j)));
         __m256 cn = add(mul(ig, gg), cp ? mul(fg, ld(cp + j)) : _mm256_setzero_ps());
         _mm256_storeu_ps(cr + j, cn);
-        _mm256_storeu_ps(hr + j, mul(og, nmt_tanhf8(cn)));
+        __m256 hn = mul(og, nmt_tanhf8(cn));
+        _mm256_storeu_ps(hr + j, bf16 ? nmt_bf16_round8(hn) : hn);
         _mm256_storeu_ps(zr + j, ig), _mm256_storeu_ps(zr + u + j, fg);
         _mm256_storeu_ps(zr + 2 * u + j, gg), _mm256_storeu_ps(zr + 3 * u + j, og);
     }
@@ -72,14 +80,16 @@ static inline void cell_units(real *zr, const real *b, const real *cp, real *hr,
         real og = sigm(zr[3 * u + j] + b[3 * u + j]);
         real cn = ig * gg + (cp ? fg * cp[j] : 0);
         cr[j] = cn;
-        hr[j] = og * RTANH(cn);
+        real hn = og * RTANH(cn);
+        hr[j] = bf16 ? RBF16(hn) : hn;
         zr[j] = ig, zr[u + j] = fg, zr[2 * u + j] = gg, zr[3 * u + j] = og;
     }
 }
 
-/* One row's step of backward for units [j0, j1) (see lstm_backward). */
+/* One row's step of backward for units [j0, j1) (see lstm_backward). bf16: dz
+ * (an operand of every product that follows) is stored rounded to bf16. */
 static inline void bwd_units(const real *zr, const real *cr, const real *dho, const real *cp, real *dzr,
-                             real *dHr, real *dCr, int j0, int j1, int u) {
+                             real *dHr, real *dCr, int j0, int j1, int u, int bf16) {
     int j = j0;
 #ifdef VEC8
     const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
@@ -90,10 +100,15 @@ static inline void bwd_units(const real *zr, const real *cr, const real *dho, co
         __m256 dog = mul(dht, tc);
         __m256 dct = add(ld(dCr + j), mul(mul(dht, og), sub(one, mul(tc, tc))));
         __m256 cpj = cp ? ld(cp + j) : zero;
-        _mm256_storeu_ps(dzr + j, mul(mul(mul(dct, gg), ig), sub(one, ig)));
-        _mm256_storeu_ps(dzr + u + j, mul(mul(mul(dct, cpj), fg), sub(one, fg)));
-        _mm256_storeu_ps(dzr + 2 * u + j, mul(mul(dct, ig), sub(one, mul(gg, gg))));
-        _mm256_storeu_ps(dzr + 3 * u + j, mul(mul(dog, og), sub(one, og)));
+        __m256 d0 = mul(mul(mul(dct, gg), ig), sub(one, ig));
+        __m256 d1 = mul(mul(mul(dct, cpj), fg), sub(one, fg));
+        __m256 d2 = mul(mul(dct, ig), sub(one, mul(gg, gg)));
+        __m256 d3 = mul(mul(dog, og), sub(one, og));
+        if (bf16) d0 = nmt_bf16_round8(d0), d1 = nmt_bf16_round8(d1), d2 = nmt_bf16_round8(d2), d3 = nmt_bf16_round8(d3);
+        _mm256_storeu_ps(dzr + j, d0);
+        _mm256_storeu_ps(dzr + u + j, d1);
+        _mm256_storeu_ps(dzr + 2 * u + j, d2);
+        _mm256_storeu_ps(dzr + 3 * u + j, d3);
         _mm256_storeu_ps(dCr + j, mul(dct, fg));
     }
 #endif
@@ -108,6 +123,8 @@ static inline void bwd_units(const real *zr, const real *cr, const real *dho, co
         dzr[u + j] = dct * cpj * fg * (1 - fg);
         dzr[2 * u + j] = dct * ig * (1 - gg * gg);
         dzr[3 * u + j] = dog * og * (1 - og);
+        if (bf16)
+            for (int g = 0; g < 4; g++) dzr[g * u + j] = RBF16(dzr[g * u + j]);
         dCr[j] = dct * fg;
     }
 }
@@ -116,7 +133,7 @@ void R(lstm_cell_forward)(real *z, const real *b, const real *cprev, real *h, re
 #pragma omp parallel for schedule(dynamic, 1) if (m * u >= 4096)
     for (int r = 0; r < m; r++)
         cell_units(z + (long)r * 4 * u, b, cprev ? cprev + (long)r * u : NULL, h + (long)r * u, c + (long)r * u,
-                   0, u, u);
+                   0, u, u, 0);
 }
 
 void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
@@ -141,7 +158,7 @@ void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
                     R(nmt_gemm_pmat_panel)(m, hprev, u, &rec->gate[g], jb, zt + (long)g * u, G, 1);
             for (int r = 0; r < m; r++)
                 cell_units(zt + (long)r * G, b, cprev ? cprev + (long)r * u : NULL, ht + (long)r * u,
-                           ct + (long)r * u, j0, j1, u);
+                           ct + (long)r * u, j0, j1, u, rec->bf16);
         }   // implicit barrier: h_t complete before step t+1 reads it
     }
     // each sequence's final state: at its last token, or the initial state if empty
@@ -208,7 +225,7 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
             for (int r = 0; r < m; r++)
                 bwd_units(z + (long)(n0 + r) * G, c + (long)(n0 + r) * u, dh ? dh + (long)(n0 + r) * u : NULL,
                           cprev ? cprev + (long)r * u : NULL, dz + (long)(n0 + r) * G, dH + (long)r * u,
-                          dC + (long)r * u, j0, j1, u);
+                          dC + (long)r * u, j0, j1, u, rec->bf16);
         }   // barrier: dz_t complete
         // dH[0..m) = dz_t (m, 4u) . U^T (4u, u): gradient into h_{t-1} (or h0 at t = 0)
         if (t > 0 || dh0) {

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/real.h"
+#include "kernels/gemm.h"
 #include "layers/layers.h"
 
 static real *alloc_real(long n) { return nmt_xalloc_aligned(sizeof(real) * (size_t)(n > 0 ? n : 1)); }
@@ -42,7 +43,19 @@ void R(nmt_ws_alloc)(R(nmt_ws) *ws, const nmt_config *cfg, int maxB) {
     ws->scratch = alloc_real(R(lstm_backward_scratch)(maxB, ws->maxN, cfg->units));
 }
 
+void R(nmt_ws_set_precision)(R(nmt_ws) *ws, nmt_precision prec) {
+    ws->prec = prec;
+    ws->held = NULL;   // a held packing was made in the other precision
+    if (prec == NMT_BF16 && !ws->enc_W16) {
+        const long E = ws->cfg.embed, u = ws->cfg.units, V = ws->cfg.tgt_vocab;
+        ws->enc_W16 = alloc_real(E * 4 * u);
+        ws->dec_W16 = alloc_real(E * 4 * u);
+        ws->out_W16 = alloc_real(u * V);
+    }
+}
+
 void R(nmt_ws_free)(R(nmt_ws) *ws) {
+    free(ws->enc_W16), free(ws->dec_W16), free(ws->out_W16);
     real *bufs[] = {ws->enc_x, ws->enc_h, ws->enc_c, ws->enc_z, ws->enc_hT, ws->enc_cT,
                     ws->dec_x, ws->dec_h, ws->dec_c, ws->dec_z, ws->dec_h0, ws->dec_c0, ws->dec_hT, ws->dec_cT,
                     ws->logits, ws->loss, ws->d_x, ws->d_h, ws->d_h0, ws->d_c0,
@@ -62,10 +75,22 @@ void R(nmt_ws_free)(R(nmt_ws) *ws) {
 static void pack_weights(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params, int training) {
     if (!training && ws->held == params) return;
     const int u = ws->cfg.units;
-    R(lstm_rec_pack)(&ws->enc_rec, P(NMT_P_ENC_U), u, training);
-    R(lstm_rec_pack)(&ws->dec_rec, P(NMT_P_DEC_U), u, training);
+    R(lstm_rec_pack)(&ws->enc_rec, P(NMT_P_ENC_U), u, training, ws->prec);
+    R(lstm_rec_pack)(&ws->dec_rec, P(NMT_P_DEC_U), u, training, ws->prec);
+    if (ws->prec == NMT_BF16) {   // bf16 copies of the other kernels, the float masters untouched
+        const long E = ws->cfg.embed, V = ws->cfg.tgt_vocab;
+        memcpy(ws->enc_W16, P(NMT_P_ENC_W), sizeof(real) * E * 4 * u);
+        memcpy(ws->dec_W16, P(NMT_P_DEC_W), sizeof(real) * E * 4 * u);
+        memcpy(ws->out_W16, P(NMT_P_OUT_W), sizeof(real) * u * V);
+        R(nmt_round_bf16)(ws->enc_W16, E * 4 * u);
+        R(nmt_round_bf16)(ws->dec_W16, E * 4 * u);
+        R(nmt_round_bf16)(ws->out_W16, u * V);
+    }
     if (training) ws->held = NULL;   // an optimizer step follows
 }
+
+/* The kernels as the products read them: the float parameters, or their bf16 copies. */
+#define KW(idx, w16) (ws->prec == NMT_BF16 ? (const real *)ws->w16 : P(idx))
 
 void R(nmt_ws_hold_weights)(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params) {
     ws->held = NULL;
@@ -79,9 +104,10 @@ static void encode(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params
     const int E = ws->cfg.embed, u = ws->cfg.units;
     // enc_x (n, E) = embedding of the packed source ids
     R(embedding_forward)(ws->enc_x, b->enc_ids, P(NMT_P_ENC_EMB), b->enc.ntok, E);
+    if (ws->prec == NMT_BF16) R(nmt_round_bf16)(ws->enc_x, (long)b->enc.ntok * E);
     // encoder LSTM from a zero state; keep each sentence's state at its last token
     R(lstm_forward)(ws->enc_h, ws->enc_c, ws->enc_z, ws->enc_hT, ws->enc_cT, ws->enc_x, NULL, NULL,
-                    P(NMT_P_ENC_W), &ws->enc_rec, P(NMT_P_ENC_B), &b->enc, E, u);
+                    KW(NMT_P_ENC_W, enc_W16), &ws->enc_rec, P(NMT_P_ENC_B), &b->enc, E, u);
 }
 
 void R(seq2seq_encode)(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params,
@@ -102,22 +128,24 @@ void R(seq2seq_forward_backward)(R(nmt_ws) *ws, const nmt_param_table *tab, cons
         memcpy(ws->dec_c0 + (long)r * u, ws->enc_cT + (long)b->dec_to_enc[r] * u, sizeof(real) * u);
     }
     R(embedding_forward)(ws->dec_x, b->dec_ids, P(NMT_P_DEC_EMB), n, E);
+    if (ws->prec == NMT_BF16) R(nmt_round_bf16)(ws->dec_x, (long)n * E);
     R(lstm_forward)(ws->dec_h, ws->dec_c, ws->dec_z, ws->dec_hT, ws->dec_cT,
-                    ws->dec_x, ws->dec_h0, ws->dec_c0, P(NMT_P_DEC_W), &ws->dec_rec, P(NMT_P_DEC_B),
+                    ws->dec_x, ws->dec_h0, ws->dec_c0, KW(NMT_P_DEC_W, dec_W16), &ws->dec_rec, P(NMT_P_DEC_B),
                     &b->dec, E, u);
     // logits (n, V) = dec_h (n, u) . W_out (u, V) + b_out; then per-token CE (and its gradient)
-    R(dense_forward)(ws->logits, ws->dec_h, P(NMT_P_OUT_W), P(NMT_P_OUT_B), n, u, V);
+    R(dense_forward)(ws->logits, ws->dec_h, KW(NMT_P_OUT_W, out_W16), P(NMT_P_OUT_B), n, u, V);
     R(softmax_xent)(grads ? ws->logits : NULL, ws->loss, ws->pred, ws->logits, b->tgt_ids, n, V,
                     loss_scale);
     if (!grads) return;
+    if (ws->prec == NMT_BF16) R(nmt_round_bf16)(ws->logits, (long)n * V);   // dlogits: operand of two products
 
     // ---- backward ----
     // d_h (n, u) = dlogits W_out^T; dW_out, db_out accumulated
-    R(dense_backward)(ws->d_h, G(NMT_P_OUT_W), G(NMT_P_OUT_B), ws->logits, ws->dec_h, P(NMT_P_OUT_W),
-                      n, u, V);
+    R(dense_backward)(ws->d_h, G(NMT_P_OUT_W), G(NMT_P_OUT_B), ws->logits, ws->dec_h,
+                      KW(NMT_P_OUT_W, out_W16), n, u, V);
     R(lstm_backward)(ws->d_x, G(NMT_P_DEC_W), G(NMT_P_DEC_U), G(NMT_P_DEC_B), ws->d_h0, ws->d_c0,
                      ws->d_h, NULL, NULL, ws->dec_x, ws->dec_h0, ws->dec_c0, ws->dec_h, ws->dec_c,
-                     ws->dec_z, P(NMT_P_DEC_W), &ws->dec_rec, &b->dec, E, u, ws->scratch);
+                     ws->dec_z, KW(NMT_P_DEC_W, dec_W16), &ws->dec_rec, &b->dec, E, u, ws->scratch);
     R(embedding_backward)(G(NMT_P_DEC_EMB), b->dec_ids, ws->d_x, n, E);
     // the decoder's initial-state gradient is the encoder's final-state gradient
     for (int r = 0; r < B; r++) {
@@ -126,6 +154,6 @@ void R(seq2seq_forward_backward)(R(nmt_ws) *ws, const nmt_param_table *tab, cons
     }
     R(lstm_backward)(ws->d_x, G(NMT_P_ENC_W), G(NMT_P_ENC_U), G(NMT_P_ENC_B), NULL, NULL, NULL,
                      ws->d_hT, ws->d_cT, ws->enc_x, NULL, NULL, ws->enc_h, ws->enc_c, ws->enc_z,
-                     P(NMT_P_ENC_W), &ws->enc_rec, &b->enc, E, u, ws->scratch);
+                     KW(NMT_P_ENC_W, enc_W16), &ws->enc_rec, &b->enc, E, u, ws->scratch);
     R(embedding_backward)(G(NMT_P_ENC_EMB), b->enc_ids, ws->d_x, b->enc.ntok, E);
 }

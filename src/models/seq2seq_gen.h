@@ -15,9 +15,17 @@ typedef struct {
     NMT_T *scratch;    /* lstm_backward scratch */
     NMT_FN(lstm_rec) enc_rec, dec_rec;   /* recurrent kernels, packed */
     const NMT_T *held;                   /* params held fixed (nmt_ws_hold_weights) */
+    nmt_precision prec;                  /* NMT_FP32 unless nmt_ws_set_precision */
+    NMT_T *enc_W16, *dec_W16, *out_W16;  /* bf16: the kernels rounded to bf16 (E,4u) (E,4u) (u,V) */
 } NMT_FN(nmt_ws);
 
 void NMT_FN(nmt_ws_alloc)(NMT_FN(nmt_ws) *ws, const nmt_config *cfg, int maxB);
+/* The precision of the matrix products (fp32 after nmt_ws_alloc). NMT_BF16:
+ * mixed precision, every operand of a matrix product rounded to bf16 (the
+ * kernels once per packing, embedding outputs, h, dz and the logits' gradient
+ * where they are produced), float sums, float element-wise math (gates, cell
+ * state, softmax) and float parameters and gradients. */
+void NMT_FN(nmt_ws_set_precision)(NMT_FN(nmt_ws) *ws, nmt_precision prec);
 void NMT_FN(nmt_ws_free)(NMT_FN(nmt_ws) *ws);
 /* Promises that params will not change until nmt_ws_release_weights (or the
  * next call with grads): forward-only calls then re-use one packing of them

@@ -64,6 +64,7 @@ typedef struct {
     const char *out_path;   /* model file, saved after every epoch */
     int progress;           /* 1: progress line on stderr */
     long max_valid;         /* evaluate on at most this many validation pairs (0 = all) */
+    nmt_precision precision; /* of the matrix products (nmt_ws_set_precision), training and validation */
 } nmt_train_opts;
 
 int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o);
@@ -76,5 +77,5 @@ typedef struct {
     long tokens, sentences;
 } nmt_eval_result;
 int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, long max_examples,
-                 nmt_eval_result *r);
+                 nmt_precision prec, nmt_eval_result *r);
 #endif

@@ -47,7 +47,7 @@ static void batch_stats(const nmt_ws *ws, const nmt_batch *b, double *loss_sum, 
 }
 
 int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, long max_examples,
-                 nmt_eval_result *r) {
+                 nmt_precision prec, nmt_eval_result *r) {
     memset(r, 0, sizeof *r);
     nmt_numerics_init();
     long n = (long)ex->n;
@@ -55,6 +55,7 @@ int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, lon
     nmt_ws ws;
     nmt_batch b;
     nmt_ws_alloc(&ws, &m->cfg, batch_size);
+    nmt_ws_set_precision(&ws, prec);
     nmt_batch_alloc(&b, batch_size, m->cfg.max_length);
     nmt_ws_hold_weights(&ws, &m->table, m->params);   // packed once for all batches
     uint32_t *idx = nmt_xmalloc(sizeof(uint32_t) * batch_size);
@@ -128,6 +129,7 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
     nmt_ws ws;
     nmt_batch b;
     nmt_ws_alloc(&ws, &m->cfg, bsz);
+    nmt_ws_set_precision(&ws, o->precision);
     nmt_batch_alloc(&b, bsz, m->cfg.max_length);
     uint32_t *perm = nmt_xmalloc(sizeof(uint32_t) * tr->n);
     uint8_t *present[NMT_MAX_PARAMS] = {0};
@@ -179,7 +181,7 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
         double train_s = now_s() - t0;
         if (tty) fputc('\n', stderr);
         nmt_eval_result ev;
-        nmt_evaluate(m, &d->valid, bsz, o->max_valid, &ev);
+        nmt_evaluate(m, &d->valid, bsz, o->max_valid, o->precision, &ev);
         nmt_epoch_record *rec = &m->history[m->n_history++];
         rec->epoch = m->n_history;
         rec->loss = wsum / sentences;

@@ -70,6 +70,8 @@ done
 usage_error "--epochs" --data "$C" --out "$O" --epochs ""
 usage_error "--epochs" --data "$C" --out "$O" --epochs " 3"
 usage_error "--nadam" --data "$C" --out "$O" --nadam adam
+usage_error "--precision" --data "$C" --out "$O" --precision fp16
+usage_error "--precision" --data "$C" --out "$O" --precision BF16
 usage_error "--bogus" --data "$C" --out "$O" --bogus 1
 usage_error "--epochs" --data "$C" --out "$O" --epochs
 usage_error "stray" --data "$C" stray --out "$O"
@@ -163,6 +165,8 @@ run 2 nmt eval --model "$M" --data "$C" --batch-size 0
 err_has "--batch-size" "nmt eval --batch-size 0"
 run 2 nmt eval --model "$M" --data "$C" --bogus 1
 err_has "--bogus" "nmt eval --bogus"
+run 2 nmt eval --model "$M" --data "$C" --precision half
+err_has "--precision" "nmt eval --precision half"
 run 1 nmt eval --model "$TMP/nosuch.nmt" --data "$C"
 err_has "$TMP/nosuch.nmt" "nmt eval with a missing model"
 run 1 nmt eval --model "$M" --data "$TMP/nosuch.txt"

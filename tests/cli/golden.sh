@@ -5,7 +5,10 @@
 # Also: training is bit-reproducible (same weights_sha256 and byte-identical
 # model files twice, and with --threads 1 and --threads 2), and the --log file holds one JSON object per
 # epoch with the documented keys, equal to the history stored in the model and
-# to what `nmt eval` recomputes.
+# to what `nmt eval` recomputes. The same for --precision bf16: byte-identical
+# files on 1 and 2 threads, weights unlike fp32's, the precision recorded in
+# train_config, `nmt eval --precision bf16` equal to its history, and accuracy
+# within 0.02 of fp32's on this small run.
 #
 # Re-record the golden file (only after a deliberate change of the numerics):
 #   NMT_REGEN_GOLDEN=1 bash tests/cli/golden.sh
@@ -125,6 +128,35 @@ for k in val_loss val_accuracy val_accuracy_unmasked val_tokens; do
         awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b
                                               exit !(a != "" && b != "" && d <= 1e-6 * (m > 1 ? m : 1)) }'
 done
+
+# ---- --precision bf16 ---------------------------------------------------------------
+train16() {   # train16 NAME THREADS
+    run 0 nmt train --data "$TMP/corpus.txt" --out "$TMP/$1.nmt" --log "$TMP/$1.jsonl" --threads "$2" \
+        "${FLAGS[@]}" --precision bf16
+    err_has "threads; bf16" "train's summary line names the precision"
+}
+train16 p 1
+train16 q 2
+sha_p=$(weights_sha "$TMP/p.nmt")
+check "bf16: --threads 1 and --threads 2 give different model files" cmp -s "$TMP/p.nmt" "$TMP/q.nmt"
+check "bf16 gives the same weights as fp32 ($sha_p): the rounding is not applied" test "$sha_p" != "$sha_a"
+nmt inspect "$TMP/p.nmt" --json >"$TMP/p.json"
+check "bf16: train_config records \"precision\": \"bf16\"" grep -q '"precision": *"bf16"' "$TMP/p.json"
+nmt inspect "$TMP/a.nmt" --json >"$TMP/a.json"
+check "fp32: train_config records \"precision\": \"fp32\"" grep -q '"precision": *"fp32"' "$TMP/a.json"
+run 0 nmt eval --model "$TMP/p.nmt" --data "$TMP/corpus.txt" --n-train 2500 --precision bf16
+cp "$OUT" "$TMP/p_eval.json"
+for k in val_loss val_accuracy; do
+    want=$(tail -n 1 "$TMP/p.jsonl" | sed -n "s/.*\"$k\": *\([-+0-9.eE]*\).*/\1/p")
+    got=$(sed -n "s/.*\"$k\": *\([-+0-9.eE]*\).*/\1/p" "$TMP/p_eval.json")
+    check "nmt eval --precision bf16 $k = '$got', the bf16 log's last epoch says '$want'" \
+        awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b
+                                              exit !(a != "" && b != "" && d <= 1e-6 * (m > 1 ? m : 1)) }'
+done
+acc32=$(tail -n 1 "$TMP/a.jsonl" | sed -n 's/.*"val_accuracy": *\([0-9.eE-]*\).*/\1/p')
+acc16=$(tail -n 1 "$TMP/p.jsonl" | sed -n 's/.*"val_accuracy": *\([0-9.eE-]*\).*/\1/p')
+check "bf16 val_accuracy $acc16 is not within 0.02 of fp32's $acc32" \
+    awk -v a="$acc16" -v b="$acc32" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= 0.02) }'
 
 # ---- golden translations -------------------------------------------------------------
 printf '%s\n' "${SENTENCES[@]}" >"$TMP/in.txt"
