@@ -25,6 +25,19 @@ static void check_shape(int M, int N, int K, int transB) {
     memcpy(N0, C, sizeof(float) * M * N);
     nmt_pmat P = {0};
     nmt_pmat_pack(&P, transB, K, N, B, transB ? K : N);
+    // the bf16 packing is the packing rounded (padding included), in one pass
+    {
+        nmt_pmat Q = {0};
+        nmt_pmat_pack_bf16(&Q, transB, K, N, B, transB ? K : N);
+        const long len = (long)P.panels * P.K * NMT_PMAT_W;
+        float *r = malloc(sizeof(float) * len);
+        memcpy(r, P.data, sizeof(float) * len);
+        nmt_round_bf16(r, len);
+        CHECK(Q.panels == P.panels && Q.K == P.K && memcmp(Q.data, r, sizeof(float) * len) == 0,
+              "pack_bf16 != pack + round, %dx%d transB %d", K, N, transB);
+        free(r);
+        nmt_pmat_free(&Q);
+    }
     // accumulate mode against the reference, bit for bit
     nmt_gemm_pmat(M, A, K, &P, C, N, 1);
     nmt_gemm_pmat_ref(M, A, K, &P, R, N, 1);

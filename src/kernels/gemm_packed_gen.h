@@ -9,6 +9,10 @@ typedef struct {
  * product then uses its transpose). Allocates on first use or when the shape
  * grows; the packing itself is split among threads. */
 void NMT_FN(nmt_pmat_pack)(NMT_FN(nmt_pmat) *p, int transB, int K, int N, const NMT_T *B, int ldb);
+/* The same packing with every value rounded to bf16 (core/bf16.h): the
+ * recurrent kernels of --precision bf16. Equal to nmt_pmat_pack followed by
+ * nmt_round_bf16 over the data, in one pass. */
+void NMT_FN(nmt_pmat_pack_bf16)(NMT_FN(nmt_pmat) *p, int transB, int K, int N, const NMT_T *B, int ldb);
 void NMT_FN(nmt_pmat_free)(NMT_FN(nmt_pmat) *p);
 
 /* C = A.B (accumulate == 0) or C += A.B, A (M x K) with lda, C with ldc.

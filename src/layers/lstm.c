@@ -29,15 +29,12 @@ static inline real sigm(real x) { return 1 / (1 + REXP(-x)); }
 
 void R(lstm_rec_pack)(R(lstm_rec) *rec, const real *U, int u, int with_transpose, nmt_precision prec) {
     rec->bf16 = prec == NMT_BF16;
+    // bf16: the packed copies are the bf16 operands; U itself stays float
+    void (*pack)(R(nmt_pmat) *, int, int, int, const real *, int) = rec->bf16 ? R(nmt_pmat_pack_bf16) : R(nmt_pmat_pack);
     // gate[g] (u x u) = U[:, g u .. (g+1) u)
-    for (int g = 0; g < 4; g++) R(nmt_pmat_pack)(&rec->gate[g], 0, u, u, U + (long)g * u, 4 * u);
+    for (int g = 0; g < 4; g++) pack(&rec->gate[g], 0, u, u, U + (long)g * u, 4 * u);
     // Ut (4u x u) = U^T: U is stored (u x 4u), i.e. as the transpose's "N x K"
-    if (with_transpose) R(nmt_pmat_pack)(&rec->Ut, 1, 4 * u, u, U, 4 * u);
-    if (rec->bf16) {   // the packed copies are the bf16 operands; U itself stays float
-        for (int g = 0; g < 4; g++)
-            R(nmt_round_bf16)(rec->gate[g].data, (long)rec->gate[g].panels * rec->gate[g].K * NMT_PMAT_W);
-        if (with_transpose) R(nmt_round_bf16)(rec->Ut.data, (long)rec->Ut.panels * rec->Ut.K * NMT_PMAT_W);
-    }
+    if (with_transpose) pack(&rec->Ut, 1, 4 * u, u, U, 4 * u);
 }
 
 void R(lstm_rec_free)(R(lstm_rec) *rec) {
