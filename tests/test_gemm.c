@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "core/bf16.h"
 #include "core/rng.h"
 #include "kernels/gemm.h"
 #include "nmt.h"
@@ -261,8 +262,61 @@ static void check_group(void) {
     free(hp), free(x), free(dz), free(W);
 }
 
+/* oneDNN's bf16 matmul: where oneDNN has one, against the reference on the
+ * same bf16 values held in floats (a product of two bf16 values is exact in
+ * float, so only the order of the sums differs), and 1 vs 2 threads bit for
+ * bit. oneDNN 2.x has none without AVX-512: there it must say so, and the
+ * product must refuse (-1) without touching C. */
+static void check_dnnl_bf16(void) {
+    const int sup = nmt_gemm_dnnl_bf16_supported();
+    CHECK(sup == 0 || sup == 1, "nmt_gemm_dnnl_bf16_supported() = %d", sup);
+    CHECK(nmt_gemm_dnnl_bf16_supported() == sup, "the answer changed between two calls");
+#if defined(__x86_64__) || defined(__i386__)
+    if (!__builtin_cpu_supports("avx512f"))
+        CHECK(sup == 0, "oneDNN claims a bf16 matmul on a CPU without AVX-512");
+#endif
+    const int shapes[][5] = {{32, 2048, 512, 0, 0}, {32, 512, 2048, 0, 1}, {512, 2048, 250, 1, 0}, {17, 33, 5, 1, 1}};
+    for (int s = 0; s < 4; s++) {
+        const int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2], ta = shapes[s][3], tb = shapes[s][4];
+        const int lda = ta ? M : K, ldb = tb ? K : N;
+        float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
+        float *P = malloc(sizeof(float) * M * N), *C1 = malloc(sizeof(float) * M * N), *C2 = malloc(sizeof(float) * M * N);
+        uint16_t *A16 = malloc(2 * (size_t)M * K), *B16 = malloc(2 * (size_t)K * N);
+        fill(A, (long)M * K), fill(B, (long)K * N);
+        for (long i = 0; i < (long)M * K; i++) A16[i] = nmt_bf16_from_float(A[i]), A[i] = nmt_bf16_to_float(A16[i]);
+        for (long i = 0; i < (long)K * N; i++) B16[i] = nmt_bf16_from_float(B[i]), B[i] = nmt_bf16_to_float(B16[i]);
+        for (long i = 0; i < (long)M * N; i++) C1[i] = C2[i] = 7.0f;
+        nmt_set_threads(1);
+        int rc1 = nmt_gemm_dnnl_bf16(ta, tb, M, N, K, 1.0f, A16, lda, B16, ldb, 0.0f, C1, N);
+        nmt_set_threads(2);
+        int rc2 = nmt_gemm_dnnl_bf16(ta, tb, M, N, K, 1.0f, A16, lda, B16, ldb, 0.0f, C2, N);
+        if (!sup) {
+            CHECK(rc1 == -1 && rc2 == -1, "unsupported bf16 product returned %d, %d", rc1, rc2);
+            long touched = 0;
+            for (long i = 0; i < (long)M * N; i++) touched += C1[i] != 7.0f || C2[i] != 7.0f;
+            CHECK(touched == 0, "an unsupported bf16 product wrote C");
+        } else {
+            CHECK(rc1 == 0 && rc2 == 0, "bf16 product failed: %d, %d", rc1, rc2);
+            reference(ta, tb, M, N, K, A, lda, B, ldb, P);
+            double w = worst_error(C1, P, NULL, (long)M * N, 1.0f, 0.0f);
+            CHECK(w < 1e-5 * sqrt(K), "dnnl bf16 %dx%dx%d vs reference: %g", M, N, K, w);
+            CHECK(memcmp(C1, C2, sizeof(float) * M * N) == 0, "dnnl bf16 %dx%dx%d: 1 and 2 threads differ", M, N, K);
+        }
+        free(A), free(B), free(P), free(C1), free(C2), free(A16), free(B16);
+    }
+    // bf16 storage round trip: to_float(from_float(x)) is x rounded
+    for (int i = 0; i < 1000; i++) {
+        float x = (float)(2 * nmt_rng_double(&rng) - 1) * 1e3f;
+        CHECK(nmt_bf16_to_float(nmt_bf16_from_float(x)) == nmt_bf16_roundf(x), "bf16 round trip of %g", x);
+    }
+    fprintf(stderr, "oneDNN bf16 matmul on this CPU: %s\n",
+            sup ? "supported, checked against the reference"
+                : "not supported (checked that it says so and refuses); the comparison runs where it is");
+}
+
 int main(void) {
     nmt_rng_seed(&rng, 7);
+    check_dnnl_bf16();
     check_group();
     check_reference();
     check_dispatch();

@@ -20,7 +20,7 @@
 #                               batches all cost the same, padded to 50)
 #   BENCH_TRANSLATE=18964       validation sentences translated (all of them)
 #   BENCH_THREADS=2             threads of every framework (the GEMM table adds 1 thread)
-#   BENCH_BACKENDS=naive,cblas,dnnl   GEMM backends tried (unknown ones are skipped)
+#   BENCH_BACKENDS=naive,cblas,dnnl,dnnl-bf16   GEMM backends tried (unknown or unsupported ones are skipped)
 #   BENCH_MODEL=                model file translated; default runs/es.nmt if it
 #                               exists (what `make run` trains), else the model
 #                               trained in (b)
@@ -62,7 +62,7 @@ else
     append=${BENCH_APPEND:-1}
 fi
 threads=${BENCH_THREADS:-2}
-backends=${BENCH_BACKENDS:-naive,cblas,dnnl}
+backends=${BENCH_BACKENDS:-naive,cblas,dnnl,dnnl-bf16}
 report=${BENCH_REPORT:-docs/PERFORMANCE.md}
 py=${BENCH_PYTHON:-/usr/bin/python3}
 install=${BENCH_INSTALL:-1}
@@ -143,9 +143,9 @@ else
     [ "$quick" = 1 ] && qflag=(--quick)
     if timed gemm "$gemm_bin" --backends "$backends" --threads "$gemm_thr" --tsv "$tmp/gemm.tsv" "${qflag[@]}"; then
         gemm_md=$(cat "$tmp/gemm.out")
-        # the best fp32 rate on the large square at $threads threads, over the real backends
+        # the best fp32 rate on the large square at $threads threads, over the real fp32 backends
         read -r best_mm best_mm_name < <(awk -F'\t' -v t="$threads" \
-            '$1 != "naive" && $2 == t && $3 == "square" && $10 == "ok" && $9 + 0 > b { b = $9; n = $1 }
+            '$1 != "naive" && $1 != "dnnl-bf16" && $2 == t && $3 == "square" && $10 == "ok" && $9 + 0 > b { b = $9; n = $1 }
              END { if (b) print b, n }' "$tmp/gemm.tsv")
         # the same backend with 1 thread: do the threads scale (are the CPUs really free)?
         mm_1t=$(awk -F'\t' -v n="$best_mm_name" '$1 == n && $2 == 1 && $3 == "square" && $10 == "ok" { print $9 }' "$tmp/gemm.tsv")
@@ -393,7 +393,7 @@ done
 cmd="NMT_DATA=$data_dir BENCH_BATCHES=$batches BENCH_KERAS_BATCHES=$keras_batches BENCH_TRANSLATE=$ntrans BENCH_THREADS=$threads"
 [ "$quick" = 1 ] && cmd="BENCH_QUICK=1 $cmd"
 [ -n "${BENCH_MODEL:-}" ] && cmd="$cmd BENCH_MODEL=$BENCH_MODEL"
-[ "$backends" != naive,cblas,dnnl ] && cmd="$cmd BENCH_BACKENDS=$backends"
+[ "$backends" != naive,cblas,dnnl,dnnl-bf16 ] && cmd="$cmd BENCH_BACKENDS=$backends"
 cmd="$cmd make bench"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi

@@ -1,11 +1,13 @@
 /* Matrix-product rates of nmt's GEMM backends on the shapes the chapter-16
  * model uses, and on one large square (part 1a of issue 3; run by `make bench`).
  *
- *   bench_gemm [--backends naive,cblas,dnnl] [--threads 2,1] [--quick]
+ *   bench_gemm [--backends naive,cblas,dnnl,dnnl-bf16] [--threads 2,1] [--quick]
  *              [--tsv FILE] [--naive-max-gflop X]
  *
  * For each backend that this build knows (nmt_gemm_set_backend_name() == 0;
  * the others are reported as skipped), each thread count (nmt_set_threads) and
+ * "dnnl-bf16" (oneDNN's bf16 x bf16 -> f32 matmul, nmt_gemm_dnnl_bf16, where
+ * oneDNN has one on this CPU; the operands are the same values rounded to bf16),
  * each shape, it calls nmt_gemm() with the transposes, leading dimensions and
  * beta of the model's own call, and reports the best of several repetitions in
  * GFLOP/s (2*M*N*K flops per call). A repetition is a loop of calls lasting at
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/bf16.h"
 #include "kernels/gemm.h"
 #include "nmt.h"
 
@@ -67,10 +70,14 @@ static float *alloc_fill(long n, unsigned *seed) {
     return p;
 }
 
+/* bf16 copies of A and B when the backend is dnnl-bf16 (NULL otherwise). */
+static const uint16_t *A16, *B16;
+
 static void call(const shape *s, const float *A, const float *B, float *C) {
     int lda = s->transA ? s->M : s->K;   // A is (K x M) when transposed, else (M x K)
     int ldb = s->transB ? s->K : s->N;   // B is (N x K) when transposed, else (K x N)
-    nmt_gemm(s->transA, s->transB, s->M, s->N, s->K, 1.0f, A, lda, B, ldb, s->beta, C, s->N);
+    if (A16) nmt_gemm_dnnl_bf16(s->transA, s->transB, s->M, s->N, s->K, 1.0f, A16, lda, B16, ldb, s->beta, C, s->N);
+    else nmt_gemm(s->transA, s->transB, s->M, s->N, s->K, 1.0f, A, lda, B, ldb, s->beta, C, s->N);
 }
 
 /* Seconds per call, best of `reps` repetitions; each repetition runs enough
@@ -107,12 +114,12 @@ static int split_list(char *s, char **out, int max) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: bench_gemm [--backends naive,cblas,dnnl] [--threads 2,1] [--quick] [--tsv FILE] "
+    fprintf(stderr, "usage: bench_gemm [--backends naive,cblas,dnnl,dnnl-bf16] [--threads 2,1] [--quick] [--tsv FILE] "
                     "[--naive-max-gflop X]\n");
 }
 
 int main(int argc, char **argv) {
-    char backends_arg[256] = "naive,cblas,dnnl", threads_arg[64] = "2,1";
+    char backends_arg[256] = "naive,cblas,dnnl,dnnl-bf16", threads_arg[64] = "2,1";
     const char *tsv_path = NULL;
     int quick = 0;
     double naive_max_gflop = 1.5;
@@ -157,13 +164,29 @@ int main(int argc, char **argv) {
     }
     unsigned seed = 12345;
     float *A = alloc_fill(maxa, &seed), *B = alloc_fill(maxb, &seed), *C = alloc_fill(maxc, &seed);
+    uint16_t *a16 = malloc(2 * (size_t)maxa), *b16 = malloc(2 * (size_t)maxb);
+    if (!a16 || !b16) {
+        fprintf(stderr, "bench_gemm: out of memory\n");
+        return 70;
+    }
+    for (long i = 0; i < maxa; i++) a16[i] = nmt_bf16_from_float(A[i]);
+    for (long i = 0; i < maxb; i++) b16[i] = nmt_bf16_from_float(B[i]);
 
     // Results: gf[backend][thread][shape]; NAN = not measured, with a reason.
     static double gf[MAXB][MAXT][16];
     static const char *why[MAXB][MAXT][16];
     int known[MAXB];
+    const char *unknown_why[MAXB];
     for (int b = 0; b < nb; b++) {
-        known[b] = nmt_gemm_set_backend_name(bnames[b]) == 0;
+        const int bf16 = !strcmp(bnames[b], "dnnl-bf16");
+        if (bf16) {
+            known[b] = nmt_gemm_dnnl_bf16_supported();
+            unknown_why[b] = "oneDNN has no bf16 matmul on this CPU: it needs AVX-512, and AVX-512-BF16 or AMX for bf16 speed";
+        } else {
+            known[b] = nmt_gemm_set_backend_name(bnames[b]) == 0;
+            unknown_why[b] = "not in this build";
+        }
+        A16 = bf16 ? a16 : NULL, B16 = bf16 ? b16 : NULL;
         for (int t = 0; t < nt; t++) {
             if (known[b]) nmt_set_threads(threads[t]);
             for (int s = 0; s < NSHAPES; s++) {
@@ -172,7 +195,7 @@ int main(int argc, char **argv) {
                 gf[b][t][s] = NAN;
                 why[b][t][s] = NULL;
                 if (!known[b]) {
-                    why[b][t][s] = "skipped: backend not in this build";
+                    why[b][t][s] = bf16 ? "skipped: no bf16 matmul in oneDNN on this CPU" : "skipped: backend not in this build";
                 } else if (!strcmp(bnames[b], "naive") && gflop > naive_max_gflop) {
                     why[b][t][s] = "skipped: naive reference too slow for this size";
                 } else {
@@ -218,7 +241,7 @@ int main(int argc, char **argv) {
     int any_unknown = 0;
     for (int b = 0; b < nb; b++)
         if (!known[b]) {
-            printf("%s backend `%s`: skipped (not in this build)", any_unknown ? ";" : "\n", bnames[b]);
+            printf("%sbackend `%s`: skipped (%s)", any_unknown ? "; " : "\n", bnames[b], unknown_why[b]);
             any_unknown = 1;
         }
     if (any_unknown) printf("\n");
@@ -230,5 +253,7 @@ int main(int argc, char **argv) {
     free(A);
     free(B);
     free(C);
+    free(a16);
+    free(b16);
     return 0;
 }

@@ -36,6 +36,21 @@ static inline float nmt_bf16_roundf(float x) {
     return x;
 }
 
+/* The bf16 storage format (the top 16 bits of the float), for libraries that
+ * take bf16 arrays (gemm_dnnl.c): x rounded, and back (exact). */
+static inline uint16_t nmt_bf16_from_float(float x) {
+    x = nmt_bf16_roundf(x);
+    uint32_t b;
+    memcpy(&b, &x, sizeof b);
+    return (uint16_t)(b >> 16);
+}
+static inline float nmt_bf16_to_float(uint16_t h) {
+    uint32_t b = (uint32_t)h << 16;
+    float x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
 /* The reference the tests hold both forms to, computed another way: the two
  * bf16 neighbours of x (toward and away from zero) compared by distance, with
  * values decoded from the bit fields into double (exact, and immune to the

@@ -13,6 +13,7 @@
  * count (see nmt_gemm_block_width). */
 #ifndef NMT_KERNELS_GEMM_H
 #define NMT_KERNELS_GEMM_H
+#include <stdint.h>
 
 typedef enum { NMT_GEMM_NAIVE = 0, NMT_GEMM_CBLAS = 1, NMT_GEMM_DNNL = 2 } nmt_gemm_backend;
 
@@ -42,6 +43,17 @@ const char *nmt_gemm_dnnl_version(void);
  * atexit() when the first one is made; safe to call again). Call it only
  * while no product is running; a later product starts afresh. */
 void nmt_gemm_dnnl_cleanup(void);
+
+/* bf16 x bf16 -> f32 products through oneDNN (gemm_dnnl.c), where this CPU
+ * has them (oneDNN needs AVX-512; AVX-512-BF16 or AMX make them fast).
+ * A and B hold bf16 values (core/bf16.h: nmt_bf16_from_float); C, alpha and
+ * beta as in nmt_gemm, the same column blocks (thread-count independent).
+ * _supported() asks oneDNN once; nmt_gemm_dnnl_bf16 returns -1 (and does
+ * nothing) where it is 0, else 0. Used by the benchmark; training's
+ * --precision bf16 does not call it (it emulates, see docs/CLI.md). */
+int nmt_gemm_dnnl_bf16_supported(void);
+int nmt_gemm_dnnl_bf16(int transA, int transB, int M, int N, int K, float alpha, const uint16_t *A, int lda,
+                       const uint16_t *B, int ldb, float beta, float *C, int ldc);
 
 /* How the threaded backends (cblas, dnnl) cut a product: its output columns
  * go in blocks of this width, a function of N only (never of the thread

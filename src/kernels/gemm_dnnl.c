@@ -32,6 +32,11 @@
  * shape only, and the whole product is bit-identical for any thread count
  * (tests/test_gemm.c checks it).
  *
+ * bf16 (nmt_gemm_dnnl_bf16): the same blocks and cache with bf16 A and B and
+ * an f32 C, for CPUs where oneDNN has a bf16 matmul (AVX-512 and up; with
+ * AVX-512-BF16 or AMX it runs at bf16 speed). Elsewhere oneDNN answers
+ * "unimplemented": nmt_gemm_dnnl_bf16_supported() says so, without aborting.
+ *
  * Double: oneDNN 2.x has no f64 matmul on the CPU. The double build of this
  * file (core/real.h; used only by the finite-difference gradient checks)
  * forwards to the CBLAS double path, nmt_gemm_cblas_f64. */
@@ -77,6 +82,7 @@ static void dnnl_check(dnnl_status_t st, const char *what) {
 
 typedef struct {
     int transA, transB, N, scaled;   // scaled: alpha != 1 (a runtime output scale)
+    int bf16;                        // A and B are bf16 (C is f32 either way)
     uint32_t beta_bits;              // beta, with -0 read as 0
     dnnl_primitive_t prim;
     size_t scratch_bytes;            // user-managed scratchpad per execution (usually 0)
@@ -124,22 +130,26 @@ const char *nmt_gemm_dnnl_version(void) {
     return buf;
 }
 
-/* oneDNN 2.x: a (rows x cols) f32 matrix with the given strides; any of them
- * may be DNNL_RUNTIME_DIM_VAL. */
-static void matrix_md(dnnl_memory_desc_t *md, dnnl_dim_t rows, dnnl_dim_t cols, dnnl_dim_t srow, dnnl_dim_t scol) {
+/* oneDNN 2.x: a (rows x cols) matrix of type dt with the given strides; any
+ * of them may be DNNL_RUNTIME_DIM_VAL. */
+static void matrix_md(dnnl_memory_desc_t *md, dnnl_dim_t rows, dnnl_dim_t cols, dnnl_dim_t srow, dnnl_dim_t scol,
+                      dnnl_data_type_t dt) {
     dnnl_dims_t dims = {rows, cols}, strides = {srow, scol};
-    DNNL_CHECK(dnnl_memory_desc_init_by_strides(md, 2, dims, dnnl_f32, strides));
+    DNNL_CHECK(dnnl_memory_desc_init_by_strides(md, 2, dims, dt, strides));
 }
+
+/* The operands' type of an entry. */
+static dnnl_data_type_t in_type(const dnnl_entry *e) { return e->bf16 ? dnnl_bf16 : dnnl_f32; }
 
 /* Makes the primitive of a shape class (oneDNN 2.x). Called with the lock held. */
 static void make_primitive(dnnl_entry *e, float beta) {
     const dnnl_dim_t RT = DNNL_RUNTIME_DIM_VAL;
     dnnl_memory_desc_t a, b, c;
     // op(A) is (M x K): A row-major (M x K), or (K x M) when transposed
-    matrix_md(&a, RT, RT, e->transA ? 1 : RT, e->transA ? RT : 1);
+    matrix_md(&a, RT, RT, e->transA ? 1 : RT, e->transA ? RT : 1, in_type(e));
     // op(B) is (K x N): B row-major (K x N), or (N x K) when transposed
-    matrix_md(&b, RT, e->N, e->transB ? 1 : RT, e->transB ? RT : 1);
-    matrix_md(&c, RT, e->N, RT, 1);
+    matrix_md(&b, RT, e->N, e->transB ? 1 : RT, e->transB ? RT : 1, in_type(e));
+    matrix_md(&c, RT, e->N, RT, 1, dnnl_f32);
     dnnl_matmul_desc_t desc;
     DNNL_CHECK(dnnl_matmul_desc_init(&desc, &a, &b, NULL, &c));
     dnnl_primitive_attr_t attr;
@@ -166,26 +176,30 @@ static void make_primitive(dnnl_entry *e, float beta) {
 
 /* The cached primitive of a shape class, made on first use. The returned
  * entry is a copy: the cache may move when it grows. */
-static dnnl_entry lookup(int transA, int transB, int N, float alpha, float beta) {
+/* The engine, made on first use. Called with the lock held. */
+static void need_engine(void) {
+    if (engine) return;
+    DNNL_CHECK(dnnl_engine_create(&engine, dnnl_cpu, 0));
+    static int registered;
+    if (!registered) atexit(nmt_gemm_dnnl_cleanup), registered = 1;
+}
+
+static dnnl_entry lookup(int transA, int transB, int N, float alpha, float beta, int bf16) {
     if (beta == 0) beta = 0;   // -0 -> +0
     uint32_t bits;
     memcpy(&bits, &beta, sizeof bits);
-    dnnl_entry key = {transA != 0, transB != 0, N, alpha != 1, bits, NULL, 0};
+    dnnl_entry key = {transA != 0, transB != 0, N, alpha != 1, bf16, bits, NULL, 0};
     pthread_mutex_lock(&lock);
     for (int i = 0; i < ncache; i++) {
         const dnnl_entry *e = &cache[i];
         if (e->transA == key.transA && e->transB == key.transB && e->N == key.N && e->scaled == key.scaled &&
-            e->beta_bits == key.beta_bits) {
+            e->bf16 == key.bf16 && e->beta_bits == key.beta_bits) {
             key = *e;
             pthread_mutex_unlock(&lock);
             return key;
         }
     }
-    if (!engine) {
-        DNNL_CHECK(dnnl_engine_create(&engine, dnnl_cpu, 0));
-        static int registered;
-        if (!registered) atexit(nmt_gemm_dnnl_cleanup), registered = 1;
-    }
+    need_engine();
     if (ncache == capcache) {
         capcache = capcache ? 2 * capcache : 16;
         cache = realloc(cache, sizeof *cache * capcache);
@@ -201,12 +215,12 @@ static dnnl_entry lookup(int transA, int transB, int N, float alpha, float beta)
 }
 
 /* One block: C (M x N) = alpha*op(A)op(B) + beta*C, on the calling thread. */
-static void run_block(const dnnl_entry *e, int M, int N, int K, float alpha, const float *A, int lda,
-                      const float *B, int ldb, float *C, int ldc) {
+static void run_block(const dnnl_entry *e, int M, int N, int K, float alpha, const void *A, int lda,
+                      const void *B, int ldb, float *C, int ldc) {
     dnnl_memory_desc_t a, b, c;
-    matrix_md(&a, M, K, e->transA ? 1 : lda, e->transA ? lda : 1);
-    matrix_md(&b, K, N, e->transB ? 1 : ldb, e->transB ? ldb : 1);
-    matrix_md(&c, M, N, ldc, 1);
+    matrix_md(&a, M, K, e->transA ? 1 : lda, e->transA ? lda : 1, in_type(e));
+    matrix_md(&b, K, N, e->transB ? 1 : ldb, e->transB ? ldb : 1, in_type(e));
+    matrix_md(&c, M, N, ldc, 1, dnnl_f32);
     dnnl_memory_t ma, mb, mc, ms = NULL, mp = NULL;
     DNNL_CHECK(dnnl_memory_create(&ma, &a, engine, (void *)A));
     DNNL_CHECK(dnnl_memory_create(&mb, &b, engine, (void *)B));
@@ -249,7 +263,7 @@ static void run_block(const dnnl_entry *e, int M, int N, int K, float alpha, con
 /* Column block [j0, j0 + w) on the calling thread, whose OpenMP count is 1. */
 static void block_here(int transA, int transB, int M, int K, float alpha, const float *A, int lda, const float *B,
                        int ldb, float beta, float *C, int ldc, int j0, int w) {
-    const dnnl_entry e = lookup(transA, transB, w, alpha, beta);
+    const dnnl_entry e = lookup(transA, transB, w, alpha, beta, 0);
     run_block(&e, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, C + j0, ldc);
 }
 
@@ -280,6 +294,59 @@ void nmt_gemm_dnnl(int transA, int transB, int M, int N, int K, float alpha, con
         block_here(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc, j0, N - j0 < NB ? N - j0 : NB);
     }
     single_thread_leave(nthreads);
+}
+
+/* ---- bf16 x bf16 -> f32 ---------------------------------------------------- */
+
+int nmt_gemm_dnnl_bf16_supported(void) {
+    static int answer = -1;   // computed once, under the lock
+    pthread_mutex_lock(&lock);
+    if (answer < 0) {
+        need_engine();
+        const int nthreads = single_thread_enter();
+        // the kind of primitive make_primitive() makes: runtime M, K and strides
+        const dnnl_dim_t RT = DNNL_RUNTIME_DIM_VAL;
+        dnnl_memory_desc_t a, b, c;
+        matrix_md(&a, RT, RT, RT, 1, dnnl_bf16);
+        matrix_md(&b, RT, 64, RT, 1, dnnl_bf16);
+        matrix_md(&c, RT, 64, RT, 1, dnnl_f32);
+        dnnl_matmul_desc_t desc;
+        DNNL_CHECK(dnnl_matmul_desc_init(&desc, &a, &b, NULL, &c));
+        dnnl_primitive_attr_t attr;
+        DNNL_CHECK(dnnl_primitive_attr_create(&attr));
+        DNNL_CHECK(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
+        dnnl_primitive_desc_t pd;
+        dnnl_status_t st = dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL);
+        DNNL_CHECK(dnnl_primitive_attr_destroy(attr));
+        if (st == dnnl_success) dnnl_primitive_desc_destroy(pd);
+        else if (st != dnnl_unimplemented) dnnl_check(st, "dnnl_primitive_desc_create (bf16 probe)");
+        answer = st == dnnl_success;
+        single_thread_leave(nthreads);
+    }
+    pthread_mutex_unlock(&lock);
+    return answer;
+}
+
+int nmt_gemm_dnnl_bf16(int transA, int transB, int M, int N, int K, float alpha, const uint16_t *A, int lda,
+                       const uint16_t *B, int ldb, float beta, float *C, int ldc) {
+    if (!nmt_gemm_dnnl_bf16_supported()) return -1;
+    if (M <= 0 || N <= 0) return 0;
+    if (K <= 0) {
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) C[(long)i * ldc + j] = beta == 0 ? 0 : beta * C[(long)i * ldc + j];
+        return 0;
+    }
+    const int NB = nmt_gemm_block_width(N), nblocks = (N + NB - 1) / NB;
+    const int nthreads = single_thread_enter();
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) \
+    if (nblocks > 1 && nthreads > 1 && (double)M * N * K >= NMT_GEMM_PAR_MNK)
+    for (int blk = 0; blk < nblocks; blk++) {
+        const int j0 = blk * NB, w = N - j0 < NB ? N - j0 : NB;
+        const dnnl_entry e = lookup(transA, transB, w, alpha, beta, 1);
+        run_block(&e, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, C + j0, ldc);
+    }
+    single_thread_leave(nthreads);
+    return 0;
 }
 
 #endif
