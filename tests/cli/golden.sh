@@ -119,15 +119,24 @@ else
     check "--log: every line is one {...} object" test "$(grep -c '^{.*}$' "$LOG")" -eq $EPOCHS
 fi
 
+log_last() {   # log_last LOG KEY: KEY's number in the last line of a --log file
+    tail -n 1 "$1" | sed -n "s/.*\"$2\": *\([-+0-9.eE]*\).*/\1/p"
+}
+eval_matches_log() {   # eval_matches_log LOG WHAT KEY...: each KEY of $OUT (nmt eval) equals the log's last epoch
+    local log=$1 what=$2 k want got
+    shift 2
+    for k in "$@"; do
+        want=$(log_last "$log" "$k")
+        got=$(sed -n "s/.*\"$k\": *\([-+0-9.eE]*\).*/\1/p" "$OUT")
+        check "$what $k = '$got', the log's last epoch says '$want'" \
+            awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b
+                                                  exit !(a != "" && b != "" && d <= 1e-6 * (m > 1 ? m : 1)) }'
+    done
+}
+
 # `nmt eval` with the training split recomputes the last epoch's validation metrics.
 run 0 nmt eval --model "$TMP/a.nmt" --data "$TMP/corpus.txt" --n-train 2500 --threads 1
-for k in val_loss val_accuracy val_accuracy_unmasked val_tokens; do
-    want=$(tail -n 1 "$LOG" | sed -n "s/.*\"$k\": *\([-+0-9.eE]*\).*/\1/p")
-    got=$(sed -n "s/.*\"$k\": *\([-+0-9.eE]*\).*/\1/p" "$OUT")
-    check "nmt eval $k = '$got', the log's last epoch says '$want'" \
-        awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b
-                                              exit !(a != "" && b != "" && d <= 1e-6 * (m > 1 ? m : 1)) }'
-done
+eval_matches_log "$LOG" "nmt eval" val_loss val_accuracy val_accuracy_unmasked val_tokens
 
 # ---- --precision bf16 ---------------------------------------------------------------
 train16() {   # train16 NAME THREADS
@@ -145,16 +154,9 @@ check "bf16: train_config records \"precision\": \"bf16\"" grep -q '"precision":
 nmt inspect "$TMP/a.nmt" --json >"$TMP/a.json"
 check "fp32: train_config records \"precision\": \"fp32\"" grep -q '"precision": *"fp32"' "$TMP/a.json"
 run 0 nmt eval --model "$TMP/p.nmt" --data "$TMP/corpus.txt" --n-train 2500 --precision bf16
-cp "$OUT" "$TMP/p_eval.json"
-for k in val_loss val_accuracy; do
-    want=$(tail -n 1 "$TMP/p.jsonl" | sed -n "s/.*\"$k\": *\([-+0-9.eE]*\).*/\1/p")
-    got=$(sed -n "s/.*\"$k\": *\([-+0-9.eE]*\).*/\1/p" "$TMP/p_eval.json")
-    check "nmt eval --precision bf16 $k = '$got', the bf16 log's last epoch says '$want'" \
-        awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b
-                                              exit !(a != "" && b != "" && d <= 1e-6 * (m > 1 ? m : 1)) }'
-done
-acc32=$(tail -n 1 "$TMP/a.jsonl" | sed -n 's/.*"val_accuracy": *\([0-9.eE-]*\).*/\1/p')
-acc16=$(tail -n 1 "$TMP/p.jsonl" | sed -n 's/.*"val_accuracy": *\([0-9.eE-]*\).*/\1/p')
+eval_matches_log "$TMP/p.jsonl" "nmt eval --precision bf16" val_loss val_accuracy
+acc32=$(log_last "$TMP/a.jsonl" val_accuracy)
+acc16=$(log_last "$TMP/p.jsonl" val_accuracy)
 check "bf16 val_accuracy $acc16 is not within 0.02 of fp32's $acc32" \
     awk -v a="$acc16" -v b="$acc32" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= 0.02) }'
 
