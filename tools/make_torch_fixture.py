@@ -50,6 +50,16 @@ The float64 run starts from exactly the stored float32 weights (cast), so it
 is a reference for nmt's double build at ~1e-15; the float32 run is a
 reference for the float build.  A numpy float64 forward pass written from the
 Keras layouts checks the mapping (max diff stored in "checks").
+
+bf16/*: the reference for nmt's --precision bf16, from the stored float32
+weights, written from the rule in docs/CLI.md ("Precision"), not from nmt's
+code: a step loop in torch (masks keep finished rows' state) where every
+operand of a matrix product is rounded to bfloat16 with torch's own
+conversion (x.to(bfloat16), round to nearest even), with the gradient passed
+through unchanged (Q), and the gradient arriving at every product's output
+(the gate pre-activations z, the logits) is rounded to bfloat16 (G); sums,
+gates, cell state, softmax and parameters stay float32.  The same loop
+without rounding must equal the nn.LSTM float32 run (checked, in "checks").
 """
 
 import argparse
@@ -193,6 +203,76 @@ def make_f64_model(m32, stored):
 
 
 # --------------------------------------------------------------------------
+# bf16 mixed precision, emulated in torch (the bf16/* tensors)
+
+def to_bf16(t):
+    return t.to(torch.bfloat16).to(t.dtype)
+
+
+class Operand(torch.autograd.Function):
+    """Q: a matrix operand read as bf16; its gradient passes unchanged."""
+    @staticmethod
+    def forward(ctx, x):
+        return to_bf16(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class ProductGrad(torch.autograd.Function):
+    """G: a product's output as computed; the gradient arriving at it is
+    rounded to bf16 (it is an operand of the backward products)."""
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        return to_bf16(g)
+
+
+def step_loop_loss(P, enc_ids, src_len, dec_ids, tgt_len, target_ids, bf16):
+    """Masked-mean loss of the model from Keras-layout float32 leaves P."""
+    q = Operand.apply if bf16 else (lambda x: x)
+    gz = ProductGrad.apply if bf16 else (lambda x: x)
+
+    def cell(x, h, c, side):
+        z = gz(q(x) @ q(P[side + ".lstm.kernel"])
+               + q(h) @ q(P[side + ".lstm.recurrent_kernel"])
+               + P[side + ".lstm.bias"])
+        i, f = torch.sigmoid(z[:, :U]), torch.sigmoid(z[:, U:2 * U])
+        g, o = torch.tanh(z[:, 2 * U:3 * U]), torch.sigmoid(z[:, 3 * U:])
+        c2 = f * c + i * g
+        return o * torch.tanh(c2), c2
+
+    h = torch.zeros(B, U)
+    c = torch.zeros(B, U)
+    for t in range(L):
+        m = torch.from_numpy(t < src_len)[:, None]
+        h2, c2 = cell(P["encoder.embedding"][enc_ids[:, t]], h, c, "encoder")
+        h, c = torch.where(m, h2, h), torch.where(m, c2, c)
+    logits, targets = [], []
+    for t in range(L):
+        m = t < tgt_len
+        h2, c2 = cell(P["decoder.embedding"][dec_ids[:, t]], h, c, "decoder")
+        mt = torch.from_numpy(m)[:, None]
+        h, c = torch.where(mt, h2, h), torch.where(mt, c2, c)
+        rows = torch.from_numpy(np.nonzero(m)[0])
+        logits.append(gz(q(h2[rows]) @ q(P["output.kernel"]) + P["output.bias"]))
+        targets.append(torch.from_numpy(target_ids[m, t].astype(np.int64)))
+    return nn.functional.cross_entropy(torch.cat(logits), torch.cat(targets), reduction="mean")
+
+
+def step_loop_pass(stored, enc_ids, src_len, dec_ids, tgt_len, target_ids, bf16):
+    P = {n: torch.tensor(stored[n], dtype=torch.float32, requires_grad=True) for n in PARAM_NAMES}
+    loss = step_loop_loss(P, torch.from_numpy(enc_ids.astype(np.int64)), src_len,
+                          torch.from_numpy(dec_ids.astype(np.int64)), tgt_len, target_ids, bf16)
+    loss.backward()
+    return float(loss.item()), {n: P[n].grad.detach().double().numpy().copy() for n in PARAM_NAMES}
+
+
+# --------------------------------------------------------------------------
 # numpy float64 forward from the Keras layouts (checks the mapping)
 
 def _sigmoid(x):
@@ -286,6 +366,13 @@ def main():
     for n in PARAM_NAMES:
         assert np.array_equal(res["f64"]["params"][n], stored[n]), n
 
+    # ---- bf16, and the same step loop without rounding against nn.LSTM
+    loop32_loss, loop32_grads = step_loop_pass(stored, enc_ids, src_len, dec_ids, tgt_len, target_ids, False)
+    bf16_loss, bf16_grads = step_loop_pass(stored, enc_ids, src_len, dec_ids, tgt_len, target_ids, True)
+
+    def rel_l2(a, b):
+        return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
+
     # ---- checks
     np_logits, np_h, np_c = numpy_forward(stored, enc_ids, src_len, dec_ids,
                                           tgt_len)
@@ -311,6 +398,12 @@ def main():
             "loss": abs(res["f32"]["loss"] - res["f64"]["loss"]),
             "grads": max(maxdiff(res["f32"]["grads"][n], res["f64"]["grads"][n])
                          for n in PARAM_NAMES)},
+        "step_loop_f32_vs_torch_f32": {
+            "loss": abs(loop32_loss - res["f32"]["loss"]),
+            "grads": max(maxdiff(loop32_grads[n], res["f32"]["grads"][n]) for n in PARAM_NAMES)},
+        "bf16_vs_f32_rel_l2": {
+            "loss": abs(bf16_loss - res["f32"]["loss"]) / res["f32"]["loss"],
+            "grads": {n: rel_l2(bf16_grads[n], res["f32"]["grads"][n]) for n in PARAM_NAMES}},
         "bias_grad_ih_vs_hh_max_abs": BIAS_GRAD_IH_VS_HH,
         "empty_source_rows": [b for b in range(B) if SRC_LEN[b] == 0],
         "empty_source_state_is_zero": bool(
@@ -322,6 +415,8 @@ def main():
     }
     assert checks["numpy_f64_vs_torch_f64"]["logits"] < 1e-12, checks
     assert checks["numpy_f64_vs_torch_f64"]["loss"] < 1e-12, checks
+    assert checks["step_loop_f32_vs_torch_f32"]["loss"] < 1e-6, checks
+    assert checks["step_loop_f32_vs_torch_f32"]["grads"] < 1e-5, checks
     assert checks["empty_source_state_is_zero"]
     assert checks["pad_embedding_rows_grad_zero"]
 
@@ -335,6 +430,9 @@ def main():
         T[pre + "enc_final_c"] = r["c"].astype(dt)
         for n in PARAM_NAMES:
             T[pre + "grad/" + n] = r["grads"][n].astype(dt)
+    T["bf16/loss"] = np.array(bf16_loss, np.float64)
+    for n in PARAM_NAMES:
+        T["bf16/grad/" + n] = bf16_grads[n].astype(np.float32)
     for n in PARAM_NAMES:
         T["param/" + n] = stored[n].astype(np.float32)
     assert np.array_equal(T["loss"], np.float64(np.float32(T["loss"])))
@@ -372,7 +470,12 @@ def main():
                    "PyTorch model (loss stored as F64 of the float32 value)",
             "f64": "f64/logits, f64/loss, f64/enc_final_h/c, "
                    "f64/grad/<name>: the same model in float64, from exactly "
-                   "the stored float32 weights (param/<name> cast)"}),
+                   "the stored float32 weights (param/<name> cast)",
+            "bf16": "bf16/loss, bf16/grad/<name>: bf16 mixed precision "
+                    "emulated in a torch step loop from the stored weights: "
+                    "matrix operands rounded to bfloat16 (gradient passed "
+                    "through), gradients at product outputs (z, logits) "
+                    "rounded to bfloat16, everything else float32"}),
         "loss": "nn.functional.cross_entropy(logits[mask], target[mask]), "
                 "mean over the %d real target tokens" % int(mask.sum()),
         "logits": "(B,L,Vt); zero at padded positions (t >= tgt_len)",
@@ -382,7 +485,8 @@ def main():
         "checks": js(checks),
         "tolerances": js({
             "f64_vs_double_build": "abs 1e-12 x max(1, max|ref| of the tensor)",
-            "f32_vs_float_build": "abs 1e-6"}),
+            "f32_vs_float_build": "abs 1e-6",
+            "bf16_vs_float_build_bf16": "see tests/test_torch_parity.c"}),
     }
 
     out = os.path.normpath(args.out)
