@@ -64,8 +64,16 @@ static void print_summary(const nmt_model *m, const char *file, const char *form
         metric(acc, sizeof acc, r->accuracy);
         metric(vloss, sizeof vloss, r->val_loss);
         metric(vacc, sizeof vacc, r->val_accuracy);
-        printf("training:    %d epoch%s; last (epoch %d): loss %s, accuracy %s, val_loss %s, "
-               "val_accuracy %s\n", m->n_history, m->n_history == 1 ? "" : "s", r->epoch, loss, acc, vloss,
+        // the precision of the training's products (train_config.precision; absent before it existed: fp32)
+        const char *prec = "fp32";
+        nmt_json *tc = m->train_config_json ? nmt_json_parse(m->train_config_json, strlen(m->train_config_json),
+                                                             "train_config")
+                                            : NULL;
+        const char *p = tc ? nmt_json_str(nmt_json_get(tc, "precision")) : NULL;
+        if (p && !strcmp(p, "bf16")) prec = "bf16";
+        nmt_json_free(tc);
+        printf("training:    %d epoch%s in %s; last (epoch %d): loss %s, accuracy %s, val_loss %s, "
+               "val_accuracy %s\n", m->n_history, m->n_history == 1 ? "" : "s", prec, r->epoch, loss, acc, vloss,
                vacc);
     } else {
         printf("training:    no history recorded\n");

@@ -151,6 +151,8 @@ check "bf16: --threads 1 and --threads 2 give different model files" cmp -s "$TM
 check "bf16 gives the same weights as fp32 ($sha_p): the rounding is not applied" test "$sha_p" != "$sha_a"
 nmt inspect "$TMP/p.nmt" --json >"$TMP/p.json"
 check "bf16: train_config records \"precision\": \"bf16\"" grep -q '"precision": *"bf16"' "$TMP/p.json"
+nmt inspect "$TMP/p.nmt" >"$TMP/p.txt"
+check "bf16: nmt inspect's summary says 'in bf16'" grep -q "^training: *$EPOCHS epochs in bf16;" "$TMP/p.txt"
 nmt inspect "$TMP/a.nmt" --json >"$TMP/a.json"
 check "fp32: train_config records \"precision\": \"fp32\"" grep -q '"precision": *"fp32"' "$TMP/a.json"
 run 0 nmt eval --model "$TMP/p.nmt" --data "$TMP/corpus.txt" --n-train 2500 --precision bf16

@@ -100,7 +100,7 @@ done
 sha=$(weights_sha "$M")
 check "summary's sha256 is the JSON's weights_sha256 ($sha)" grep -q "^weights: *sha256 $sha\$" "$TMP/summary.txt"
 check "summary: 14,624 parameters in 10 tensors" grep -q "14,624 in 10 tensors" "$TMP/summary.txt"
-check "summary: 4 epochs" grep -q "^training: *4 epochs; last (epoch 4)" "$TMP/summary.txt"
+check "summary: 4 epochs, fp32" grep -q "^training: *4 epochs in fp32; last (epoch 4)" "$TMP/summary.txt"
 check "summary: config" grep -q "src_vocab 32, tgt_vocab 32, embed 16, units 32, max_length 8" "$TMP/summary.txt"
 check "summary: format version" grep -qE "format version [0-9]+, written by nmt [0-9]+\.[0-9]+\.[0-9]+" "$TMP/summary.txt"
 run 0 nmt inspect -- "$M"
