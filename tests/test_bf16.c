@@ -84,7 +84,7 @@ static void check_rounding(void) {
     // the AVX2 form and the array form (threaded over chunks) give the same bits
     float *a = malloc(sizeof(float) * n), *v = malloc(sizeof(float) * n);
     for (long i = 0; i < n; i++) a[i] = v[i] = from_bits(p[i]);
-    nmt_round_bf16(v, n);
+    nmt_round_bf16(v, v, n);
     long diff = 0;
     for (long i = 0; i < n; i++) diff += bits(v[i]) != bits(nmt_bf16_roundf(a[i]));
     CHECK(diff == 0, "nmt_round_bf16 (AVX2 lanes, threads) differs from the scalar form on %ld of %ld", diff, n);

@@ -31,8 +31,7 @@ static void check_shape(int M, int N, int K, int transB) {
         nmt_pmat_pack_bf16(&Q, transB, K, N, B, transB ? K : N);
         const long len = (long)P.panels * P.K * NMT_PMAT_W;
         float *r = malloc(sizeof(float) * len);
-        memcpy(r, P.data, sizeof(float) * len);
-        nmt_round_bf16(r, len);
+        nmt_round_bf16(r, P.data, len);
         CHECK(Q.panels == P.panels && Q.K == P.K && memcmp(Q.data, r, sizeof(float) * len) == 0,
               "pack_bf16 != pack + round, %dx%d transB %d", K, N, transB);
         free(r);

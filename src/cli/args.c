@@ -55,3 +55,9 @@ int cli_parse_double(const char *cmd, const char *flag, const char *s, double lo
     *out = v;
     return 0;
 }
+
+int cli_parse_precision(const char *cmd, const char *s, nmt_precision *out) {
+    if (s && nmt_precision_parse(s, out) == 0) return 0;
+    fprintf(stderr, "nmt %s: --precision: expected 'fp32' or 'bf16', got '%s'\n", cmd ? cmd : "?", s ? s : "");
+    return -1;
+}

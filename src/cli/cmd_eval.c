@@ -30,12 +30,7 @@ int nmt_cmd_eval(int argc, char **argv) {
         else if (!strcmp(a, "--valid-max")) { if (cli_parse_int("eval", a, val, 0, 1L << 40, &max_valid)) return 2; }
         else if (!strcmp(a, "--batch-size")) { if (cli_parse_int("eval", a, val, 1, 4096, &bsz)) return 2; }
         else if (!strcmp(a, "--threads")) { if (cli_parse_int("eval", a, val, 1, 1024, &threads)) return 2; }
-        else if (!strcmp(a, "--precision")) {
-            if (nmt_precision_parse(val, &prec)) {
-                fprintf(stderr, "nmt eval: --precision: expected 'fp32' or 'bf16', got '%s'\n", val);
-                return 2;
-            }
-        }
+        else if (!strcmp(a, "--precision")) { if (cli_parse_precision("eval", val, &prec)) return 2; }
         else {
             fprintf(stderr, "nmt eval: unknown option '%s'\n", a);
             return 2;

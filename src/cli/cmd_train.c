@@ -79,12 +79,8 @@ int nmt_cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--embed")) { if (cli_parse_int(cmd, a, val, 1, 1 << 16, &v)) return 2; cfg.embed = (int)v; }
         else if (!strcmp(a, "--units")) { if (cli_parse_int(cmd, a, val, 1, 1 << 16, &v)) return 2; cfg.units = (int)v; }
         else if (!strcmp(a, "--max-length")) { if (cli_parse_int(cmd, a, val, 2, 1 << 16, &v)) return 2; cfg.max_length = (int)v; }
-        else if (!strcmp(a, "--precision")) {
-            if (nmt_precision_parse(val, &o.precision)) {
-                fprintf(stderr, "nmt train: --precision: expected 'fp32' or 'bf16', got '%s'\n", val);
-                return 2;
-            }
-        } else if (!strcmp(a, "--nadam")) {
+        else if (!strcmp(a, "--precision")) { if (cli_parse_precision(cmd, val, &o.precision)) return 2; }
+        else if (!strcmp(a, "--nadam")) {
             if (!strcmp(val, "new")) o.nadam = NMT_NADAM_NEW;
             else if (!strcmp(val, "legacy")) o.nadam = NMT_NADAM_LEGACY;
             else {

@@ -31,4 +31,14 @@ typedef float real;
 #define RLOG logf
 #define RBF16(x) nmt_bf16_roundf(x)
 #endif
+
+/* dst[0..n) = src[0..n) rounded to bf16 values (dst may be src), on the
+ * calling thread: the AVX2 lanes and the scalar tail give the same bits. */
+static inline void R(nmt_bf16_span)(real *dst, const real *src, long n) {
+    long i = 0;
+#if defined(__AVX2__) && !defined(NMT_F64)
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, nmt_bf16_round8(_mm256_loadu_ps(src + i)));
+#endif
+    for (; i < n; i++) dst[i] = RBF16(src[i]);
+}
 #endif

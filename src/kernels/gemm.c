@@ -128,15 +128,8 @@ void R(nmt_gemm_group)(const R(nmt_gemm_op) *ops, int n) {
     }
 }
 
-void R(nmt_round_bf16)(real *x, long n) {
+void R(nmt_round_bf16)(real *dst, const real *src, long n) {
     const long chunk = 1L << 14;   // whole chunks per thread; each element is rounded alone
 #pragma omp parallel for schedule(static) if (n >= 4 * chunk)
-    for (long c0 = 0; c0 < n; c0 += chunk) {
-        const long c1 = c0 + chunk < n ? c0 + chunk : n;
-        long i = c0;
-#if defined(__AVX2__) && !defined(NMT_F64)
-        for (; i + 8 <= c1; i += 8) _mm256_storeu_ps(x + i, nmt_bf16_round8(_mm256_loadu_ps(x + i)));
-#endif
-        for (; i < c1; i++) x[i] = RBF16(x[i]);
-    }
+    for (long c0 = 0; c0 < n; c0 += chunk) R(nmt_bf16_span)(dst + c0, src + c0, c0 + chunk < n ? chunk : n - c0);
 }

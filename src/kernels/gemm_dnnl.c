@@ -260,23 +260,27 @@ static void run_block(const dnnl_entry *e, int M, int N, int K, float alpha, con
     free(scratch);
 }
 
-/* Column block [j0, j0 + w) on the calling thread, whose OpenMP count is 1. */
-static void block_here(int transA, int transB, int M, int K, float alpha, const float *A, int lda, const float *B,
-                       int ldb, float beta, float *C, int ldc, int j0, int w) {
-    const dnnl_entry e = lookup(transA, transB, w, alpha, beta, 0);
-    run_block(&e, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, C + j0, ldc);
+/* Column block [j0, j0 + w) on the calling thread, whose OpenMP count is 1.
+ * A and B are float, or bf16 (uint16_t) when bf16. */
+static void block_here(int bf16, int transA, int transB, int M, int K, float alpha, const void *A, int lda,
+                       const void *B, int ldb, float beta, float *C, int ldc, int j0, int w) {
+    const dnnl_entry e = lookup(transA, transB, w, alpha, beta, bf16);
+    const size_t off = (size_t)(transB ? (long)j0 * ldb : j0) * (bf16 ? sizeof(uint16_t) : sizeof(float));
+    run_block(&e, M, w, K, alpha, A, lda, (const char *)B + off, ldb, C + j0, ldc);
 }
 
 void nmt_gemm_dnnl_block(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                          const float *B, int ldb, float beta, float *C, int ldc, int j0, int w) {
     (void)N;
     const int nthreads = single_thread_enter();
-    block_here(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc, j0, w);
+    block_here(0, transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc, j0, w);
     single_thread_leave(nthreads);
 }
 
-void nmt_gemm_dnnl(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
-                   const float *B, int ldb, float beta, float *C, int ldc) {
+/* The whole product, float or bf16 operands: its column blocks shared among
+ * nmt's threads. */
+static void product(int bf16, int transA, int transB, int M, int N, int K, float alpha, const void *A, int lda,
+                    const void *B, int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {   // empty sum: C = beta*C (oneDNN does not take empty dimensions here)
         for (int i = 0; i < M; i++)
@@ -291,9 +295,14 @@ void nmt_gemm_dnnl(int transA, int transB, int M, int N, int K, float alpha, con
     if (nblocks > 1 && nthreads > 1 && (double)M * N * K >= NMT_GEMM_PAR_MNK)
     for (int blk = 0; blk < nblocks; blk++) {
         const int j0 = blk * NB;
-        block_here(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc, j0, N - j0 < NB ? N - j0 : NB);
+        block_here(bf16, transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc, j0, N - j0 < NB ? N - j0 : NB);
     }
     single_thread_leave(nthreads);
+}
+
+void nmt_gemm_dnnl(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+                   const float *B, int ldb, float beta, float *C, int ldc) {
+    product(0, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* ---- bf16 x bf16 -> f32 ---------------------------------------------------- */
@@ -330,22 +339,7 @@ int nmt_gemm_dnnl_bf16_supported(void) {
 int nmt_gemm_dnnl_bf16(int transA, int transB, int M, int N, int K, float alpha, const uint16_t *A, int lda,
                        const uint16_t *B, int ldb, float beta, float *C, int ldc) {
     if (!nmt_gemm_dnnl_bf16_supported()) return -1;
-    if (M <= 0 || N <= 0) return 0;
-    if (K <= 0) {
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++) C[(long)i * ldc + j] = beta == 0 ? 0 : beta * C[(long)i * ldc + j];
-        return 0;
-    }
-    const int NB = nmt_gemm_block_width(N), nblocks = (N + NB - 1) / NB;
-    const int nthreads = single_thread_enter();
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) \
-    if (nblocks > 1 && nthreads > 1 && (double)M * N * K >= NMT_GEMM_PAR_MNK)
-    for (int blk = 0; blk < nblocks; blk++) {
-        const int j0 = blk * NB, w = N - j0 < NB ? N - j0 : NB;
-        const dnnl_entry e = lookup(transA, transB, w, alpha, beta, 1);
-        run_block(&e, M, w, K, alpha, A, lda, transB ? B + (long)j0 * ldb : B + j0, ldb, C + j0, ldc);
-    }
-    single_thread_leave(nthreads);
+    product(1, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return 0;
 }
 

@@ -41,7 +41,7 @@ void NMT_FN(nmt_gemm_dnnl_block)(int transA, int transB, int M, int N, int K, NM
                                  const NMT_T *A, int lda, const NMT_T *B, int ldb, NMT_T beta,
                                  NMT_T *C, int ldc, int j0, int w);
 
-/* x[0..n) rounded in place to bf16 values (core/bf16.h): how the bf16 path
- * turns a matrix operand into what a bf16 matrix unit reads. Element-wise, so
- * the result does not depend on the thread count. */
-void NMT_FN(nmt_round_bf16)(NMT_T *x, long n);
+/* dst[0..n) = src[0..n) rounded to bf16 values (core/bf16.h; dst may be
+ * src): how the bf16 path turns a matrix operand into what a bf16 matrix unit
+ * reads. Element-wise, so the result does not depend on the thread count. */
+void NMT_FN(nmt_round_bf16)(NMT_T *dst, const NMT_T *src, long n);

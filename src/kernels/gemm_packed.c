@@ -21,15 +21,6 @@
 #endif
 typedef R(nmt_pmat) pmat;
 
-/* n values rounded to bf16 in place, on the calling thread (a panel just written). */
-static void round_span(real *x, long n) {
-    long i = 0;
-#if defined(__AVX2__) && !defined(NMT_F64)
-    for (; i + 8 <= n; i += 8) _mm256_store_ps(x + i, nmt_bf16_round8(_mm256_load_ps(x + i)));
-#endif
-    for (; i < n; i++) x[i] = RBF16(x[i]);
-}
-
 static void pack(pmat *p, int transB, int K, int N, const real *B, int ldb, int bf16) {
     int panels = (N + NMT_PMAT_W - 1) / NMT_PMAT_W;
     if (!p->data || (long)panels * K > (long)p->panels * p->K) {
@@ -70,7 +61,7 @@ static void pack(pmat *p, int transB, int K, int N, const real *B, int ldb, int 
                 for (int j = 0; j < NMT_PMAT_W; j++) d[j] = j < w ? B[(size_t)k * ldb + n0 + j] : 0;
             }
         }
-        if (bf16) round_span(dst, (long)K * NMT_PMAT_W);   // while the panel is in cache
+        if (bf16) R(nmt_bf16_span)(dst, dst, (long)K * NMT_PMAT_W);   // while the panel is in cache
     }
 }
 

@@ -11,7 +11,7 @@ typedef struct {
 void NMT_FN(nmt_pmat_pack)(NMT_FN(nmt_pmat) *p, int transB, int K, int N, const NMT_T *B, int ldb);
 /* The same packing with every value rounded to bf16 (core/bf16.h): the
  * recurrent kernels of --precision bf16. Equal to nmt_pmat_pack followed by
- * nmt_round_bf16 over the data, in one pass. */
+ * nmt_round_bf16 of the data, in one pass. */
 void NMT_FN(nmt_pmat_pack_bf16)(NMT_FN(nmt_pmat) *p, int transB, int K, int N, const NMT_T *B, int ldb);
 void NMT_FN(nmt_pmat_free)(NMT_FN(nmt_pmat) *p);
 

@@ -79,12 +79,9 @@ static void pack_weights(R(nmt_ws) *ws, const nmt_param_table *tab, const real *
     R(lstm_rec_pack)(&ws->dec_rec, P(NMT_P_DEC_U), u, training, ws->prec);
     if (ws->prec == NMT_BF16) {   // bf16 copies of the other kernels, the float masters untouched
         const long E = ws->cfg.embed, V = ws->cfg.tgt_vocab;
-        memcpy(ws->enc_W16, P(NMT_P_ENC_W), sizeof(real) * E * 4 * u);
-        memcpy(ws->dec_W16, P(NMT_P_DEC_W), sizeof(real) * E * 4 * u);
-        memcpy(ws->out_W16, P(NMT_P_OUT_W), sizeof(real) * u * V);
-        R(nmt_round_bf16)(ws->enc_W16, E * 4 * u);
-        R(nmt_round_bf16)(ws->dec_W16, E * 4 * u);
-        R(nmt_round_bf16)(ws->out_W16, u * V);
+        R(nmt_round_bf16)(ws->enc_W16, P(NMT_P_ENC_W), E * 4 * u);
+        R(nmt_round_bf16)(ws->dec_W16, P(NMT_P_DEC_W), E * 4 * u);
+        R(nmt_round_bf16)(ws->out_W16, P(NMT_P_OUT_W), u * V);
     }
     if (training) ws->held = NULL;   // an optimizer step follows
 }
@@ -104,7 +101,7 @@ static void encode(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params
     const int E = ws->cfg.embed, u = ws->cfg.units;
     // enc_x (n, E) = embedding of the packed source ids
     R(embedding_forward)(ws->enc_x, b->enc_ids, P(NMT_P_ENC_EMB), b->enc.ntok, E);
-    if (ws->prec == NMT_BF16) R(nmt_round_bf16)(ws->enc_x, (long)b->enc.ntok * E);
+    if (ws->prec == NMT_BF16) R(nmt_round_bf16)(ws->enc_x, ws->enc_x, (long)b->enc.ntok * E);
     // encoder LSTM from a zero state; keep each sentence's state at its last token
     R(lstm_forward)(ws->enc_h, ws->enc_c, ws->enc_z, ws->enc_hT, ws->enc_cT, ws->enc_x, NULL, NULL,
                     KW(NMT_P_ENC_W, enc_W16), &ws->enc_rec, P(NMT_P_ENC_B), &b->enc, E, u);
@@ -128,7 +125,7 @@ void R(seq2seq_forward_backward)(R(nmt_ws) *ws, const nmt_param_table *tab, cons
         memcpy(ws->dec_c0 + (long)r * u, ws->enc_cT + (long)b->dec_to_enc[r] * u, sizeof(real) * u);
     }
     R(embedding_forward)(ws->dec_x, b->dec_ids, P(NMT_P_DEC_EMB), n, E);
-    if (ws->prec == NMT_BF16) R(nmt_round_bf16)(ws->dec_x, (long)n * E);
+    if (ws->prec == NMT_BF16) R(nmt_round_bf16)(ws->dec_x, ws->dec_x, (long)n * E);
     R(lstm_forward)(ws->dec_h, ws->dec_c, ws->dec_z, ws->dec_hT, ws->dec_cT,
                     ws->dec_x, ws->dec_h0, ws->dec_c0, KW(NMT_P_DEC_W, dec_W16), &ws->dec_rec, P(NMT_P_DEC_B),
                     &b->dec, E, u);
@@ -137,7 +134,7 @@ void R(seq2seq_forward_backward)(R(nmt_ws) *ws, const nmt_param_table *tab, cons
     R(softmax_xent)(grads ? ws->logits : NULL, ws->loss, ws->pred, ws->logits, b->tgt_ids, n, V,
                     loss_scale);
     if (!grads) return;
-    if (ws->prec == NMT_BF16) R(nmt_round_bf16)(ws->logits, (long)n * V);   // dlogits: operand of two products
+    if (ws->prec == NMT_BF16) R(nmt_round_bf16)(ws->logits, ws->logits, (long)n * V);   // dlogits: operand of two products
 
     // ---- backward ----
     // d_h (n, u) = dlogits W_out^T; dW_out, db_out accumulated
