@@ -37,6 +37,37 @@ static void check_shape(int M, int N, int K, int transB) {
         free(r);
         nmt_pmat_free(&Q);
     }
+    // the layout itself: panel q, row k, column j holds B(k, 16q + j), zero past N
+    {
+        long bad = 0;
+        for (int q = 0; q < P.panels; q++)
+            for (int k = 0; k < K; k++)
+                for (int j = 0; j < NMT_PMAT_W; j++) {
+                    const int n = q * NMT_PMAT_W + j;
+                    const float want = n >= N ? 0 : transB ? B[(long)n * K + k] : B[(long)k * N + n];
+                    bad += P.data[((long)q * K + k) * NMT_PMAT_W + j] != want;
+                }
+        CHECK(bad == 0, "packing of %dx%d transB %d: %ld values misplaced", K, N, transB, bad);
+    }
+    // re-packing changed rows block by block (as the optimizer does) equals a full
+    // re-pack, in both precisions; the rows are those of the stored matrix
+    for (int bf16 = 0; bf16 < 2; bf16++) {
+        const int rows = transB ? N : K, cols = transB ? K : N;
+        float *B2 = malloc(sizeof(float) * K * N);
+        memcpy(B2, B, sizeof(float) * K * N);
+        nmt_pmat Q = {0}, F = {0};
+        (bf16 ? nmt_pmat_pack_bf16 : nmt_pmat_pack)(&Q, transB, K, N, B2, transB ? K : N);
+        fill(B2, (long)K * N);
+        for (int r0 = 0; r0 < rows; r0 += NMT_PMAT_W) {
+            const int r1 = r0 + NMT_PMAT_W < rows ? r0 + NMT_PMAT_W : rows;
+            nmt_pmat_repack_rows(&Q, transB, K, N, B2, cols, r0, r1, bf16);
+        }
+        (bf16 ? nmt_pmat_pack_bf16 : nmt_pmat_pack)(&F, transB, K, N, B2, transB ? K : N);
+        CHECK(memcmp(Q.data, F.data, sizeof(float) * F.panels * F.K * NMT_PMAT_W) == 0,
+              "repack_rows != pack, %dx%d transB %d bf16 %d", K, N, transB, bf16);
+        nmt_pmat_free(&Q), nmt_pmat_free(&F);
+        free(B2);
+    }
     // accumulate mode against the reference, bit for bit
     nmt_gemm_pmat(M, A, K, &P, C, N, 1);
     nmt_gemm_pmat_ref(M, A, K, &P, R, N, 1);

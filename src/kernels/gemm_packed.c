@@ -3,6 +3,7 @@
 #include "kernels/gemm_packed.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,83 @@
 #endif
 typedef R(nmt_pmat) pmat;
 
+#ifdef HAVE_AVX2_FMA
+/* d[c * ldd + r] = s[r * lds + c] for an 8 x 8 block (r, c < 8). */
+static inline void transpose8(float *d, long ldd, const float *s, long lds) {
+    __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + lds), r2 = _mm256_loadu_ps(s + 2 * lds);
+    __m256 r3 = _mm256_loadu_ps(s + 3 * lds), r4 = _mm256_loadu_ps(s + 4 * lds), r5 = _mm256_loadu_ps(s + 5 * lds);
+    __m256 r6 = _mm256_loadu_ps(s + 6 * lds), r7 = _mm256_loadu_ps(s + 7 * lds);
+    // pairs of rows interleaved, then pairs of pairs, then the 128-bit halves
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
+
+/* Packs rows k0..k1 of panel q (all K rows when transB: the transposed copy is
+ * made in whole tiles). p's shape is set. */
+static void pack_panel(pmat *p, int transB, const real *B, int ldb, int q, int k0, int k1, int bf16) {
+    const int K = p->K, N = p->N;
+    real *dst = p->data + (size_t)q * K * NMT_PMAT_W;
+    const int n0 = q * NMT_PMAT_W, w = N - n0 < NMT_PMAT_W ? N - n0 : NMT_PMAT_W;
+    if (transB) {
+        // column j of the panel is row n0 + j of the stored matrix. Tiles of 16 k:
+        // each source row's cache line is read whole at once (the 16 rows are
+        // ldb apart and may share cache sets), and the tile is written as 1 KB of
+        // consecutive memory.
+        k0 = 0, k1 = K;
+        real tile[NMT_PMAT_W][16];
+        int kt = 0;
+#ifdef HAVE_AVX2_FMA
+        if (w == NMT_PMAT_W)   // whole panels: 8 x 8 register transposes, 64 bytes stored at a time
+            for (; kt + 16 <= K; kt += 16) {
+                const float *src = B + (size_t)n0 * ldb + kt;
+                float *d = dst + (size_t)kt * NMT_PMAT_W;
+                transpose8(d, NMT_PMAT_W, src, ldb);
+                transpose8(d + 8, NMT_PMAT_W, src + (size_t)8 * ldb, ldb);
+                transpose8(d + 8 * NMT_PMAT_W, NMT_PMAT_W, src + 8, ldb);
+                transpose8(d + 8 * NMT_PMAT_W + 8, NMT_PMAT_W, src + (size_t)8 * ldb + 8, ldb);
+            }
+#endif
+        for (; kt + 16 <= K; kt += 16) {
+            for (int j = 0; j < NMT_PMAT_W; j++) {
+                if (j < w) memcpy(tile[j], B + (size_t)(n0 + j) * ldb + kt, sizeof(real) * 16);
+                else memset(tile[j], 0, sizeof tile[j]);
+            }
+            for (int kk = 0; kk < 16; kk++) {
+                real *d = dst + (size_t)(kt + kk) * NMT_PMAT_W;
+                for (int j = 0; j < NMT_PMAT_W; j++) d[j] = tile[j][kk];
+            }
+        }
+        for (; kt < K; kt++)   // the last K % 16
+            for (int j = 0; j < NMT_PMAT_W; j++)
+                dst[(size_t)kt * NMT_PMAT_W + j] = j < w ? B[(size_t)(n0 + j) * ldb + kt] : 0;
+    } else if (w == NMT_PMAT_W) {
+        for (int k = k0; k < k1; k++)   // a fixed-size copy: inlined
+            memcpy(dst + (size_t)k * NMT_PMAT_W, B + (size_t)k * ldb + n0, sizeof(real) * NMT_PMAT_W);
+    } else {
+        for (int k = k0; k < k1; k++) {
+            real *d = dst + (size_t)k * NMT_PMAT_W;
+            for (int j = 0; j < NMT_PMAT_W; j++) d[j] = j < w ? B[(size_t)k * ldb + n0 + j] : 0;
+        }
+    }
+    if (bf16)   // while the panel is in cache
+        R(nmt_bf16_span)(dst + (size_t)k0 * NMT_PMAT_W, dst + (size_t)k0 * NMT_PMAT_W, (long)(k1 - k0) * NMT_PMAT_W);
+}
+
 static void pack(pmat *p, int transB, int K, int N, const real *B, int ldb, int bf16) {
     int panels = (N + NMT_PMAT_W - 1) / NMT_PMAT_W;
     if (!p->data || (long)panels * K > (long)p->panels * p->K) {
@@ -29,40 +107,21 @@ static void pack(pmat *p, int transB, int K, int N, const real *B, int ldb, int 
     }
     p->K = K, p->N = N, p->panels = panels;
 #pragma omp parallel for schedule(static) if ((long)K * N > 16384)
-    for (int q = 0; q < panels; q++) {
-        real *dst = p->data + (size_t)q * K * NMT_PMAT_W;
-        const int n0 = q * NMT_PMAT_W, w = N - n0 < NMT_PMAT_W ? N - n0 : NMT_PMAT_W;
-        if (transB) {
-            // column j of the panel is row n0 + j of the stored matrix. Tiles of 16 k:
-            // each source row's cache line is read whole at once (the 16 rows are
-            // ldb apart and may share cache sets), and the tile is written as 1 KB of
-            // consecutive memory.
-            real tile[NMT_PMAT_W][16];
-            int k0 = 0;
-            for (; k0 + 16 <= K; k0 += 16) {
-                for (int j = 0; j < NMT_PMAT_W; j++) {
-                    if (j < w) memcpy(tile[j], B + (size_t)(n0 + j) * ldb + k0, sizeof(real) * 16);
-                    else memset(tile[j], 0, sizeof tile[j]);
-                }
-                for (int kk = 0; kk < 16; kk++) {
-                    real *d = dst + (size_t)(k0 + kk) * NMT_PMAT_W;
-                    for (int j = 0; j < NMT_PMAT_W; j++) d[j] = tile[j][kk];
-                }
-            }
-            for (; k0 < K; k0++)   // the last K % 16
-                for (int j = 0; j < NMT_PMAT_W; j++)
-                    dst[(size_t)k0 * NMT_PMAT_W + j] = j < w ? B[(size_t)(n0 + j) * ldb + k0] : 0;
-        } else if (w == NMT_PMAT_W) {
-            for (int k = 0; k < K; k++)   // a fixed-size copy: inlined
-                memcpy(dst + (size_t)k * NMT_PMAT_W, B + (size_t)k * ldb + n0, sizeof(real) * NMT_PMAT_W);
-        } else {
-            for (int k = 0; k < K; k++) {
-                real *d = dst + (size_t)k * NMT_PMAT_W;
-                for (int j = 0; j < NMT_PMAT_W; j++) d[j] = j < w ? B[(size_t)k * ldb + n0 + j] : 0;
-            }
-        }
-        if (bf16) R(nmt_bf16_span)(dst, dst, (long)K * NMT_PMAT_W);   // while the panel is in cache
+    for (int q = 0; q < panels; q++) pack_panel(p, transB, B, ldb, q, 0, K, bf16);
+}
+
+void R(nmt_pmat_repack_rows)(pmat *p, int transB, int K, int N, const real *B, int ldb, int r0, int r1,
+                             int bf16) {
+    if (!p->data || p->K != K || p->N != N || r0 < 0 || r1 > (transB ? N : K) ||
+        (transB && r0 % NMT_PMAT_W)) {   // a caller's bug
+        fprintf(stderr, "nmt: internal error: nmt_pmat_repack_rows(%d, %d) on a %dx%d packing of %dx%d\n", r0, r1,
+                p->K, p->N, K, N);
+        abort();
     }
+    if (transB)   // stored rows r0..r1 are the columns of panels r0/W ..
+        for (int q = r0 / NMT_PMAT_W; q * NMT_PMAT_W < r1; q++) pack_panel(p, 1, B, ldb, q, 0, K, bf16);
+    else
+        for (int q = 0; q < p->panels; q++) pack_panel(p, 0, B, ldb, q, r0, r1, bf16);
 }
 
 void R(nmt_pmat_pack)(pmat *p, int transB, int K, int N, const real *B, int ldb) { pack(p, transB, K, N, B, ldb, 0); }

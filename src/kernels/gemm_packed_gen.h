@@ -13,6 +13,15 @@ void NMT_FN(nmt_pmat_pack)(NMT_FN(nmt_pmat) *p, int transB, int K, int N, const 
  * recurrent kernels of --precision bf16. Equal to nmt_pmat_pack followed by
  * nmt_round_bf16 of the data, in one pass. */
 void NMT_FN(nmt_pmat_pack_bf16)(NMT_FN(nmt_pmat) *p, int transB, int K, int N, const NMT_T *B, int ldb);
+/* Re-packs rows r0..r1 of the stored matrix B into p, which already holds a
+ * packing of a B of the same shape (made by nmt_pmat_pack or _pack_bf16; bf16
+ * says which): transB = 0: rows k = r0..r1 of every panel; transB = 1: the
+ * panels whose columns are those rows (r0 a multiple of NMT_PMAT_W). On the
+ * calling thread. An optimizer that updates B a block of rows at a time calls
+ * this on each block while it is in cache: the packing then equals a full
+ * re-pack without reading B again. */
+void NMT_FN(nmt_pmat_repack_rows)(NMT_FN(nmt_pmat) *p, int transB, int K, int N, const NMT_T *B, int ldb, int r0,
+                                  int r1, int bf16);
 void NMT_FN(nmt_pmat_free)(NMT_FN(nmt_pmat) *p);
 
 /* C = A.B (accumulate == 0) or C += A.B, A (M x K) with lda, C with ldc.

@@ -20,12 +20,24 @@ void R(dense_backward)(real *dx, real *dW, real *db, const real *dout, const rea
         {0, 1, n, k, m, 1, dout, m, W, m, 0, dx, k},   // dx = dout W^T
     };
     R(nmt_gemm_group)(ops, dx ? 2 : 1);
-    // db += column sums, each column summed in row order (thread-count independent)
-#pragma omp parallel for schedule(dynamic, 64)
-    for (int j = 0; j < m; j++) {
-        real s = 0;
-        for (int r = 0; r < n; r++) s += dout[(long)r * m + j];
-        db[j] += s;
+    R(colsum_add)(db, dout, n, m);
+}
+
+void R(colsum_add)(real *s, const real *a, int n, int m) {
+    // blocks of 64 columns shared among threads; within a block the rows are added in
+    // order into 64 running sums (independent lanes: the compiler vectorizes them), so
+    // each column's sum is the plain row-order sum whatever the block or thread
+    enum { CB = 64 };
+#pragma omp parallel for schedule(dynamic, 1) if ((long)n * m >= 16384)
+    for (int j0 = 0; j0 < m; j0 += CB) {
+        const int w = m - j0 < CB ? m - j0 : CB;
+        real acc[CB] = {0};
+        for (int r = 0; r < n; r++) {
+            const real *row = a + (long)r * m + j0;
+#pragma omp simd
+            for (int j = 0; j < w; j++) acc[j] += row[j];
+        }
+        for (int j = 0; j < w; j++) s[j0 + j] += acc[j];
     }
 }
 

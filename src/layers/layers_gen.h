@@ -17,6 +17,10 @@ typedef struct {
     int bf16;
 } NMT_FN(lstm_rec);
 void NMT_FN(lstm_rec_pack)(NMT_FN(lstm_rec) *rec, const NMT_T *U, int u, int with_transpose, nmt_precision prec);
+/* Rows r0..r1 of U have changed (r0 a multiple of NMT_PMAT_W): re-packs them into
+ * rec, which holds a packing of U made by lstm_rec_pack (in its precision, with
+ * U^T if it was asked for). On the calling thread. */
+void NMT_FN(lstm_rec_repack_rows)(NMT_FN(lstm_rec) *rec, const NMT_T *U, int u, int r0, int r1);
 void NMT_FN(lstm_rec_free)(NMT_FN(lstm_rec) *rec);
 
 /* Keras LSTM (gate order i, f, c, o; sigmoid / tanh) over a packed batch.
@@ -54,6 +58,10 @@ void NMT_FN(dense_forward)(NMT_T *out, const NMT_T *x, const NMT_T *W, const NMT
 /* dW (k, m) += x^T dout; db (m) += column sums of dout; dx (n, k) = dout W^T (dx may be NULL). */
 void NMT_FN(dense_backward)(NMT_T *dx, NMT_T *dW, NMT_T *db, const NMT_T *dout, const NMT_T *x,
                             const NMT_T *W, int n, int k, int m);
+
+/* s (m) += column sums of a (n, m), each column summed in row order (a running
+ * sum from 0 over rows 0..n-1, then added to s): the same bits on any thread count. */
+void NMT_FN(colsum_add)(NMT_T *s, const NMT_T *a, int n, int m);
 
 /* Sparse softmax cross-entropy from logits (n, V) against targets (n):
  *   loss[r]   = logsumexp(logits[r]) - logits[r][target[r]]

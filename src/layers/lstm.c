@@ -37,6 +37,12 @@ void R(lstm_rec_pack)(R(lstm_rec) *rec, const real *U, int u, int with_transpose
     if (with_transpose) pack(&rec->Ut, 1, 4 * u, u, U, 4 * u);
 }
 
+void R(lstm_rec_repack_rows)(R(lstm_rec) *rec, const real *U, int u, int r0, int r1) {
+    for (int g = 0; g < 4; g++)
+        R(nmt_pmat_repack_rows)(&rec->gate[g], 0, u, u, U + (long)g * u, 4 * u, r0, r1, rec->bf16);
+    if (rec->Ut.data) R(nmt_pmat_repack_rows)(&rec->Ut, 1, 4 * u, u, U, 4 * u, r0, r1, rec->bf16);
+}
+
 void R(lstm_rec_free)(R(lstm_rec) *rec) {
     for (int g = 0; g < 4; g++) R(nmt_pmat_free)(&rec->gate[g]);
     R(nmt_pmat_free)(&rec->Ut);
@@ -232,26 +238,23 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
     }
     if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
     if (dc0) memcpy(dc0, dC, sizeof(real) * B * u);
-    // Hprev: h_{t-1} of every packed token
+    // Hprev: h_{t-1} of every packed token. From a zero initial state (h0 NULL) the
+    // tokens of step 0 add nothing to dU: they are left out of its product (k0 rows)
+    const int k0 = !h0 && p->T > 0 ? p->bs[0] : 0;
     for (int t = 0; t < p->T; t++) {
         const int m = p->bs[t];
         real *dst = hprev + (long)p->off[t] * u;
         if (t) memcpy(dst, h + (long)p->off[t - 1] * u, sizeof(real) * m * u);
         else if (h0) memcpy(dst, h0, sizeof(real) * m * u);
-        else memset(dst, 0, sizeof(real) * m * u);
     }
     // the three weight/input products together (dx, with in <= 128 columns, is a single
     // block that would otherwise run on one thread while the others wait)
-    R(nmt_gemm_op) ops[3] = {
-        {1, 0, u, G, n, 1, hprev, u, dz, G, 1, dU, G},    // dU (u, 4u) += Hprev^T dz
-        {1, 0, in, G, n, 1, x, in, dz, G, 1, dW, G},      // dW (in, 4u) += x^T dz
-        {0, 1, n, in, G, 1, dz, G, W, G, 0, dx, in},      // dx (n, in) = dz W^T
-    };
-    R(nmt_gemm_group)(ops, dx ? 3 : 2);
-#pragma omp parallel for schedule(dynamic, 128)
-    for (int j = 0; j < G; j++) {                                // db += colsum(dz), row order
-        real s = 0;
-        for (int k = 0; k < n; k++) s += dz[(long)k * G + j];
-        db[j] += s;
-    }
+    R(nmt_gemm_op) ops[3];
+    int nops = 0;
+    if (n > k0)   // dU (u, 4u) += Hprev^T dz
+        ops[nops++] = (R(nmt_gemm_op)){1, 0, u, G, n - k0, 1, hprev + (long)k0 * u, u, dz + (long)k0 * G, G, 1, dU, G};
+    ops[nops++] = (R(nmt_gemm_op)){1, 0, in, G, n, 1, x, in, dz, G, 1, dW, G};   // dW (in, 4u) += x^T dz
+    if (dx) ops[nops++] = (R(nmt_gemm_op)){0, 1, n, in, G, 1, dz, G, W, G, 0, dx, in};   // dx (n, in) = dz W^T
+    R(nmt_gemm_group)(ops, nops);
+    R(colsum_add)(db, dz, n, G);   // db += colsum(dz), each column in row order
 }

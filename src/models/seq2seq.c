@@ -45,7 +45,7 @@ void R(nmt_ws_alloc)(R(nmt_ws) *ws, const nmt_config *cfg, int maxB) {
 
 void R(nmt_ws_set_precision)(R(nmt_ws) *ws, nmt_precision prec) {
     ws->prec = prec;
-    ws->held = NULL;   // a held packing was made in the other precision
+    ws->held = ws->repacked = NULL;   // packings made in the other precision
     if (prec == NMT_BF16 && !ws->enc_W16) {
         const long E = ws->cfg.embed, u = ws->cfg.units, V = ws->cfg.tgt_vocab;
         ws->enc_W16 = alloc_real(E * 4 * u);
@@ -74,6 +74,12 @@ void R(nmt_ws_free)(R(nmt_ws) *ws) {
  * held and this call is forward-only. */
 static void pack_weights(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params, int training) {
     if (!training && ws->held == params) return;
+    if (training && ws->repacked == params && ws->enc_rec.Ut.data && ws->dec_rec.Ut.data) {
+        ws->repacked = NULL;   // the optimizer refreshed every copy row by row
+        ws->held = NULL;
+        return;
+    }
+    ws->repacked = NULL;
     const int u = ws->cfg.units;
     R(lstm_rec_pack)(&ws->enc_rec, P(NMT_P_ENC_U), u, training, ws->prec);
     R(lstm_rec_pack)(&ws->dec_rec, P(NMT_P_DEC_U), u, training, ws->prec);
@@ -85,6 +91,24 @@ static void pack_weights(R(nmt_ws) *ws, const nmt_param_table *tab, const real *
     }
     if (training) ws->held = NULL;   // an optimizer step follows
 }
+
+void R(nmt_ws_repack_rows)(R(nmt_ws) *ws, const nmt_param_table *tab, const real *params, int param, long r0,
+                           long r1) {
+    const int u = ws->cfg.units;
+    const long cols = (long)tab->p[param].numel / tab->p[param].shape[0];
+    real *w16 = NULL;
+    switch (param) {
+        case NMT_P_ENC_U: R(lstm_rec_repack_rows)(&ws->enc_rec, P(NMT_P_ENC_U), u, (int)r0, (int)r1); return;
+        case NMT_P_DEC_U: R(lstm_rec_repack_rows)(&ws->dec_rec, P(NMT_P_DEC_U), u, (int)r0, (int)r1); return;
+        case NMT_P_ENC_W: w16 = ws->enc_W16; break;
+        case NMT_P_DEC_W: w16 = ws->dec_W16; break;
+        case NMT_P_OUT_W: w16 = ws->out_W16; break;
+        default: return;
+    }
+    if (ws->prec == NMT_BF16) R(nmt_bf16_span)(w16 + r0 * cols, P(param) + r0 * cols, (r1 - r0) * cols);
+}
+
+void R(nmt_ws_mark_repacked)(R(nmt_ws) *ws, const real *params) { ws->repacked = params; }
 
 /* The kernels as the products read them: the float parameters, or their bf16 copies. */
 #define KW(idx, w16) (ws->prec == NMT_BF16 ? (const real *)ws->w16 : P(idx))

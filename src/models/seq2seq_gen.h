@@ -15,6 +15,7 @@ typedef struct {
     NMT_T *scratch;    /* lstm_backward scratch */
     NMT_FN(lstm_rec) enc_rec, dec_rec;   /* recurrent kernels, packed */
     const NMT_T *held;                   /* params held fixed (nmt_ws_hold_weights) */
+    const NMT_T *repacked;               /* params whose update was followed row by row (nmt_ws_mark_repacked) */
     nmt_precision prec;                  /* NMT_FP32 unless nmt_ws_set_precision */
     NMT_T *enc_W16, *dec_W16, *out_W16;  /* bf16: the kernels rounded to bf16 (E,4u) (E,4u) (u,V) */
 } NMT_FN(nmt_ws);
@@ -33,13 +34,27 @@ void NMT_FN(nmt_ws_free)(NMT_FN(nmt_ws) *ws);
 void NMT_FN(nmt_ws_hold_weights)(NMT_FN(nmt_ws) *ws, const nmt_param_table *tab, const NMT_T *params);
 void NMT_FN(nmt_ws_release_weights)(NMT_FN(nmt_ws) *ws);
 
+/* For an optimizer that updates params a block of rows at a time: rows r0..r1
+ * (r0 a multiple of NMT_PMAT_W) of tensor `param` have just changed, so the
+ * copies ws keeps of them (the packed recurrent kernels and, in bf16, the
+ * rounded kernels) are refreshed now, while those rows are in the calling
+ * thread's cache. Other tensors: nothing to do. Safe to call from several
+ * threads for different rows. */
+void NMT_FN(nmt_ws_repack_rows)(NMT_FN(nmt_ws) *ws, const nmt_param_table *tab, const NMT_T *params, int param,
+                                long r0, long r1);
+/* Every change made to params since the last call with grads went through
+ * nmt_ws_repack_rows: the next call with grads uses the copies as they are
+ * instead of packing again. */
+void NMT_FN(nmt_ws_mark_repacked)(NMT_FN(nmt_ws) *ws, const NMT_T *params);
+
 /* Forward pass; with grads != NULL also the backward pass, accumulating (+=)
  * d(loss_scale * sum of token CE)/d(params) into grads (same layout as params).
  * Per-token loss and predictions (packed decoder order) are left in ws.
  *
  * The recurrent kernels are packed (kernels/gemm_packed.h) at the start of
  * every call (once per optimizer step in training), except forward-only calls
- * with parameters held by nmt_ws_hold_weights. */
+ * with parameters held by nmt_ws_hold_weights and calls after
+ * nmt_ws_mark_repacked. */
 void NMT_FN(seq2seq_forward_backward)(NMT_FN(nmt_ws) *ws, const nmt_param_table *tab,
                                       const NMT_T *params, NMT_T *grads, const nmt_batch *b,
                                       NMT_T loss_scale);

@@ -57,22 +57,26 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, flo
         float *g = grads + p->offset;
         const long rows = p->ndim == 2 ? p->shape[0] : 1, cols = (long)p->numel / rows;
         const uint8_t *present_rows = (legacy && p->sparse && present) ? present[i] : NULL;
-#pragma omp parallel for schedule(dynamic, 16)
-        for (long r = 0; r < rows; r++) {
-            // legacy sparse rule: every row's m and v decay, only looked-up rows move
-            const int move = !present_rows || present_rows[r];
-            float *restrict wr = w + r * cols, *restrict mr = m + r * cols, *restrict vr = v + r * cols;
-            float *restrict gr = g + r * cols;
-            // one pass over w, m, v, g (vectorized; each lane does exactly the scalar operations)
+#pragma omp parallel for schedule(dynamic, 1)
+        for (long r0 = 0; r0 < rows; r0 += NMT_NADAM_ROWS) {
+            const long r1 = r0 + NMT_NADAM_ROWS < rows ? r0 + NMT_NADAM_ROWS : rows;
+            for (long r = r0; r < r1; r++) {
+                // legacy sparse rule: every row's m and v decay, only looked-up rows move
+                const int move = !present_rows || present_rows[r];
+                float *restrict wr = w + r * cols, *restrict mr = m + r * cols, *restrict vr = v + r * cols;
+                float *restrict gr = g + r * cols;
+                // one pass over w, m, v, g (vectorized; each lane does exactly the scalar operations)
 #pragma omp simd
-            for (long k = 0; k < cols; k++) {
-                const float gk = gr[k];
-                float mk, vk;
-                if (legacy) mk = fb1 * mr[k] + omb1 * gk, vk = fb2 * vr[k] + omb2 * gk * gk;
-                else mk = mr[k] + (gk - mr[k]) * omb1, vk = vr[k] + (gk * gk - vr[k]) * omb2;
-                mr[k] = mk, vr[k] = vk, gr[k] = 0;
-                if (move) wr[k] -= lr * (fa * gk + fb * mk) / (sqrtf(vk * vs) + eps);
+                for (long k = 0; k < cols; k++) {
+                    const float gk = gr[k];
+                    float mk, vk;
+                    if (legacy) mk = fb1 * mr[k] + omb1 * gk, vk = fb2 * vr[k] + omb2 * gk * gk;
+                    else mk = mr[k] + (gk - mr[k]) * omb1, vk = vr[k] + (gk * gk - vr[k]) * omb2;
+                    mr[k] = mk, vr[k] = vk, gr[k] = 0;
+                    if (move) wr[k] -= lr * (fa * gk + fb * mk) / (sqrtf(vk * vs) + eps);
+                }
             }
+            if (o->rows_done) o->rows_done(o->rows_done_ctx, i, r0, r1);
         }
     }
 }
