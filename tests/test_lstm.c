@@ -25,9 +25,9 @@ static void run_float(fout *o, int u, const nmt_packed *p, const double *x, cons
                       const double *b, const double *h0, const double *c0, const double *dh, const double *dhT,
                       const double *dcT) {
     const int n = p->ntok, G = 4 * u;
-#define F(name, len)                                             \
-    float *name##f = malloc(sizeof(float) * (len));             \
-    for (long i = 0; i < (long)(len); i++) name##f[i] = (float)name[i];
+#define F(name, len)                                                 \
+    float *name##f = name ? malloc(sizeof(float) * (len)) : NULL;   \
+    for (long i = 0; name && i < (long)(len); i++) name##f[i] = (float)name[i];
     F(x, (long)n * IN) F(W, (long)IN * G) F(U, (long)u * G) F(b, G) F(h0, (long)B * u) F(c0, (long)B * u)
     F(dh, (long)n * u) F(dhT, (long)B * u) F(dcT, (long)B * u)
 #undef F
@@ -53,7 +53,10 @@ static void free_out(fout *o) {
 static void compare(const char *what, int u, const float *f, const double *d, long len, double tol) {
     double worst = 0, scale = 0;
     for (long i = 0; i < len; i++) scale = fmax(scale, fabs(d[i]));
-    for (long i = 0; i < len; i++) worst = fmax(worst, fabs(f[i] - d[i]));
+    for (long i = 0; i < len; i++) {
+        double e = fabs(f[i] - d[i]);
+        worst = e > worst || e != e ? e : worst;   // a NaN (an unwritten output) fails
+    }
     CHECK(worst <= tol * fmax(1, scale), "u=%d %s: float vs double %.3g (scale %.3g)", u, what, worst, scale);
 }
 
@@ -63,15 +66,18 @@ static double *rvec(long n, double s) {
     return v;
 }
 
-static void check_units(int u) {
-    int lens[B] = {9, 8, 8, 5, 3, 1, 0};   // sorted, ending at different steps, one empty
+/* zero_state: the float pass starts from NULL (zeros, the encoder's case: step 0
+ * then adds nothing to dU and is left out of its product), the double reference
+ * from explicit zero arrays (every step in the product). */
+static void check_units(int u, const int *lens, int zero_state) {
     nmt_packed p;
     nmt_packed_alloc(&p, B, T);
-    memcpy(p.len, lens, sizeof lens);
+    memcpy(p.len, lens, sizeof(int) * B);
     nmt_packed_layout(&p, B);
     const int n = p.ntok, G = 4 * u;
     double *x = rvec((long)n * IN, 1), *W = rvec((long)IN * G, 0.3), *U = rvec((long)u * G, 0.3), *b = rvec(G, 0.5);
-    double *h0 = rvec((long)B * u, 0.5), *c0 = rvec((long)B * u, 1), *dh = rvec((long)n * u, 1);
+    double *h0 = rvec((long)B * u, zero_state ? 0 : 0.5), *c0 = rvec((long)B * u, zero_state ? 0 : 1);
+    double *dh = rvec((long)n * u, 1);
     double *dhT = rvec((long)B * u, 1), *dcT = rvec((long)B * u, 1);
     // double reference
     double *h = calloc((size_t)n * u, 8), *c = calloc((size_t)n * u, 8), *z = calloc((size_t)n * G, 8);
@@ -88,7 +94,7 @@ static void check_units(int u) {
     fout o[2];
     for (int t = 1; t <= 2; t++) {
         nmt_set_threads(t);
-        run_float(&o[t - 1], u, &p, x, W, U, b, h0, c0, dh, dhT, dcT);
+        run_float(&o[t - 1], u, &p, x, W, U, b, zero_state ? NULL : h0, zero_state ? NULL : c0, dh, dhT, dcT);
     }
     nmt_set_threads(1);
     const double tol = 2e-5;
@@ -120,7 +126,12 @@ int main(void) {
     nmt_rng_seed(&rng, 99);
     // 5: one partial block, scalar tails only; 40: 16+16+8 (vector blocks and a partial
     // one, single thread: below the parallel threshold); 84: 5 blocks + 4, in parallel
+    const int lens[B] = {9, 8, 8, 5, 3, 1, 0};   // sorted, ending at different steps, one empty
+    const int short_lens[B] = {1, 1, 1, 1, 0, 0, 0};   // one step: no dU product at all from a zero state
     const int units[] = {5, 40, 84};
-    for (int i = 0; i < 3; i++) check_units(units[i]);
+    for (int i = 0; i < 3; i++) check_units(units[i], lens, 0);
+    check_units(40, lens, 1);
+    check_units(84, lens, 1);
+    check_units(40, short_lens, 1);
     return check_exit("test_lstm");
 }
