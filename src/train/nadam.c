@@ -25,6 +25,30 @@ void nmt_nadam_free(nmt_nadam *o) {
     memset(o, 0, sizeof *o);
 }
 
+typedef struct {
+    float fa, fb, lr, eps, vs, fb1, fb2, omb1, omb2;
+} coefs;
+
+/* One row: m, v and (if move) w updated, g zeroed. legacy and move are
+ * constants at every call, so each case is its own vector loop; each lane does
+ * exactly the scalar operations (no contraction: -std=c11), so the bits do not
+ * depend on the vector width. */
+static inline __attribute__((always_inline)) void update_row(float *restrict wr, float *restrict mr,
+                                                             float *restrict vr, float *restrict gr, long cols,
+                                                             const coefs *c, const int legacy, const int move) {
+    const float fa = c->fa, fb = c->fb, lr = c->lr, eps = c->eps, vs = c->vs;
+    const float fb1 = c->fb1, fb2 = c->fb2, omb1 = c->omb1, omb2 = c->omb2;
+#pragma omp simd
+    for (long k = 0; k < cols; k++) {
+        const float gk = gr[k];
+        float mk, vk;
+        if (legacy) mk = fb1 * mr[k] + omb1 * gk, vk = fb2 * vr[k] + omb2 * gk * gk;
+        else mk = mr[k] + (gk - mr[k]) * omb1, vk = vr[k] + (gk * gk - vr[k]) * omb2;
+        mr[k] = mk, vr[k] = vk, gr[k] = 0;
+        if (move) wr[k] -= lr * (fa * gk + fb * mk) / (sqrtf(vk * vs) + eps);
+    }
+}
+
 void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, float *grads,
                     uint8_t *const *present) {
     const long t = ++o->t;
@@ -47,9 +71,8 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, flo
         ca = (1 - mt) / (1 - Mt);
         cb = mt1 / (1 - Mt1);
     }
-    const float fa = (float)ca, fb = (float)cb, lr = (float)o->lr, eps = (float)o->eps;
-    const float vs = (float)(1 / (1 - pow(b2, (double)t)));
-    const float fb1 = (float)b1, fb2 = (float)b2, omb1 = (float)(1 - b1), omb2 = (float)(1 - b2);
+    const coefs c = {(float)ca, (float)cb, (float)o->lr, (float)o->eps, (float)(1 / (1 - pow(b2, (double)t))),
+                     (float)b1, (float)b2, (float)(1 - b1), (float)(1 - b2)};
     const int legacy = o->kind == NMT_NADAM_LEGACY;
     for (int i = 0; i < tab->n; i++) {
         const nmt_param *p = &tab->p[i];
@@ -63,18 +86,12 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, flo
             for (long r = r0; r < r1; r++) {
                 // legacy sparse rule: every row's m and v decay, only looked-up rows move
                 const int move = !present_rows || present_rows[r];
-                float *restrict wr = w + r * cols, *restrict mr = m + r * cols, *restrict vr = v + r * cols;
-                float *restrict gr = g + r * cols;
-                // one pass over w, m, v, g (vectorized; each lane does exactly the scalar operations)
-#pragma omp simd
-                for (long k = 0; k < cols; k++) {
-                    const float gk = gr[k];
-                    float mk, vk;
-                    if (legacy) mk = fb1 * mr[k] + omb1 * gk, vk = fb2 * vr[k] + omb2 * gk * gk;
-                    else mk = mr[k] + (gk - mr[k]) * omb1, vk = vr[k] + (gk * gk - vr[k]) * omb2;
-                    mr[k] = mk, vr[k] = vk, gr[k] = 0;
-                    if (move) wr[k] -= lr * (fa * gk + fb * mk) / (sqrtf(vk * vs) + eps);
-                }
+                float *wr = w + r * cols, *mr = m + r * cols, *vr = v + r * cols, *gr = g + r * cols;
+                // one loop per case, so that each is a plain vector loop (a branch inside kept
+                // gcc from vectorizing it: the whole pass ran in scalar instructions)
+                if (!legacy) update_row(wr, mr, vr, gr, cols, &c, 0, 1);
+                else if (move) update_row(wr, mr, vr, gr, cols, &c, 1, 1);
+                else update_row(wr, mr, vr, gr, cols, &c, 1, 0);
             }
             if (o->rows_done) o->rows_done(o->rows_done_ctx, i, r0, r1);
         }
