@@ -95,6 +95,45 @@ static void check_shape(int M, int N, int K, int transB) {
     free(A), free(B), free(C), free(R), free(N0), free(row);
 }
 
+/* nmt_gemm_pmat_panels (interleaved panels for few rows) gives the bits of one
+ * _panel call per panel: 1..7 rows, 1..4 panels from different packings (one
+ * with a partial last panel), both store modes. */
+static void check_panels(void) {
+    enum { K = 96, N = 40, MMAX = 7 };   // 3 panels: 16, 16, 8 columns
+    float *A = malloc(sizeof(float) * MMAX * K), *B[4];
+    nmt_pmat P[4] = {{0}};
+    fill(A, (long)MMAX * K);
+    for (int i = 0; i < 4; i++) {
+        B[i] = malloc(sizeof(float) * K * N);
+        fill(B[i], (long)K * N);
+        nmt_pmat_pack(&P[i], i == 3, K, N, B[i], i == 3 ? K : N);
+    }
+    int bad = 0, cases = 0;
+    for (int M = 1; M <= MMAX; M++)
+        for (int np = 1; np <= 4; np++)
+            for (int acc = 0; acc < 2; acc++) {
+                float *C[4], *R[4];
+                const nmt_pmat *Bs[4];
+                int q[4];
+                for (int i = 0; i < np; i++) {
+                    C[i] = malloc(sizeof(float) * MMAX * N), R[i] = malloc(sizeof(float) * MMAX * N);
+                    fill(C[i], (long)MMAX * N);
+                    memcpy(R[i], C[i], sizeof(float) * MMAX * N);
+                    Bs[i] = &P[(i + M) % 4], q[i] = (i + np) % 3;   // the partial panel 2 included
+                }
+                nmt_gemm_pmat_panels(M, A, K, Bs, q, np, C, N, acc);
+                for (int i = 0; i < np; i++) nmt_gemm_pmat_panel(M, A, K, Bs[i], q[i], R[i], N, acc);
+                for (int i = 0; i < np; i++) {
+                    bad += memcmp(C[i], R[i], sizeof(float) * MMAX * N) != 0;
+                    free(C[i]), free(R[i]);
+                }
+                cases++;
+            }
+    CHECK(bad == 0, "nmt_gemm_pmat_panels != one _panel per panel in %d of %d cases", bad, cases);
+    for (int i = 0; i < 4; i++) nmt_pmat_free(&P[i]), free(B[i]);
+    free(A);
+}
+
 static double seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -128,6 +167,7 @@ int main(void) {
                        {7, 2048, 128}, {40, 1000, 512}};
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
         for (int tb = 0; tb < 2; tb++) check_shape(shapes[s][0], shapes[s][1], shapes[s][2], tb);
+    check_panels();
     report_speed();
     return check_exit("test_gemm_packed");
 }

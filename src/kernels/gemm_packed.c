@@ -211,6 +211,52 @@ PMAT_KERNEL(5)
 PMAT_KERNEL(6)
 typedef void (*pmat_kernel)(const float *, int, const float *, int, float *, int, int, int);
 static const pmat_kernel kernels[7] = {NULL, kernel_1, kernel_2, kernel_3, kernel_4, kernel_5, kernel_6};
+
+/* R rows (1..3) of P panels at once: with one panel, R rows give only 2R
+ * independent FMA chains, too few to cover the FMA latency; P panels give 2RP.
+ * Every chain is the one kernel_R runs for its element. */
+static inline __attribute__((always_inline)) void multi_kernel(const int R, const int P, const float *A, int lda,
+                                                                const float *const *panel, int K, float *const *C,
+                                                                int ldc, const int *ncols, int accumulate) {
+    __m256 lo[4][3], hi[4][3];
+    _Pragma("GCC unroll 4")
+    for (int p = 0; p < P; p++)
+        _Pragma("GCC unroll 4")
+        for (int r = 0; r < R; r++) lo[p][r] = _mm256_setzero_ps(), hi[p][r] = _mm256_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        __m256 a[3];
+        _Pragma("GCC unroll 4")
+        for (int r = 0; r < R; r++) a[r] = _mm256_broadcast_ss(A + (size_t)r * lda + k);
+        _Pragma("GCC unroll 4")
+        for (int p = 0; p < P; p++) {
+            __m256 b0 = _mm256_load_ps(panel[p] + (size_t)k * NMT_PMAT_W);
+            __m256 b1 = _mm256_load_ps(panel[p] + (size_t)k * NMT_PMAT_W + 8);
+            _Pragma("GCC unroll 4")
+            for (int r = 0; r < R; r++) {
+                lo[p][r] = _mm256_fmadd_ps(a[r], b0, lo[p][r]);
+                hi[p][r] = _mm256_fmadd_ps(a[r], b1, hi[p][r]);
+            }
+        }
+    }
+    _Pragma("GCC unroll 4")
+    for (int p = 0; p < P; p++)
+        _Pragma("GCC unroll 4")
+        for (int r = 0; r < R; r++) store_row_avx(C[p] + (size_t)r * ldc, lo[p][r], hi[p][r], ncols[p], accumulate);
+}
+typedef void (*multi_fn)(const float *, int, const float *const *, int, float *const *, int, const int *, int);
+#define MULTI(R, P)                                                                                         \
+    static void multi_##R##_##P(const float *A, int lda, const float *const *panel, int K, float *const *C, \
+                                int ldc, const int *ncols, int accumulate) {                                \
+        multi_kernel(R, P, A, lda, panel, K, C, ldc, ncols, accumulate);                                    \
+    }
+MULTI(1, 2)
+MULTI(1, 3)
+MULTI(1, 4)
+MULTI(2, 2)
+MULTI(3, 2)
+/* [rows][panels]: the largest group of panels worth interleaving for that many rows */
+static const multi_fn multis[4][5] = {{0}, {0, 0, multi_1_2, multi_1_3, multi_1_4}, {0, 0, multi_2_2}, {0, 0, multi_3_2}};
+static const int multi_max[4] = {0, 4, 2, 2};
 #endif
 
 void R(nmt_gemm_pmat_panel)(int M, const real *A, int lda, const pmat *B, int q, real *C, int ldc,
@@ -230,6 +276,33 @@ void R(nmt_gemm_pmat_panel)(int M, const real *A, int lda, const pmat *B, int q,
 #else
     panel_ref(M, A, lda, B, q, C, ldc, accumulate);
 #endif
+}
+
+void R(nmt_gemm_pmat_panels)(int M, const real *A, int lda, const pmat *const *B, const int *q, int np,
+                             real *const *C, int ldc, int accumulate) {
+#ifdef HAVE_AVX2_FMA
+    if (M >= 1 && M <= 3) {
+        for (int i = 0; i < np;) {
+            int take = np - i < multi_max[M] ? np - i : multi_max[M];
+            if (take == 1) {
+                R(nmt_gemm_pmat_panel)(M, A, lda, B[i], q[i], C[i], ldc, accumulate);
+            } else {
+                const float *panel[4];
+                float *Cp[4];
+                int ncols[4];
+                for (int p = 0; p < take; p++) {
+                    panel[p] = B[i + p]->data + (size_t)q[i + p] * B[i + p]->K * NMT_PMAT_W;
+                    Cp[p] = C[i + p] + q[i + p] * NMT_PMAT_W;
+                    ncols[p] = panel_cols(B[i + p], q[i + p]);
+                }
+                multis[M][take](A, lda, panel, B[i]->K, Cp, ldc, ncols, accumulate);
+            }
+            i += take;
+        }
+        return;
+    }
+#endif
+    for (int i = 0; i < np; i++) R(nmt_gemm_pmat_panel)(M, A, lda, B[i], q[i], C[i], ldc, accumulate);
 }
 
 void R(nmt_gemm_pmat)(int M, const real *A, int lda, const pmat *B, real *C, int ldc, int accumulate) {

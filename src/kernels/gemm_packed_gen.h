@@ -32,6 +32,13 @@ void NMT_FN(nmt_gemm_pmat)(int M, const NMT_T *A, int lda, const NMT_FN(nmt_pmat
  * calling thread: for callers that split panels among threads themselves. */
 void NMT_FN(nmt_gemm_pmat_panel)(int M, const NMT_T *A, int lda, const NMT_FN(nmt_pmat) *B, int q, NMT_T *C,
                                  int ldc, int accumulate);
+/* Several panels: for i < np, panel q[i] of B[i] into C[i] (which points at
+ * column 0 of its output, as for _panel; all B[i] have the same K), on the
+ * calling thread. The same bits as np calls of _panel; with 1 to 3 rows the
+ * panels' FMA chains are interleaved (up to 4 panels at once), which hides the
+ * FMA latency that a single panel's few chains cannot. */
+void NMT_FN(nmt_gemm_pmat_panels)(int M, const NMT_T *A, int lda, const NMT_FN(nmt_pmat) *const *B, const int *q,
+                                  int np, NMT_T *const *C, int ldc, int accumulate);
 /* The scalar reference: the same FMA chains in plain C (fma / fmaf). */
 void NMT_FN(nmt_gemm_pmat_ref)(int M, const NMT_T *A, int lda, const NMT_FN(nmt_pmat) *B, NMT_T *C, int ldc,
                                int accumulate);

@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "core/real.h"
 #include "kernels/gemm.h"
@@ -26,6 +29,19 @@ static inline real sigm(real x) { return 1 / (1 + REXP(-x)); }
 
 /* Worth splitting among threads: below this many units a step is too small. */
 #define PAR_UNITS 64
+
+/* Unit blocks per work unit of the backward step: up to 4 (the panels the kernel
+ * can interleave), fewer when that would leave a thread fewer than two groups.
+ * Called inside the parallel region; results do not depend on it. */
+static int group_blocks(int nblk) {
+#ifdef _OPENMP
+    const int nth = omp_get_num_threads();
+#else
+    const int nth = 1;
+#endif
+    int gb = nblk / (2 * nth);
+    return gb < 1 ? 1 : gb > 4 ? 4 : gb;
+}
 
 void R(lstm_rec_pack)(R(lstm_rec) *rec, const real *U, int u, int with_transpose, nmt_precision prec) {
     rec->bf16 = prec == NMT_BF16;
@@ -155,10 +171,13 @@ void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
 #pragma omp for schedule(static)
         for (int jb = 0; jb < nblk; jb++) {
             const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
-            // z_t[:, g u + j0 .. j1) += h_{t-1} (m, u) . U[:, g u + j0 .. j1)
-            if (hprev)
-                for (int g = 0; g < 4; g++)
-                    R(nmt_gemm_pmat_panel)(m, hprev, u, &rec->gate[g], jb, zt + (long)g * u, G, 1);
+            // z_t[:, g u + j0 .. j1) += h_{t-1} (m, u) . U[:, g u + j0 .. j1), the four gates together
+            if (hprev) {
+                const R(nmt_pmat) *Bs[4] = {&rec->gate[0], &rec->gate[1], &rec->gate[2], &rec->gate[3]};
+                const int qs[4] = {jb, jb, jb, jb};
+                real *const Cs[4] = {zt, zt + u, zt + 2 * u, zt + 3 * u};
+                R(nmt_gemm_pmat_panels)(m, hprev, u, Bs, qs, 4, Cs, G, 1);
+            }
             for (int r = 0; r < m; r++)
                 cell_units(zt + (long)r * G, b, cprev ? cprev + (long)r * u : NULL, ht + (long)r * u,
                            ct + (long)r * u, j0, j1, u, rec->bf16);
@@ -218,23 +237,40 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
         else memset(dC + (long)r * u, 0, sizeof(real) * u);
     }
 #pragma omp parallel if (u >= PAR_UNITS)
-    for (int t = p->T - 1; t >= 0; t--) {
-        const int m = p->bs[t], n0 = p->off[t];
-        const real *cprev = t ? c + (long)p->off[t - 1] * u : c0;
+    {
+        // work unit: a group of gb unit blocks (several panels of U^T per product
+        // call, which the kernel interleaves when few rows are active), the same
+        // groups in both loops of a step
+        const int gb = group_blocks(nblk), ngr = (nblk + gb - 1) / gb;
+        for (int t = p->T - 1; t >= 0; t--) {
+            const int m = p->bs[t], n0 = p->off[t];
+            const real *cprev = t ? c + (long)p->off[t - 1] * u : c0;
 #pragma omp for schedule(static)
-        for (int jb = 0; jb < nblk; jb++) {
-            const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
-            // dH/dC hold the recurrent gradient for a row active at t+1, else dhT/dcT (set above)
-            for (int r = 0; r < m; r++)
-                bwd_units(z + (long)(n0 + r) * G, c + (long)(n0 + r) * u, dh ? dh + (long)(n0 + r) * u : NULL,
-                          cprev ? cprev + (long)r * u : NULL, dz + (long)(n0 + r) * G, dH + (long)r * u,
-                          dC + (long)r * u, j0, j1, u, rec->bf16);
-        }   // barrier: dz_t complete
-        // dH[0..m) = dz_t (m, 4u) . U^T (4u, u): gradient into h_{t-1} (or h0 at t = 0)
-        if (t > 0 || dh0) {
-#pragma omp for schedule(static)
-            for (int jb = 0; jb < nblk; jb++) R(nmt_gemm_pmat_panel)(m, dz + (long)n0 * G, G, &rec->Ut, jb, dH, u, 0);
-        }   // barrier: dH complete before step t-1 reads it
+            for (int gi = 0; gi < ngr; gi++) {
+                const int j0 = gi * gb * NMT_PMAT_W, j1 = j0 + gb * NMT_PMAT_W < u ? j0 + gb * NMT_PMAT_W : u;
+                // dH/dC hold the recurrent gradient for a row active at t+1, else dhT/dcT (set above)
+                for (int r = 0; r < m; r++)
+                    bwd_units(z + (long)(n0 + r) * G, c + (long)(n0 + r) * u, dh ? dh + (long)(n0 + r) * u : NULL,
+                              cprev ? cprev + (long)r * u : NULL, dz + (long)(n0 + r) * G, dH + (long)r * u,
+                              dC + (long)r * u, j0, j1, u, rec->bf16);
+            }   // barrier: dz_t complete
+            // dH[0..m) = dz_t (m, 4u) . U^T (4u, u): gradient into h_{t-1} (or h0 at t = 0).
+            // No barrier after it: both loops have ngr iterations under the same static
+            // schedule, so each thread gets the same unit groups in both, and step t-1 reads
+            // (in dH, dC) only the columns this thread wrote; dz_{t-1} is written into other
+            // rows than the dz_t the other thread may still be reading.
+            if (t > 0 || dh0) {
+#pragma omp for schedule(static) nowait
+                for (int gi = 0; gi < ngr; gi++) {
+                    const R(nmt_pmat) *Bs[4];
+                    int qs[4], np = 0;
+                    real *Cs[4];
+                    for (int jb = gi * gb; jb < nblk && jb < (gi + 1) * gb; jb++, np++)
+                        Bs[np] = &rec->Ut, qs[np] = jb, Cs[np] = dH;
+                    R(nmt_gemm_pmat_panels)(m, dz + (long)n0 * G, G, Bs, qs, np, Cs, u, 0);
+                }
+            }
+        }
     }
     if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
     if (dc0) memcpy(dc0, dC, sizeof(real) * B * u);
