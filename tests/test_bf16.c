@@ -9,7 +9,10 @@
  *    kernels' copies and packings) holds bf16 values, and the float masters do
  *    not change; loss and gradients agree with fp32 within the tolerances
  *    stated below, and differ from them (the rounding happens); bf16 results
- *    are bit-identical on 1 and 2 threads. */
+ *    are bit-identical on 1 and 2 threads.
+ * 3. The copies the training loop keeps (packed U, U^T, and in bf16 the rounded
+ *    kernels), refreshed by Nadam block by block instead of packed afresh:
+ *    four steps give the same bits either way, in fp32 and in bf16. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 #include "kernels/gemm.h"
 #include "models/seq2seq.h"
 #include "nmt.h"
+#include "train/train.h"
 
 static uint32_t bits(float x) {
     uint32_t b;
@@ -134,6 +138,51 @@ static long count_not_bf16(const float *x, long n) {
 
 static long pmat_len(const nmt_pmat *p) { return (long)p->panels * p->K * NMT_PMAT_W; }
 
+/* The trainer's loop: Nadam re-packs each block of U (and, in bf16, of the
+ * rounded kernels) right after updating it, and the next step uses those copies
+ * without packing. Four steps that way must give the very bits of four steps
+ * that pack from scratch, in both precisions. */
+typedef struct {
+    nmt_ws *ws;
+    const float *p;
+} hook_ctx;
+static void repack_hook(void *ctx, int i, long r0, long r1) {
+    hook_ctx *h = ctx;
+    nmt_ws_repack_rows(h->ws, &tab, h->p, i, r0, r1);
+}
+
+static void check_fused_repack(nmt_precision prec) {
+    nmt_set_threads(2);
+    float *p[2], *g[2];
+    nmt_ws ws[2];
+    nmt_nadam o[2];
+    hook_ctx h = {&ws[0], NULL};
+    for (int k = 0; k < 2; k++) {
+        p[k] = nmt_xalloc_aligned(sizeof(float) * tab.total), g[k] = calloc(tab.total, sizeof(float));
+        memcpy(p[k], params, sizeof(float) * tab.total);
+        nmt_ws_alloc(&ws[k], &cfg, B);
+        nmt_ws_set_precision(&ws[k], prec);
+        nmt_nadam_init(&o[k], NMT_NADAM_NEW, tab.total);
+    }
+    h.p = p[0];
+    o[0].rows_done = repack_hook, o[0].rows_done_ctx = &h;
+    for (int step = 0; step < 4; step++)
+        for (int k = 0; k < 2; k++) {
+            seq2seq_forward_backward(&ws[k], &tab, p[k], g[k], &bat, 1.0f / bat.dec.ntok);
+            nmt_nadam_step(&o[k], &tab, p[k], g[k], NULL);
+            if (k == 0) nmt_ws_mark_repacked(&ws[0], p[0]);
+        }
+    CHECK(memcmp(p[0], p[1], sizeof(float) * tab.total) == 0,
+          "%s: 4 steps with the packing refreshed inside Nadam differ from 4 steps packing afresh",
+          nmt_precision_name(prec));
+    CHECK(memcmp(params, p[1], sizeof(float) * tab.total) != 0, "the steps did not move the parameters");
+    for (int k = 0; k < 2; k++) {
+        free(p[k]), free(g[k]);
+        nmt_ws_free(&ws[k]);
+        nmt_nadam_free(&o[k]);
+    }
+}
+
 static void check_model(void) {
     nmt_config_default(&cfg);
     cfg.src_vocab = 50, cfg.tgt_vocab = 60, cfg.embed = 24, cfg.units = 72, cfg.max_length = 12;
@@ -237,6 +286,9 @@ static void check_model(void) {
     seq2seq_forward_backward(&w32, &tab, params, NULL, &bat, 1);
     CHECK(count_not_bf16(w32.dec_rec.gate[0].data, pmat_len(&w32.dec_rec.gate[0])) == 0,
           "a packing held in fp32 was used for a bf16 pass");
+
+    check_fused_repack(NMT_FP32);
+    check_fused_repack(NMT_BF16);
 
     free(r1.grads), free(r16.grads), free(r32.grads), free(before);
     nmt_ws_free(&w16), nmt_ws_free(&w32);
