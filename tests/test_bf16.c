@@ -142,21 +142,11 @@ static long pmat_len(const nmt_pmat *p) { return (long)p->panels * p->K * NMT_PM
  * rounded kernels) right after updating it, and the next step uses those copies
  * without packing. Four steps that way must give the very bits of four steps
  * that pack from scratch, in both precisions. */
-typedef struct {
-    nmt_ws *ws;
-    const float *p;
-} hook_ctx;
-static void repack_hook(void *ctx, int i, long r0, long r1) {
-    hook_ctx *h = ctx;
-    nmt_ws_repack_rows(h->ws, &tab, h->p, i, r0, r1);
-}
-
 static void check_fused_repack(nmt_precision prec) {
     nmt_set_threads(2);
     float *p[2], *g[2];
     nmt_ws ws[2];
     nmt_nadam o[2];
-    hook_ctx h = {&ws[0], NULL};
     for (int k = 0; k < 2; k++) {
         p[k] = nmt_xalloc_aligned(sizeof(float) * tab.total), g[k] = calloc(tab.total, sizeof(float));
         memcpy(p[k], params, sizeof(float) * tab.total);
@@ -164,13 +154,11 @@ static void check_fused_repack(nmt_precision prec) {
         nmt_ws_set_precision(&ws[k], prec);
         nmt_nadam_init(&o[k], NMT_NADAM_NEW, tab.total);
     }
-    h.p = p[0];
-    o[0].rows_done = repack_hook, o[0].rows_done_ctx = &h;
+    o[0].repack = &ws[0];   // as the trainer does
     for (int step = 0; step < 4; step++)
         for (int k = 0; k < 2; k++) {
             seq2seq_forward_backward(&ws[k], &tab, p[k], g[k], &bat, 1.0f / bat.dec.ntok);
             nmt_nadam_step(&o[k], &tab, p[k], g[k], NULL);
-            if (k == 0) nmt_ws_mark_repacked(&ws[0], p[0]);
         }
     CHECK(memcmp(p[0], p[1], sizeof(float) * tab.total) == 0,
           "%s: 4 steps with the packing refreshed inside Nadam differ from 4 steps packing afresh",

@@ -93,7 +93,8 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, flo
                 else if (move) update_row(wr, mr, vr, gr, cols, &c, 1, 1);
                 else update_row(wr, mr, vr, gr, cols, &c, 1, 0);
             }
-            if (o->rows_done) o->rows_done(o->rows_done_ctx, i, r0, r1);
+            if (o->repack) nmt_ws_repack_rows(o->repack, tab, params, i, r0, r1);
         }
     }
+    if (o->repack) nmt_ws_mark_repacked(o->repack, params);   // every row went through it
 }

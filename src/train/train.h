@@ -43,11 +43,11 @@ typedef struct {
     double uprod;    /* new: prod of u_s for s <= t;  legacy: m_cache = prod of mu_s */
     float *m, *v;    /* one slot each per parameter (same layout as the parameter block) */
     size_t n;
-    /* Optional: called by the thread that has just updated rows r0..r1 of tensor
-     * i (blocks of NMT_NADAM_ROWS rows, r0 a multiple of it), while they are in
-     * its cache, to refresh copies derived from them (nmt_ws_repack_rows). */
-    void (*rows_done)(void *ctx, int i, long r0, long r1);
-    void *rows_done_ctx;
+    /* Optional: the workspace of the next training step. The thread that has
+     * just updated a block of NMT_NADAM_ROWS rows refreshes ws's copies of them
+     * while they are in its cache (nmt_ws_repack_rows), and the step ends with
+     * nmt_ws_mark_repacked, so the next forward pass does not pack again. */
+    nmt_ws *repack;
 } nmt_nadam;
 #define NMT_NADAM_ROWS 16
 void nmt_nadam_init(nmt_nadam *o, nmt_nadam_kind kind, size_t nfloats);

@@ -113,17 +113,6 @@ static int write_log(const char *path, const nmt_epoch_record *h, int n) {
     return rc;
 }
 
-/* Nadam's row blocks refresh the workspace's packed copies while in cache. */
-typedef struct {
-    nmt_ws *ws;
-    const nmt_model *m;
-} repack_ctx;
-
-static void repack_rows(void *ctx, int i, long r0, long r1) {
-    repack_ctx *c = ctx;
-    nmt_ws_repack_rows(c->ws, &c->m->table, c->m->params, i, r0, r1);
-}
-
 int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
     const nmt_examples *tr = &d->train;
     nmt_numerics_init();
@@ -142,8 +131,7 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
     nmt_ws_alloc(&ws, &m->cfg, bsz);
     nmt_ws_set_precision(&ws, o->precision);
     nmt_batch_alloc(&b, bsz, m->cfg.max_length);
-    repack_ctx rctx = {&ws, m};
-    opt.rows_done = repack_rows, opt.rows_done_ctx = &rctx;
+    opt.repack = &ws;   // Nadam refreshes ws's packed copies as it updates the weights
     uint32_t *perm = nmt_xmalloc(sizeof(uint32_t) * tr->n);
     uint8_t *present[NMT_MAX_PARAMS] = {0};
     for (int i = 0; i < m->table.n; i++)
@@ -173,7 +161,6 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
                 for (int k = 0; k < b.dec.ntok; k++) present[NMT_P_DEC_EMB][b.dec_ids[k]] = 1;
             }
             nmt_nadam_step(&opt, &m->table, m->params, grads, present);
-            nmt_ws_mark_repacked(&ws, m->params);   // every row went through repack_rows
             double ls;
             long c;
             batch_stats(&ws, &b, &ls, &c);
