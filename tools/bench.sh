@@ -2,6 +2,7 @@
 # `make bench` (issue 3, part 1): measures, in one run on this machine,
 #   (a) the matrix-product rate of each GEMM backend of nmt (tools/bench_gemm.c)
 #       on the model's shapes and on a 2048^3 square, with BENCH_THREADS and 1 thread;
+#       and the FMA peak (the arithmetic limit: fused multiply-adds on registers only);
 #   (b) nmt training throughput for N batches (fp32, and bf16 when nmt has --precision),
 #       with BENCH_THREADS and with 1 thread, and whether both give the same weights;
 #   (c) the same model trained in PyTorch with packed sequences (tools/bench_torch.py)
@@ -135,6 +136,7 @@ gemm_thr=$threads
 gemm_md="(not measured)"
 best_mm=""
 best_mm_name=""
+peak=""   # the FMA peak at $threads threads (bench_gemm): the arithmetic limit
 say "(a) matrix products: backends $backends, threads $gemm_thr"
 if [ ! -x "$gemm_bin" ]; then
     gemm_md="skipped ($gemm_bin is not built: run \`make bench\`)"
@@ -149,6 +151,7 @@ else
              END { if (b) print b, n }' "$tmp/gemm.tsv")
         # the same backend with 1 thread: do the threads scale (are the CPUs really free)?
         mm_1t=$(awk -F'\t' -v n="$best_mm_name" '$1 == n && $2 == 1 && $3 == "square" && $10 == "ok" { print $9 }' "$tmp/gemm.tsv")
+        peak=$(awk -F'\t' -v t="$threads" '$1 == "fma-peak" && $2 == t && $10 == "ok" { print $9 }' "$tmp/gemm.tsv")
     else
         gemm_md="skipped (bench_gemm failed: $(reason gemm $?))"
     fi
@@ -184,12 +187,12 @@ for prec in fp32 bf16; do
     label="nmt train $prec"
     # nmt's bf16 rounds the operands and multiplies with the fp32 kernels (docs/CLI.md, Precision)
     [ $prec = bf16 ] && label="nmt train bf16 (emulated)"
-    if [ $nmt_ok = 0 ]; then rows+=("| $label | skipped ($nmt is not built) | | | | | |"); continue; fi
+    if [ $nmt_ok = 0 ]; then rows+=("| $label | skipped ($nmt is not built) | | | | | | |"); continue; fi
     if [ $prec != fp32 ] && [ $has_precision = 0 ]; then
-        rows+=("| $label | skipped (this nmt has no --precision) | | | | | |")
+        rows+=("| $label | skipped (this nmt has no --precision) | | | | | | |")
         continue
     fi
-    if [ $have_corpus = 0 ]; then rows+=("| $label | skipped (no corpus at $corpus) | | | | | |"); continue; fi
+    if [ $have_corpus = 0 ]; then rows+=("| $label | skipped (no corpus at $corpus) | | | | | | |"); continue; fi
     say "(b) $label: $batches batches"
     pflag=()
     [ "$prec" != fp32 ] && pflag=(--precision "$prec")
@@ -199,11 +202,11 @@ for prec in fp32 bf16; do
         tps=$(sed -n 's/.*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-$prec.jsonl" | tail -n 1)
         sec=$(sed -n 's/.*"seconds":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-$prec.jsonl" | tail -n 1)
         if [ -z "$tps" ]; then
-            rows+=("| $label | skipped (no tokens_per_s in the log) | | | | | |")
+            rows+=("| $label | skipped (no tokens_per_s in the log) | | | | | | |")
             continue
         fi
         g=$(awk -v t="$tps" -v f="$flop_tok" 'BEGIN { printf "%.2f", t * f * 1e-9 }')
-        rows+=("| $label | $(commas "$tps") tok/s | @TORCH:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(rss "train-$prec") | $batches batches in $(printf '%.1f' "$sec") s |")
+        rows+=("| $label | $(commas "$tps") tok/s | @TORCH:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss "train-$prec") | $batches batches in $(printf '%.1f' "$sec") s |")
         # the same batches with 1 thread: its rate, and whether the weights are the same bits
         if [ "$threads" != 1 ]; then
             say "(b) $label, 1 thread: $batches batches"
@@ -219,13 +222,13 @@ for prec in fp32 bf16; do
                 if cmp -s "$tmp/nmt-$prec.nmt" "$tmp/nmt-$prec-1t.nmt"; then same="$same; model files byte-identical"
                 else same="$same; model files differ"; fi
                 g1=$(awk -v t="$tps1" -v f="$flop_tok" 'BEGIN { printf "%.2f", t * f * 1e-9 }')
-                rows+=("| $label1 | $(commas "$tps1") tok/s | @TORCH:$tps1@ | $(gf "$g1") | | $(rss "train-$prec-1t") | $same |")
+                rows+=("| $label1 | $(commas "$tps1") tok/s | @TORCH:$tps1@ | $(gf "$g1") | | | $(rss "train-$prec-1t") | $same |")
             else
-                rows+=("| $label1 | skipped ($(reason "train-$prec-1t" $?)) | | | | | |")
+                rows+=("| $label1 | skipped ($(reason "train-$prec-1t" $?)) | | | | | | |")
             fi
         fi
     else
-        rows+=("| $label | skipped ($(reason "train-$prec" $?)) | | | | | |")
+        rows+=("| $label | skipped ($(reason "train-$prec" $?)) | | | | | | |")
     fi
 done
 
@@ -266,13 +269,13 @@ if [ $torch_ok = 1 ]; then
                 torch_tps=$tps
                 torch_ref="PyTorch at $(thr "$t")"
             fi
-            rows+=("| PyTorch $(get "$r" torch_version) train, packed, $(thr "$t") | $(commas "$tps") tok/s | @TORCH:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(rss "torch-train-$t") | $batches batches in $(get "$r" seconds) s after 1 warm-up batch |")
+            rows+=("| PyTorch $(get "$r" torch_version) train, packed, $(thr "$t") | $(commas "$tps") tok/s | @TORCH:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss "torch-train-$t") | $batches batches in $(get "$r" seconds) s after 1 warm-up batch |")
         else
-            rows+=("| PyTorch train, packed, $(thr "$t") | skipped ($(reason "torch-train-$t" $?)) | | | | | |")
+            rows+=("| PyTorch train, packed, $(thr "$t") | skipped ($(reason "torch-train-$t" $?)) | | | | | | |")
         fi
     done
 else
-    rows+=("| PyTorch train, packed | skipped ($torch_why) | | | | | |")
+    rows+=("| PyTorch train, packed | skipped ($torch_why) | | | | | | |")
 fi
 
 keras_why=""
@@ -300,12 +303,12 @@ if [ -z "$keras_why" ]; then
         r=$tmp/keras-train.txt
         tps=$(get "$r" tokens_per_s)
         g=$(get "$r" gflop_per_s)
-        rows+=("| Keras $(get "$r" keras_version) (TF $(get "$r" tf_version)) train, padded to 50 | $(commas "$tps") tok/s | @TORCH:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(rss keras-train) | $keras_batches batches in $(get "$r" seconds) s ($(get "$r" ms_per_step) ms/step) after the tracing batch |")
+        rows+=("| Keras $(get "$r" keras_version) (TF $(get "$r" tf_version)) train, padded to 50 | $(commas "$tps") tok/s | @TORCH:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss keras-train) | $keras_batches batches in $(get "$r" seconds) s ($(get "$r" ms_per_step) ms/step) after the tracing batch |")
     else
-        rows+=("| Keras 2 train, padded to 50 | skipped ($(reason keras-train $?)) | | | | | |")
+        rows+=("| Keras 2 train, padded to 50 | skipped ($(reason keras-train $?)) | | | | | | |")
     fi
 else
-    rows+=("| Keras 2 train, padded to 50 | skipped ($keras_why) | | | | | |")
+    rows+=("| Keras 2 train, padded to 50 | skipped ($keras_why) | | | | | | |")
 fi
 
 # PyTorch's rate is known now: fill in the training rows' ratio
@@ -353,18 +356,18 @@ if [ -z "$trans_why" ]; then
             nmt_tr_gf=$(awk -v f="$f" -v s="$nmt_tr_sec" 'BEGIN { if (s > 0) printf "%.1f", f / s * 1e-9; else print "—" }')
             steps_note="; $(awk -v a="$(get "$tmp/nmt-flops.txt" dec_steps)" -v b="$n" 'BEGIN { if (b > 0) printf "%.1f", a / b }') decoder steps per sentence"
         fi
-        rows+=("| nmt translate | $(commas "$nmt_sps") sentences/s | @TORCHTR@ | $nmt_tr_gf | | $(rss nmt-translate) | $n sentences in $nmt_tr_sec s$steps_note |")
+        rows+=("| nmt translate | $(commas "$nmt_sps") sentences/s | @TORCHTR@ | $nmt_tr_gf | | | $(rss nmt-translate) | $n sentences in $nmt_tr_sec s$steps_note |")
     else
-        rows+=("| nmt translate | skipped ($(reason nmt-translate $?)) | | | | | |")
+        rows+=("| nmt translate | skipped ($(reason nmt-translate $?)) | | | | | | |")
     fi
 else
-    rows+=("| nmt translate | skipped ($trans_why) | | | | | |")
+    rows+=("| nmt translate | skipped ($trans_why) | | | | | | |")
 fi
 torch_sps=""
 if [ -n "$trans_why" ]; then
-    rows+=("| PyTorch translate, batch 1 | skipped ($trans_why) | | | | | |")
+    rows+=("| PyTorch translate, batch 1 | skipped ($trans_why) | | | | | | |")
 elif [ $torch_ok = 0 ]; then
-    rows+=("| PyTorch translate, batch 1 | skipped ($torch_why) | | | | | |")
+    rows+=("| PyTorch translate, batch 1 | skipped ($torch_why) | | | | | | |")
 else
     say "(d) PyTorch translate: $ntrans sentences (at most ${torch_tr_max}s)"
     if timed torch-translate "$py" tools/bench_torch.py translate --model "$model" --input "$tmp/valid_en.txt" \
@@ -380,9 +383,9 @@ else
         fi
         capped=""
         [ "$sents" != "$(get "$r" of_sentences)" ] && capped=" (stopped after ${torch_tr_max}s)"
-        rows+=("| PyTorch $(get "$r" torch_version) translate, batch 1, state carried | $(commas "$torch_sps") sentences/s | 1.00× | $(gf "$(get "$r" gflop_per_s)") | | $(rss torch-translate) | $sents sentences in $(get "$r" seconds) s$capped; $(awk -v a="$(get "$r" dec_steps)" -v b="$sents" 'BEGIN { if (b > 0) printf "%.1f", a / b }') decoder steps per sentence; outputs equal to nmt's on $agree |")
+        rows+=("| PyTorch $(get "$r" torch_version) translate, batch 1, state carried | $(commas "$torch_sps") sentences/s | 1.00× | $(gf "$(get "$r" gflop_per_s)") | | | $(rss torch-translate) | $sents sentences in $(get "$r" seconds) s$capped; $(awk -v a="$(get "$r" dec_steps)" -v b="$sents" 'BEGIN { if (b > 0) printf "%.1f", a / b }') decoder steps per sentence; outputs equal to nmt's on $agree |")
     else
-        rows+=("| PyTorch translate, batch 1 | skipped ($(reason torch-translate $?)) | | | | | |")
+        rows+=("| PyTorch translate, batch 1 | skipped ($(reason torch-translate $?)) | | | | | | |")
     fi
 fi
 for i in "${!rows[@]}"; do
@@ -446,11 +449,12 @@ elapsed=$(( $(date +%s) - start_epoch ))
     echo "**(b–d) Training and translation**, $threads threads. Training: $batches batches of 32 (Keras: $keras_batches)," \
         "tokens/s = real source + decoder-input tokens per second; vs PyTorch: training against ${torch_ref:-PyTorch (not measured)}, translation against PyTorch's translation; model GFLOP/s = model FLOPs per second" \
         "($(awk -v f="$flop_tok" 'BEGIN { printf "%.2f", f * 1e-6 }') MFLOP per token for nmt, forward + backward; see the method above);" \
-        "matmul rate = the best fp32 rate on the 2048³ square at $threads threads${best_mm:+: $best_mm GFLOP/s ($best_mm_name)}." \
+        "matmul rate = the best fp32 rate on the 2048³ square at $threads threads${best_mm:+: $best_mm GFLOP/s ($best_mm_name)};" \
+        "FMA peak = the arithmetic limit at $threads threads (fused multiply-adds on registers, under the table above)${peak:+: $peak GFLOP/s}." \
         "Translation: the first $ntrans validation sentences, greedy, with ${model_note:-no model}; its GFLOP/s counts forward FLOPs."
     echo
-    echo "| benchmark | throughput | vs PyTorch | model GFLOP/s | of matmul rate | peak RSS | notes |"
-    echo "|---|---:|---:|---:|---:|---:|---|"
+    echo "| benchmark | throughput | vs PyTorch | model GFLOP/s | of matmul rate | of FMA peak | peak RSS | notes |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|"
     printf '%s\n' "${rows[@]}"
 } >"$tmp/report.md"
 

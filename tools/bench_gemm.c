@@ -16,10 +16,21 @@
  * The naive reference is slow: shapes above --naive-max-gflop are skipped for
  * it, and a single call slower than the time cap is reported as measured once.
  *
- * stdout: a Markdown table (GFLOP/s). --tsv FILE: one line per measurement,
+ * It also measures the CPU's arithmetic limit for each thread count: the FMA
+ * peak, every thread running independent chains of the widest fused multiply-add
+ * this build can issue (AVX-512 or AVX2 FMA) on registers only, no memory
+ * traffic. No matrix product can beat it; the model's rate is compared with it.
+ *
+ * stdout: a Markdown table (GFLOP/s) and a line with the FMA peak. --tsv FILE:
+ * one line per measurement,
  *   backend  threads  shape-id  M  N  K  transA  transB  gflops|-  status
- * where status is "ok" or "skipped: reason". */
+ * where status is "ok" or "skipped: reason"; the FMA peak is the backend
+ * "fma-peak", shape-id "peak", M N K transA transB 0. */
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +117,60 @@ static double measure(const shape *s, const float *A, const float *B, float *C, 
     }
     return best;
 }
+
+/* The FMA peak: CHAINS independent accumulators per thread (more than the FMA
+ * latency times the FMA units of any x86 core, so the units never wait), each
+ * a = a*b + c with b just below 1, so the values stay near 1 (no overflow, no
+ * subnormals). Distinct starting values keep the compiler from merging chains. */
+#if defined(__AVX512F__)
+#define PEAK_WIDTH "AVX-512"
+#define PEAK_LANES 16
+#define CHAINS 24
+typedef __m512 vec;
+#define VSET(x) _mm512_set1_ps(x)
+#define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define VSUM(v) _mm512_reduce_add_ps(v)
+#elif defined(__AVX2__) && defined(__FMA__)
+#define PEAK_WIDTH "AVX2"
+#define PEAK_LANES 8
+#define CHAINS 12
+typedef __m256 vec;
+#define VSET(x) _mm256_set1_ps(x)
+#define VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+static float VSUM(__m256 v) {
+    float f[8];
+    _mm256_storeu_ps(f, v);
+    return f[0] + f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7];
+}
+#endif
+
+#ifdef PEAK_WIDTH
+static volatile float peak_sink;
+
+/* GFLOP/s of `threads` threads, best of reps repetitions of iters iterations each. */
+static double fma_peak(int threads, long iters, int reps) {
+    double best = 0;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+#pragma omp parallel num_threads(threads)
+        {
+            vec a[CHAINS];
+            for (int j = 0; j < CHAINS; j++) a[j] = VSET(1.0f + 0.01f * j + 0.001f * omp_get_thread_num());
+            const vec b = VSET(0.9999999f), c = VSET(1e-7f);
+            for (long i = 0; i < iters; i++) {
+#pragma GCC unroll 32
+                for (int j = 0; j < CHAINS; j++) a[j] = VFMA(a[j], b, c);
+            }
+            float s = 0;
+            for (int j = 0; j < CHAINS; j++) s += VSUM(a[j]);
+            peak_sink = s;
+        }
+        double gf = 2.0 * PEAK_LANES * CHAINS * (double)iters * threads / (now() - t0) * 1e-9;
+        if (gf > best) best = gf;
+    }
+    return best;
+}
+#endif
 
 static int split_list(char *s, char **out, int max) {
     int n = 0;
@@ -214,6 +279,19 @@ int main(int argc, char **argv) {
             }
         }
     }
+    // The arithmetic limit, for the same thread counts.
+#ifdef PEAK_WIDTH
+    double peak[MAXT];
+#endif
+    for (int t = 0; t < nt; t++) {
+#ifdef PEAK_WIDTH
+        peak[t] = fma_peak(threads[t], quick ? 2000000 : 20000000, quick ? 2 : 5);
+        fprintf(stderr, "bench_gemm: FMA peak (%s) %d thr %8.1f GFLOP/s\n", PEAK_WIDTH, threads[t], peak[t]);
+        if (tsv) fprintf(tsv, "fma-peak\t%d\tpeak\t0\t0\t0\t0\t0\t%.2f\tok\n", threads[t], peak[t]);
+#else
+        if (tsv) fprintf(tsv, "fma-peak\t%d\tpeak\t0\t0\t0\t0\t0\t-\tskipped: no AVX2/AVX-512 FMA in this build\n", threads[t]);
+#endif
+    }
     if (tsv) fclose(tsv);
 
     // The Markdown table: one row per shape, one column per backend and thread count.
@@ -238,6 +316,13 @@ int main(int argc, char **argv) {
                 }
         printf("\n");
     }
+#ifdef PEAK_WIDTH
+    printf("\nFMA peak (the arithmetic limit: independent %s fused multiply-adds on registers, no memory traffic):", PEAK_WIDTH);
+    for (int t = 0; t < nt; t++) printf("%s %.1f GFLOP/s at %d thread%s", t ? ";" : "", peak[t], threads[t], threads[t] > 1 ? "s" : "");
+    printf("\n");
+#else
+    printf("\nFMA peak: not measured (this build has no AVX2 or AVX-512 FMA)\n");
+#endif
     int any_unknown = 0;
     for (int b = 0; b < nb; b++)
         if (!known[b]) {
