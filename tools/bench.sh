@@ -439,6 +439,11 @@ elapsed=$(( $(date +%s) - start_epoch ))
         echo "**Warning**: with $threads threads the 2048³ product ran only $(ratio "$best_mm" "$mm_1t") as fast as with 1" \
             "($best_mm_name): the CPUs were not all free (other guests on the host?), so the multi-threaded numbers are low and noisy."
     fi
+    if [ -n "$peak" ] && [ -n "$best_mm" ] && awk -v p="$peak" -v m="$best_mm" 'BEGIN { exit !(p < m) }'; then
+        echo
+        echo "**Warning**: the FMA peak ($peak GFLOP/s) came out below the 2048³ product ($best_mm): the CPUs were busy" \
+            "whenever it was measured, so the \"of FMA peak\" column is too high."
+    fi
     echo
     echo "**Build**: ${nmtv:-nmt not built}"
     echo
