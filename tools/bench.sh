@@ -21,7 +21,8 @@
 #                               batches all cost the same, padded to 50)
 #   BENCH_TRANSLATE=18964       validation sentences translated (all of them)
 #   BENCH_THREADS=2             threads of every framework (the GEMM table adds 1 thread)
-#   BENCH_BACKENDS=naive,cblas,dnnl,dnnl-bf16   GEMM backends tried (unknown or unsupported ones are skipped)
+#   BENCH_BACKENDS=naive,cblas,dnnl,pmat,dnnl-bf16   GEMM backends tried (unknown or unsupported ones are skipped;
+#                               pmat is the pre-packed kernel of the LSTM steps, B packed once per shape)
 #   BENCH_MODEL=                model file translated; default runs/es.nmt if it
 #                               exists (what `make run` trains), else the model
 #                               trained in (b)
@@ -63,7 +64,7 @@ else
     append=${BENCH_APPEND:-1}
 fi
 threads=${BENCH_THREADS:-2}
-backends=${BENCH_BACKENDS:-naive,cblas,dnnl,dnnl-bf16}
+backends=${BENCH_BACKENDS:-naive,cblas,dnnl,pmat,dnnl-bf16}
 report=${BENCH_REPORT:-docs/PERFORMANCE.md}
 py=${BENCH_PYTHON:-/usr/bin/python3}
 install=${BENCH_INSTALL:-1}
@@ -396,7 +397,7 @@ done
 cmd="NMT_DATA=$data_dir BENCH_BATCHES=$batches BENCH_KERAS_BATCHES=$keras_batches BENCH_TRANSLATE=$ntrans BENCH_THREADS=$threads"
 [ "$quick" = 1 ] && cmd="BENCH_QUICK=1 $cmd"
 [ -n "${BENCH_MODEL:-}" ] && cmd="$cmd BENCH_MODEL=$BENCH_MODEL"
-[ "$backends" != naive,cblas,dnnl,dnnl-bf16 ] && cmd="$cmd BENCH_BACKENDS=$backends"
+[ "$backends" != naive,cblas,dnnl,pmat,dnnl-bf16 ] && cmd="$cmd BENCH_BACKENDS=$backends"
 cmd="$cmd make bench"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi

@@ -1,13 +1,16 @@
 /* Matrix-product rates of nmt's GEMM backends on the shapes the chapter-16
  * model uses, and on one large square (part 1a of issue 3; run by `make bench`).
  *
- *   bench_gemm [--backends naive,cblas,dnnl,dnnl-bf16] [--threads 2,1] [--quick]
+ *   bench_gemm [--backends naive,cblas,dnnl,pmat,dnnl-bf16] [--threads 2,1] [--quick]
  *              [--tsv FILE] [--naive-max-gflop X]
  *
  * For each backend that this build knows (nmt_gemm_set_backend_name() == 0;
  * the others are reported as skipped), each thread count (nmt_set_threads) and
  * "dnnl-bf16" (oneDNN's bf16 x bf16 -> f32 matmul, nmt_gemm_dnnl_bf16, where
  * oneDNN has one on this CPU; the operands are the same values rounded to bf16),
+ * "pmat" (the pre-packed kernel of kernels/gemm_packed.h that the LSTM steps
+ * use, with B packed once per shape, as the model packs its weights once per
+ * optimizer step; products with a transposed A are not its kind),
  * each shape, it calls nmt_gemm() with the transposes, leading dimensions and
  * beta of the model's own call, and reports the best of several repetitions in
  * GFLOP/s (2*M*N*K flops per call). A repetition is a loop of calls lasting at
@@ -38,6 +41,7 @@
 
 #include "core/bf16.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_packed.h"
 #include "nmt.h"
 
 typedef struct {
@@ -83,11 +87,14 @@ static float *alloc_fill(long n, unsigned *seed) {
 
 /* bf16 copies of A and B when the backend is dnnl-bf16 (NULL otherwise). */
 static const uint16_t *A16, *B16;
+/* B packed for the shape being measured when the backend is pmat (NULL otherwise). */
+static const nmt_pmat *PM;
 
 static void call(const shape *s, const float *A, const float *B, float *C) {
     int lda = s->transA ? s->M : s->K;   // A is (K x M) when transposed, else (M x K)
     int ldb = s->transB ? s->K : s->N;   // B is (N x K) when transposed, else (K x N)
-    if (A16) nmt_gemm_dnnl_bf16(s->transA, s->transB, s->M, s->N, s->K, 1.0f, A16, lda, B16, ldb, s->beta, C, s->N);
+    if (PM) nmt_gemm_pmat(s->M, A, lda, PM, C, s->N, s->beta != 0.0f);
+    else if (A16) nmt_gemm_dnnl_bf16(s->transA, s->transB, s->M, s->N, s->K, 1.0f, A16, lda, B16, ldb, s->beta, C, s->N);
     else nmt_gemm(s->transA, s->transB, s->M, s->N, s->K, 1.0f, A, lda, B, ldb, s->beta, C, s->N);
 }
 
@@ -179,12 +186,12 @@ static int split_list(char *s, char **out, int max) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: bench_gemm [--backends naive,cblas,dnnl,dnnl-bf16] [--threads 2,1] [--quick] [--tsv FILE] "
+    fprintf(stderr, "usage: bench_gemm [--backends naive,cblas,dnnl,pmat,dnnl-bf16] [--threads 2,1] [--quick] [--tsv FILE] "
                     "[--naive-max-gflop X]\n");
 }
 
 int main(int argc, char **argv) {
-    char backends_arg[256] = "naive,cblas,dnnl,dnnl-bf16", threads_arg[64] = "2,1";
+    char backends_arg[256] = "naive,cblas,dnnl,pmat,dnnl-bf16", threads_arg[64] = "2,1";
     const char *tsv_path = NULL;
     int quick = 0;
     double naive_max_gflop = 1.5;
@@ -253,8 +260,11 @@ int main(int argc, char **argv) {
     int known[MAXB];
     const char *unknown_why[MAXB];
     for (int b = 0; b < nb; b++) {
-        const int bf16 = !strcmp(bnames[b], "dnnl-bf16");
-        if (bf16) {
+        const int bf16 = !strcmp(bnames[b], "dnnl-bf16"), packed = !strcmp(bnames[b], "pmat");
+        if (packed) {
+            known[b] = 1;
+            unknown_why[b] = "";
+        } else if (bf16) {
             known[b] = nmt_gemm_dnnl_bf16_supported();
             unknown_why[b] = "oneDNN has no bf16 matmul on this CPU: it needs AVX-512, and AVX-512-BF16 or AMX for bf16 speed";
         } else {
@@ -273,9 +283,18 @@ int main(int argc, char **argv) {
                     why[b][t][s] = bf16 ? "skipped: no bf16 matmul in oneDNN on this CPU" : "skipped: backend not in this build";
                 } else if (!strcmp(bnames[b], "naive") && gflop > naive_max_gflop) {
                     why[b][t][s] = "skipped: naive reference too slow for this size";
+                } else if (packed && sh->transA) {
+                    why[b][t][s] = "skipped: the pre-packed kernel takes A untransposed";
                 } else {
                     int done = 0;
+                    nmt_pmat pm = {0};
+                    if (packed) {
+                        nmt_pmat_pack(&pm, sh->transB, sh->K, sh->N, B, sh->transB ? sh->K : sh->N);
+                        PM = &pm;
+                    }
                     double sec = measure(sh, A, B, C, reps, rep_s, cap_s, &done);
+                    PM = NULL;
+                    nmt_pmat_free(&pm);
                     gf[b][t][s] = gflop / sec;
                     fprintf(stderr, "bench_gemm: %-6s %d thr %-8s %5dx%5dx%5d %8.1f GFLOP/s (best of %d)\n",
                             bnames[b], threads[t], sh->id, sh->M, sh->N, sh->K, gf[b][t][s], done);
