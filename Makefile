@@ -83,9 +83,15 @@ $(BUILD)/tests/%: tests/%.c tests/check.h tests/fixture.h $(BUILD)/libnmt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -MMD -MP -MF $@.d $< $(BUILD)/libnmt.a $(LDLIBS) -o $@
 
+# The benchmark's matrix-product program (make bench; tests/cli/bench.sh runs it quickly).
+BENCH_GEMM := $(BUILD)/tools/bench_gemm
+$(BENCH_GEMM): tools/bench_gemm.c $(BUILD)/libnmt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d $< $(BUILD)/libnmt.a $(LDLIBS) -o $@
+
 # The whole suite: every tests/test_*.c binary, then the CLI tests.
-test: $(NMT) $(TESTBIN)
-	@NMT_BIN=$(NMT) BUILD=$(BUILD) bash tests/run_tests.sh $(TESTBIN)
+test: $(NMT) $(TESTBIN) $(BENCH_GEMM)
+	@NMT_BIN=$(NMT) BUILD=$(BUILD) BENCH_GEMM_BIN=$(BENCH_GEMM) bash tests/run_tests.sh $(TESTBIN)
 
 check-san:
 	$(MAKE) SAN=1 test
@@ -98,12 +104,10 @@ run: $(NMT)
 
 # Benchmarks (issue 3): GEMM backends, nmt vs PyTorch vs Keras training, translation;
 # prints a table and appends it to docs/PERFORMANCE.md (knobs: tools/bench.sh).
-bench: $(NMT) $(BUILD)/libnmt.a
-	@mkdir -p $(BUILD)/tools
-	$(CC) $(CFLAGS) tools/bench_gemm.c $(BUILD)/libnmt.a $(LDLIBS) -o $(BUILD)/tools/bench_gemm
-	@NMT_BIN=$(NMT) BENCH_GEMM_BIN=$(BUILD)/tools/bench_gemm CC="$(CC)" bash tools/bench.sh
+bench: $(NMT) $(BENCH_GEMM)
+	@NMT_BIN=$(NMT) BENCH_GEMM_BIN=$(BENCH_GEMM) CC="$(CC)" bash tools/bench.sh
 
 clean:
 	rm -rf build build-san bin
 
--include $(OBJS:.o=.d) $(CLIOBJS:.o=.d) $(TESTBIN:=.d)
+-include $(OBJS:.o=.d) $(CLIOBJS:.o=.d) $(TESTBIN:=.d) $(BENCH_GEMM).d

@@ -2,7 +2,7 @@
  * model uses, and on one large square (part 1a of issue 3; run by `make bench`).
  *
  *   bench_gemm [--backends naive,cblas,dnnl,pmat,dnnl-bf16] [--threads 2,1] [--quick]
- *              [--tsv FILE] [--naive-max-gflop X]
+ *              [--tsv FILE] [--naive-max-gflop X] [--max-gflop X]
  *
  * For each backend that this build knows (nmt_gemm_set_backend_name() == 0;
  * the others are reported as skipped), each thread count (nmt_set_threads) and
@@ -18,6 +18,8 @@
  * operands are reused, as the model reuses its weights between optimizer steps.
  * The naive reference is slow: shapes above --naive-max-gflop are skipped for
  * it, and a single call slower than the time cap is reported as measured once.
+ * --max-gflop skips the shapes above X GFLOP per call for every backend (the
+ * test suite's quick runs, where sanitizers make the scalar paths slow).
  *
  * It also measures the CPU's arithmetic limit for each thread count: the FMA
  * peak, every thread running independent chains of the widest fused multiply-add
@@ -187,14 +189,14 @@ static int split_list(char *s, char **out, int max) {
 
 static void usage(void) {
     fprintf(stderr, "usage: bench_gemm [--backends naive,cblas,dnnl,pmat,dnnl-bf16] [--threads 2,1] [--quick] [--tsv FILE] "
-                    "[--naive-max-gflop X]\n");
+                    "[--naive-max-gflop X] [--max-gflop X]\n");
 }
 
 int main(int argc, char **argv) {
     char backends_arg[256] = "naive,cblas,dnnl,pmat,dnnl-bf16", threads_arg[64] = "2,1";
     const char *tsv_path = NULL;
     int quick = 0;
-    double naive_max_gflop = 1.5;
+    double naive_max_gflop = 1.5, max_gflop = INFINITY;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--quick")) quick = 1;
@@ -202,6 +204,7 @@ int main(int argc, char **argv) {
         else if (i + 1 < argc && !strcmp(a, "--threads")) snprintf(threads_arg, sizeof threads_arg, "%s", argv[++i]);
         else if (i + 1 < argc && !strcmp(a, "--tsv")) tsv_path = argv[++i];
         else if (i + 1 < argc && !strcmp(a, "--naive-max-gflop")) naive_max_gflop = atof(argv[++i]);
+        else if (i + 1 < argc && !strcmp(a, "--max-gflop")) max_gflop = atof(argv[++i]);
         else {
             usage();
             return 2;
@@ -281,6 +284,8 @@ int main(int argc, char **argv) {
                 why[b][t][s] = NULL;
                 if (!known[b]) {
                     why[b][t][s] = bf16 ? "skipped: no bf16 matmul in oneDNN on this CPU" : "skipped: backend not in this build";
+                } else if (gflop > max_gflop) {
+                    why[b][t][s] = "skipped: above --max-gflop";
                 } else if (!strcmp(bnames[b], "naive") && gflop > naive_max_gflop) {
                     why[b][t][s] = "skipped: naive reference too slow for this size";
                 } else if (packed && sh->transA) {
