@@ -23,6 +23,10 @@ static int check_count_;
         }                                                                         \
     } while (0)
 
+/* max(worst, e) for a running worst error, where a NaN e wins (and stays), so
+ * that a NaN result fails the tolerance check (fmax would drop it). */
+static inline double check_worst(double worst, double e) { return e > worst || e != e ? e : worst; }
+
 /* |a-b| <= atol + rtol*|b| */
 #define CHECK_CLOSE(a, b, atol, rtol, what)                                       \
     do {                                                                          \

@@ -75,10 +75,7 @@ static void check_shape(int M, int N, int K, int transB) {
     // and close to the naive GEMM (different rounding: tolerance)
     nmt_gemm_naive(0, transB, M, N, K, 1.0f, A, K, B, transB ? K : N, 1.0f, N0, N);
     double worst = 0;
-    for (long i = 0; i < (long)M * N; i++) {
-        double e = fabs((double)C[i] - N0[i]);
-        worst = e > worst || e != e ? e : worst;   // NaN fails
-    }
+    for (long i = 0; i < (long)M * N; i++) worst = check_worst(worst, fabs((double)C[i] - N0[i]));   // NaN fails
     CHECK(worst < 1e-5 * sqrt(K), "vs naive %dx%dx%d: %g", M, N, K, worst);
     // overwrite mode; every row alone gives the same bits, with 1 and 2 threads
     for (int t = 1; t <= 2; t++) {

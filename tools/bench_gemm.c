@@ -153,10 +153,11 @@ static float VSUM(__m256 v) {
 }
 #endif
 
+/* GFLOP/s of `threads` threads, best of reps repetitions of iters iterations
+ * each; NAN in a build without AVX2 or AVX-512 FMA. */
 #ifdef PEAK_WIDTH
 static volatile float peak_sink;
 
-/* GFLOP/s of `threads` threads, best of reps repetitions of iters iterations each. */
 static double fma_peak(int threads, long iters, int reps) {
     double best = 0;
     for (int r = 0; r < reps; r++) {
@@ -179,6 +180,9 @@ static double fma_peak(int threads, long iters, int reps) {
     }
     return best;
 }
+#else
+#define PEAK_WIDTH "none"   // never printed: the peak is NAN
+static double fma_peak(int threads, long iters, int reps) { return NAN; }
 #endif
 
 static int split_list(char *s, char **out, int max) {
@@ -250,12 +254,10 @@ int main(int argc, char **argv) {
     // The arithmetic limit for each thread count, measured before any library
     // has started its threads (and again after the products, below). A repetition
     // lasts about 0.15 s (0.01 s quick) at 3 GHz.
-#ifdef PEAK_WIDTH
     double peak[MAXT];
     const long peak_iters = quick ? 4000000 : 60000000;
     const int peak_reps = quick ? 2 : 5;
     for (int t = 0; t < nt; t++) peak[t] = fma_peak(threads[t], peak_iters, peak_reps);
-#endif
 
     // Results: gf[backend][thread][shape]; NAN = not measured, with a reason.
     static double gf[MAXB][MAXT][16];
@@ -313,21 +315,19 @@ int main(int argc, char **argv) {
             }
         }
     }
-    // The arithmetic limit, for the same thread counts.
-#ifdef PEAK_WIDTH
-    // The peak after the products too: the best of both, as a busy neighbour
-    // on a shared host can only make a measurement slower.
+    // The peak after the products too: the best of both, as a busy neighbour on a
+    // shared host can only make a measurement slower.
     for (int t = 0; t < nt; t++) {
         double p = fma_peak(threads[t], peak_iters, peak_reps);
         if (p > peak[t]) peak[t] = p;
-        fprintf(stderr, "bench_gemm: FMA peak (%s) %d thr %8.1f GFLOP/s (best before and after the products)\n",
-                PEAK_WIDTH, threads[t], peak[t]);
-        if (tsv) fprintf(tsv, "fma-peak\t%d\tpeak\t0\t0\t0\t0\t0\t%.2f\tok\n", threads[t], peak[t]);
+        if (!isnan(peak[t]))
+            fprintf(stderr, "bench_gemm: FMA peak (%s) %d thr %8.1f GFLOP/s (best before and after the products)\n",
+                    PEAK_WIDTH, threads[t], peak[t]);
+        if (!tsv) continue;
+        fprintf(tsv, "fma-peak\t%d\tpeak\t0\t0\t0\t0\t0\t", threads[t]);
+        if (isnan(peak[t])) fprintf(tsv, "-\tskipped: no AVX2/AVX-512 FMA in this build\n");
+        else fprintf(tsv, "%.2f\tok\n", peak[t]);
     }
-#else
-    for (int t = 0; t < nt; t++)
-        if (tsv) fprintf(tsv, "fma-peak\t%d\tpeak\t0\t0\t0\t0\t0\t-\tskipped: no AVX2/AVX-512 FMA in this build\n", threads[t]);
-#endif
     if (tsv) fclose(tsv);
 
     // The Markdown table: one row per shape, one column per backend and thread count.
@@ -352,13 +352,15 @@ int main(int argc, char **argv) {
                 }
         printf("\n");
     }
-#ifdef PEAK_WIDTH
-    printf("\nFMA peak (the arithmetic limit: independent %s fused multiply-adds on registers, no memory traffic):", PEAK_WIDTH);
-    for (int t = 0; t < nt; t++) printf("%s %.1f GFLOP/s at %d thread%s", t ? ";" : "", peak[t], threads[t], threads[t] > 1 ? "s" : "");
-    printf("\n");
-#else
-    printf("\nFMA peak: not measured (this build has no AVX2 or AVX-512 FMA)\n");
-#endif
+    if (isnan(peak[0])) {
+        printf("\nFMA peak: not measured (this build has no AVX2 or AVX-512 FMA)\n");
+    } else {
+        printf("\nFMA peak (the arithmetic limit: independent %s fused multiply-adds on registers, no memory traffic):",
+               PEAK_WIDTH);
+        for (int t = 0; t < nt; t++)
+            printf("%s %.1f GFLOP/s at %d thread%s", t ? ";" : "", peak[t], threads[t], threads[t] > 1 ? "s" : "");
+        printf("\n");
+    }
     int any_unknown = 0;
     for (int b = 0; b < nb; b++)
         if (!known[b]) {

@@ -7,7 +7,12 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "kernels/gemm_packed.h"
 #include "train/train.h"
+
+// The blocks handed to nmt_ws_repack_rows must start at a panel boundary of the
+// transposed packing (nmt_pmat_repack_rows aborts otherwise).
+_Static_assert(NMT_NADAM_ROWS % NMT_PMAT_W == 0, "NMT_NADAM_ROWS must be a multiple of NMT_PMAT_W");
 
 void nmt_nadam_init(nmt_nadam *o, nmt_nadam_kind kind, size_t nfloats) {
     memset(o, 0, sizeof *o);

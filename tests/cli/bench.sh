@@ -41,16 +41,16 @@ check "bench_gemm: the unknown backend is named as skipped" \
 check "bench_gemm: the TSV has a line per backend, thread count and shape, and the FMA peaks" \
     test "$(wc -l <"$TMP/gemm.tsv")" = $((5 * 2 * 6 + 2))
 check "bench_gemm: every backend skips the square, above --max-gflop" awk -F'\t' '
-    $1 != "nonesuch" && $1 != "fma-peak" && ($3 == "square") != ($10 == "skipped: above --max-gflop") { bad = 1 }
+    $1 != "nonesuch" && $1 != "fma-peak" && ($3 == "square") != ($10 == "skipped: above --max-gflop") { print "    " $0 > "/dev/stderr"; bad = 1 }
     END { exit bad }' "$TMP/gemm.tsv"
 check "bench_gemm: pmat skips the transposed-A shape" awk -F'\t' '
-    $1 == "pmat" && $3 != "square" && ($3 == "w_grad") != ($10 ~ /^skipped: the pre-packed kernel takes A untransposed/) { bad = 1 }
+    $1 == "pmat" && $3 != "square" && ($3 == "w_grad") != ($10 ~ /^skipped: the pre-packed kernel takes A untransposed/) { print "    " $0 > "/dev/stderr"; bad = 1 }
     END { exit bad }' "$TMP/gemm.tsv"
 check "bench_gemm: cblas, dnnl and pmat measure every other shape, at a positive rate" awk -F'\t' '
-    ($1 == "cblas" || $1 == "dnnl" || ($1 == "pmat" && $3 != "w_grad")) && $3 != "square" && !($10 == "ok" && $9 + 0 > 0) { bad = 1 }
+    ($1 == "cblas" || $1 == "dnnl" || ($1 == "pmat" && $3 != "w_grad")) && $3 != "square" && !($10 == "ok" && $9 + 0 > 0) { print "    " $0 > "/dev/stderr"; bad = 1 }
     END { exit bad }' "$TMP/gemm.tsv"
 check "bench_gemm: naive skips the shapes above --naive-max-gflop" awk -F'\t' '
-    $1 == "naive" && $3 != "square" { big = 2 * $4 * $5 * $6 * 1e-9 > 0.1; if (big != ($10 ~ /^skipped: naive/)) bad = 1 }
+    $1 == "naive" && $3 != "square" { big = 2 * $4 * $5 * $6 * 1e-9 > 0.1; if (big != ($10 ~ /^skipped: naive/)) { print "    " $0 > "/dev/stderr"; bad = 1 } }
     END { exit bad }' "$TMP/gemm.tsv"
 if grep -q 'fma-peak.*skipped: no AVX2/AVX-512' "$TMP/gemm.tsv"; then
     check "bench_gemm: no FMA peak in this build, and the report says so" grep -qF 'FMA peak: not measured' "$TMP/gemm.md"
