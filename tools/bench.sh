@@ -442,7 +442,7 @@ elapsed=$(( $(date +%s) - start_epoch ))
     fi
     if [ -n "$peak" ] && [ -n "$best_mm" ] && awk -v p="$peak" -v m="$best_mm" 'BEGIN { exit !(p < m) }'; then
         echo
-        echo "**Warning**: the FMA peak ($peak GFLOP/s) came out below the 2048³ product ($best_mm): the CPUs were busy" \
+        echo "**Warning**: the FMA peak ($(gf "$peak") GFLOP/s) came out below the 2048³ product ($(gf "$best_mm")): the CPUs were busy" \
             "whenever it was measured, so the \"of FMA peak\" column is too high."
     fi
     echo
@@ -455,8 +455,8 @@ elapsed=$(( $(date +%s) - start_epoch ))
     echo "**(b–d) Training and translation**, $threads threads. Training: $batches batches of 32 (Keras: $keras_batches)," \
         "tokens/s = real source + decoder-input tokens per second; vs PyTorch: training against ${torch_ref:-PyTorch (not measured)}, translation against PyTorch's translation; model GFLOP/s = model FLOPs per second" \
         "($(awk -v f="$flop_tok" 'BEGIN { printf "%.2f", f * 1e-6 }') MFLOP per token for nmt, forward + backward; see the method above);" \
-        "matmul rate = the best fp32 rate on the 2048³ square at $threads threads${best_mm:+: $best_mm GFLOP/s ($best_mm_name)};" \
-        "FMA peak = the arithmetic limit at $threads threads (fused multiply-adds on registers, under the table above)${peak:+: $peak GFLOP/s}." \
+        "matmul rate = the best fp32 rate on the 2048³ square at $threads threads${best_mm:+: $(gf "$best_mm") GFLOP/s ($best_mm_name)};" \
+        "FMA peak = the arithmetic limit at $threads threads (fused multiply-adds on registers, under the table above)${peak:+: $(gf "$peak") GFLOP/s}." \
         "Translation: the first $ntrans validation sentences, greedy, with ${model_note:-no model}; its GFLOP/s counts forward FLOPs."
     echo
     echo "| benchmark | throughput | vs PyTorch | model GFLOP/s | of matmul rate | of FMA peak | peak RSS | notes |"

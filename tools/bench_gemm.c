@@ -310,7 +310,7 @@ int main(int argc, char **argv) {
                     fprintf(tsv, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t", bnames[b], threads[t], sh->id, sh->M, sh->N,
                             sh->K, sh->transA, sh->transB);
                     if (isnan(gf[b][t][s])) fprintf(tsv, "-\t%s\n", why[b][t][s]);
-                    else fprintf(tsv, "%.2f\tok\n", gf[b][t][s]);
+                    else fprintf(tsv, "%.6g\tok\n", gf[b][t][s]);
                 }
             }
         }
@@ -326,7 +326,7 @@ int main(int argc, char **argv) {
         if (!tsv) continue;
         fprintf(tsv, "fma-peak\t%d\tpeak\t0\t0\t0\t0\t0\t", threads[t]);
         if (isnan(peak[t])) fprintf(tsv, "-\tskipped: no AVX2/AVX-512 FMA in this build\n");
-        else fprintf(tsv, "%.2f\tok\n", peak[t]);
+        else fprintf(tsv, "%.6g\tok\n", peak[t]);
     }
     if (tsv) fclose(tsv);
 
