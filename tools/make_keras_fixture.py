@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Write tests/fixtures/keras_basic_tiny.safetensors: a Keras 2.15 reference for
-the basic ch16 encoder-decoder (HOML3 ch16, see ch16-reference.md §1.5 and
-§2.1-2.12) at tiny sizes.
+"""Write tests/fixtures/keras_<arch>_tiny.safetensors: a Keras 2.15 reference for
+a ch16 encoder-decoder (HOML3 ch16, see ch16-reference.md §1.5 and
+§2.1-2.12) at tiny sizes.  --arch basic (default, §1.5), bidirectional
+(§1.6: Bidirectional LSTM encoder, concatenated states) or attention (§1.8:
+plus Luong Attention over the encoder outputs).
 
 Not part of the build.  Run it by hand, from the repository root, in a
 virtualenv that has TensorFlow 2.15 (CPU) installed:
 
     python3 -m venv venv && venv/bin/pip install 'tensorflow-cpu==2.15.*'
-    venv/bin/python tools/make_keras_fixture.py [--out PATH]
+    venv/bin/python tools/make_keras_fixture.py [--arch ARCH] [--out PATH]
 
 It is deterministic: fixed seeds, single-threaded TF, op determinism on.
 The fixture is written with numpy + json only, in safetensors layout:
@@ -26,7 +28,10 @@ What is in it (see tools/README.md for the full list):
   * 6 steps alternating between two half batches (so that embedding rows
     absent from a batch exist and the sparse-update rules matter);
   * a numpy re-implementation of both Nadam rules as written in the
-    reference §2.11, checked against TF (max abs diffs in "numpy_vs_tf").
+    reference §2.11, checked against TF (max abs diffs in "numpy_vs_tf");
+  * bidirectional / attention: enc_final_h/c are [fwd; bwd]; attention also
+    stores enc_outputs and attention_weights; "keras_checks" records the
+    backward-LSTM, masking and empty-source behaviour.
 """
 
 import argparse
@@ -46,7 +51,7 @@ import tensorflow as tf  # noqa: E402
 SEED = 42
 L = 8            # output_sequence_length
 E = 6            # embedding size
-U = 5            # LSTM units
+U = 5            # LSTM units (decoder; set from UNITS[--arch] in main)
 SRC_MAX_TOKENS = 16
 TGT_MAX_TOKENS = 24
 STEPS = 5        # Nadam steps on the full batch
@@ -72,6 +77,27 @@ PAIRS = [
 
 EMBEDDINGS = ("encoder.embedding", "decoder.embedding")
 
+# --arch: basic (book §1.5), bidirectional (§1.6), attention (§1.8).  The two
+# new ones use a Bidirectional encoder with H = U/2 units per direction.
+ARCHS = ("basic", "bidirectional", "attention")
+UNITS = {"basic": 5, "bidirectional": 6, "attention": 6}
+BIDI_NAMES = [
+    "encoder.embedding",
+    "decoder.embedding",
+    "encoder.forward.kernel",
+    "encoder.forward.recurrent_kernel",
+    "encoder.forward.bias",
+    "encoder.backward.kernel",
+    "encoder.backward.recurrent_kernel",
+    "encoder.backward.bias",
+    "decoder.lstm.kernel",
+    "decoder.lstm.recurrent_kernel",
+    "decoder.lstm.bias",
+    "output.kernel",
+    "output.bias",
+]
+ARCH = "basic"   # set in main
+
 LR, BETA_1, BETA_2, EPS = 0.001, 0.9, 0.999, 1e-7
 
 
@@ -88,12 +114,17 @@ def setup_tf():
 # (tools/st_numpy.py, shared with the other fixture script)
 from st_numpy import _DTYPES, PARAM_NAMES, read_safetensors, write_safetensors  # noqa: E402
 
+NAMES = PARAM_NAMES  # the tensor names of ARCH (BIDI_NAMES for the new ones)
+
 
 # --------------------------------------------------------------------------
 # model (book §1.5, on id inputs, logits output)
 
 def build_model(vs, vt):
     """Returns (model, state_model, {param name: tf.Variable})."""
+    if ARCH != "basic":
+        model, state_model, _, variables = build_bidi_model(vs, vt)
+        return model, state_model, variables
     enc_in = tf.keras.layers.Input(shape=[L], dtype="int32", name="enc_ids")
     dec_in = tf.keras.layers.Input(shape=[L], dtype="int32", name="dec_ids")
     enc_emb_l = tf.keras.layers.Embedding(vs, E, mask_zero=True,
@@ -125,6 +156,62 @@ def build_model(vs, vt):
     }
     assert len(model.trainable_variables) == len(variables)
     return model, state_model, variables
+
+
+def build_bidi_model(vs, vt):
+    """bidirectional (book §1.6) / attention (§1.8) on id inputs, logits out.
+    Returns (model, state_model, aux_model, variables); aux_model maps
+    enc_ids -> encoder outputs (attention: plus (enc, dec) ids -> attention
+    weights), None for bidirectional."""
+    att = ARCH == "attention"
+    H = U // 2
+    enc_in = tf.keras.layers.Input(shape=[L], dtype="int32", name="enc_ids")
+    dec_in = tf.keras.layers.Input(shape=[L], dtype="int32", name="dec_ids")
+    enc_emb_l = tf.keras.layers.Embedding(vs, E, mask_zero=True,
+                                          name="encoder_embedding")
+    dec_emb_l = tf.keras.layers.Embedding(vt, E, mask_zero=True,
+                                          name="decoder_embedding")
+    enc_emb = enc_emb_l(enc_in)
+    dec_emb = dec_emb_l(dec_in)
+    enc_l = tf.keras.layers.Bidirectional(
+        tf.keras.layers.LSTM(H, return_sequences=att, return_state=True),
+        name="encoder_lstm")
+    enc_out, *state = enc_l(enc_emb)          # [out, h_f, c_f, h_b, c_b]
+    state = [tf.concat(state[::2], axis=-1),  # as in the book
+             tf.concat(state[1::2], axis=-1)]
+    dec_lstm = tf.keras.layers.LSTM(U, return_sequences=True,
+                                    name="decoder_lstm")
+    dec_out = dec_lstm(dec_emb, initial_state=state)
+    out_l = tf.keras.layers.Dense(vt, name="output")
+    aux = None
+    if att:
+        att_l = tf.keras.layers.Attention(name="attention")
+        logits = out_l(att_l([dec_out, enc_out]))
+        _, scores = att_l([dec_out, enc_out], return_attention_scores=True)
+        aux = tf.keras.Model([enc_in, dec_in], [enc_out, scores])
+    else:
+        logits = out_l(dec_out)
+    model = tf.keras.Model([enc_in, dec_in], logits)
+    state_model = tf.keras.Model(enc_in, state)
+    fw, bw = enc_l.forward_layer.cell, enc_l.backward_layer.cell
+    variables = {
+        "encoder.embedding": enc_emb_l.embeddings,
+        "decoder.embedding": dec_emb_l.embeddings,
+        "encoder.forward.kernel": fw.kernel,
+        "encoder.forward.recurrent_kernel": fw.recurrent_kernel,
+        "encoder.forward.bias": fw.bias,
+        "encoder.backward.kernel": bw.kernel,
+        "encoder.backward.recurrent_kernel": bw.recurrent_kernel,
+        "encoder.backward.bias": bw.bias,
+        "decoder.lstm.kernel": dec_lstm.cell.kernel,
+        "decoder.lstm.recurrent_kernel": dec_lstm.cell.recurrent_kernel,
+        "decoder.lstm.bias": dec_lstm.cell.bias,
+        "output.kernel": out_l.kernel,
+        "output.bias": out_l.bias,
+    }
+    assert len(model.trainable_variables) == len(variables)
+    assert enc_l.backward_layer.go_backwards
+    return model, state_model, aux, variables
 
 
 def var_order(model, variables):
@@ -180,9 +267,11 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _lstm(x, mask, W, Uk, b, h, c, return_sequences):
+def _lstm(x, mask, W, Uk, b, h, c, return_sequences, zero_output=False):
     """Generic-kernel LSTM: gates i,f,c,o; at masked steps h, c are carried
-    and the output repeats the previous output (zeros before the first)."""
+    and the output repeats the previous output (zeros before the first), or
+    is zero with zero_output (zero_output_for_mask, forced by Bidirectional
+    to return_sequences)."""
     n = Uk.shape[0]
     outs = []
     prev = np.zeros_like(h)
@@ -197,14 +286,58 @@ def _lstm(x, mask, W, Uk, b, h, c, return_sequences):
         m = mask[:, t:t + 1]
         h = np.where(m, h_new, h)
         c = np.where(m, c_new, c)
-        prev = np.where(m, h_new, prev)
+        prev = np.where(m, h_new, 0.0 if zero_output else prev)
         outs.append(prev)
     return (np.stack(outs, 1) if return_sequences else prev), h, c
 
 
-def numpy_forward(p, enc_ids, dec_ids):
-    """Returns (logits, enc_h, enc_c) in float64."""
+def numpy_bidi_encoder(p, enc_ids):
+    """Bidirectional(LSTM(H, return_sequences, return_state)) as §2.4 and
+    Keras' go_backwards=True: the backward LSTM runs on the time-reversed
+    inputs AND mask with the same carry rule, and its outputs are reversed
+    back to time order.  Returns (outputs (B,L,2H), [h_f;h_b], [c_f;c_b])."""
     B = enc_ids.shape[0]
+    H = U // 2
+    x = p["encoder.embedding"][enc_ids]
+    mask = enc_ids != 0
+    h0 = np.zeros((B, H))
+    of, hf, cf = _lstm(x, mask, p["encoder.forward.kernel"],
+                       p["encoder.forward.recurrent_kernel"],
+                       p["encoder.forward.bias"], h0, h0, True, True)
+    ob, hb, cb = _lstm(x[:, ::-1], mask[:, ::-1], p["encoder.backward.kernel"],
+                       p["encoder.backward.recurrent_kernel"],
+                       p["encoder.backward.bias"], h0, h0, True, True)
+    return (np.concatenate([of, ob[:, ::-1]], -1),
+            np.concatenate([hf, hb], -1), np.concatenate([cf, cb], -1))
+
+
+def numpy_attention(q, v, q_mask, v_mask):
+    """Keras Attention() defaults (§2.6): dot scores, no scale; -1e9 where
+    the value mask is False; softmax over Tv; padded query rows zeroed.
+    Returns (outputs, weights)."""
+    s = q @ np.swapaxes(v, 1, 2)
+    s = s - 1e9 * (~v_mask)[:, None, :]
+    w = np.exp(s - s.max(-1, keepdims=True))
+    w /= w.sum(-1, keepdims=True)
+    return (w @ v) * q_mask[..., None], w
+
+
+def numpy_forward(p, enc_ids, dec_ids, extra=None):
+    """Returns (logits, enc_h, enc_c) in float64 (extra: dict that receives
+    enc_outputs / attention_weights for the attention arch)."""
+    B = enc_ids.shape[0]
+    if ARCH != "basic":
+        enc_out, h, c = numpy_bidi_encoder(p, enc_ids)
+        seq, _, _ = _lstm(p["decoder.embedding"][dec_ids], dec_ids != 0,
+                          p["decoder.lstm.kernel"],
+                          p["decoder.lstm.recurrent_kernel"],
+                          p["decoder.lstm.bias"], h, c, True)
+        if ARCH == "attention":
+            seq, w = numpy_attention(seq, enc_out, dec_ids != 0, enc_ids != 0)
+            if extra is not None:
+                extra["enc_outputs"] = enc_out
+                extra["attention_weights"] = w
+        return seq @ p["output.kernel"] + p["output.bias"], h, c
     h0 = np.zeros((B, U))
     _, h, c = _lstm(p["encoder.embedding"][enc_ids], enc_ids != 0,
                     p["encoder.lstm.kernel"], p["encoder.lstm.recurrent_kernel"],
@@ -224,7 +357,7 @@ def numpy_fd_grads(p, enc_ids, dec_ids, target, step=1e-6):
         return masked_mean_ce(numpy_forward(q, enc_ids, dec_ids)[0],
                               target, mask)
     out = {}
-    for n in PARAM_NAMES:
+    for n in NAMES:
         g = np.zeros_like(p[n])
         flat, gflat = p[n].reshape(-1), g.reshape(-1)
         for j in range(flat.size):
@@ -236,6 +369,69 @@ def numpy_fd_grads(p, enc_ids, dec_ids, target, step=1e-6):
             flat[j] = keep
             gflat[j] = (fp - fm) / (2 * step)
         out[n] = g
+    return out
+
+
+# --------------------------------------------------------------------------
+# Keras behaviour of the bidirectional / attention models, checked directly
+
+def bidi_checks(init, enc_ids, dec_ids, h, c, logits, tgt_len, zero_src):
+    """The backward LSTM's final state must be the state after reading only
+    the real tokens, last to first (state after token 0); the forward one
+    the state after the last real token."""
+    H = U // 2
+    p = {n: init[n].astype(np.float64) for n in NAMES}
+    worst = {"forward": 0.0, "backward": 0.0}
+    for b in range(enc_ids.shape[0]):
+        ids = enc_ids[b][enc_ids[b] != 0]
+        for d, toks, sl in (("forward", ids, slice(0, H)),
+                            ("backward", ids[::-1], slice(H, 2 * H))):
+            z = np.zeros((1, H))
+            x = p["encoder.embedding"][toks][None]
+            _, hh, cc = _lstm(x, np.ones((1, len(toks)), bool),
+                              p[f"encoder.{d}.kernel"],
+                              p[f"encoder.{d}.recurrent_kernel"],
+                              p[f"encoder.{d}.bias"], z, z, False)
+            worst[d] = max(worst[d], float(np.abs(hh[0] - h[b, sl]).max()),
+                           float(np.abs(cc[0] - c[b, sl]).max()))
+    B = enc_ids.shape[0]
+    out = {"fwd_final_vs_real_tokens_f64": worst["forward"],
+           "bwd_final_vs_real_tokens_reversed_f64": worst["backward"],
+           "zero_source_state_is_zero": all(
+               np.all(h[b] == 0) and np.all(c[b] == 0) for b in zero_src)}
+    if ARCH == "bidirectional":
+        out["padded_logits_copy_last_valid"] = all(
+            np.array_equal(logits[b, t], logits[b, tgt_len[b] - 1])
+            for b in range(B) for t in range(tgt_len[b], L))
+    return out
+
+
+def attention_checks(init, enc_ids, dec_ids, logits, enc_out, att_w,
+                     src_len, tgt_len, zero_src):
+    B = enc_ids.shape[0]
+    bias = init["output.bias"]
+    src_mask = enc_ids != 0
+    out = {
+        "enc_outputs_zero_at_masked_steps": bool(
+            np.all(enc_out[~src_mask] == 0)),
+        "padded_query_logits_equal_output_bias": all(
+            np.array_equal(logits[b, t], bias)
+            for b in range(B) for t in range(tgt_len[b], L)),
+        "weights_zero_at_masked_source_steps_nonempty_rows": all(
+            np.all(att_w[b][:, ~src_mask[b]] == 0)
+            for b in range(B) if src_len[b] > 0),
+    }
+    for b in zero_src:
+        n = int(tgt_len[b])
+        out[f"row{b}"] = {
+            "source_tokens": 0,
+            "weights_uniform_1_over_L": bool(np.all(att_w[b] == 1.0 / L)),
+            "context_is_zero": bool(np.all(att_w[b] @ enc_out[b] == 0)),
+            "logits_at_real_positions_equal_output_bias": bool(
+                np.all(logits[b, :n] == bias[None, :])),
+            "logits_max_abs_diff_from_output_bias": float(
+                np.abs(logits[b, :n] - bias[None, :]).max()),
+        }
     return out
 
 
@@ -391,7 +587,7 @@ def run_numpy(opt, vs, vt, init, batches, order):
     tf.keras.backend.clear_session()
     model, _, variables = build_model(vs, vt)
     lossf = loss_object()
-    params = {n: init[n].astype(np.float64) for n in PARAM_NAMES}
+    params = {n: init[n].astype(np.float64) for n in NAMES}
     losses, sched = [], []
     for x, y in batches:
         for n, v in variables.items():
@@ -411,7 +607,8 @@ def run_numpy(opt, vs, vt, init, batches, order):
     return params, losses, sched
 
 
-def maxdiff(a, b, names=PARAM_NAMES):
+def maxdiff(a, b, names=None):
+    names = NAMES if names is None else names
     return float(max(np.max(np.abs(np.asarray(a[n], np.float64)
                                    - np.asarray(b[n], np.float64)))
                      for n in names))
@@ -422,14 +619,112 @@ def maxdiff_list(a, b):
                                - np.asarray(b, np.float64))))
 
 
+def arch_meta(meta, js, config, pad_copy, zero_src, zero_state, checks,
+              spec_check, numpy_vs_tf):
+    """Metadata of the bidirectional / attention fixtures: the basic keys
+    with the model-specific texts replaced, plus "architecture" and
+    "keras_checks"."""
+    H = U // 2
+    att = ARCH == "attention"
+    meta["generator"] = "tools/make_keras_fixture.py --arch " + ARCH
+    meta["config"] = js({"arch": ARCH, **config, "enc_units_per_direction": H})
+    meta["layouts"] = js({
+        "encoder.embedding": "(Vs,E)", "decoder.embedding": "(Vt,E)",
+        "encoder.{forward,backward}.kernel": "(E,4H) gates i,f,c,o",
+        "encoder.{forward,backward}.recurrent_kernel": "(H,4H) gates i,f,c,o",
+        "encoder.{forward,backward}.bias": "(4H), init [0|1|0|0]",
+        "decoder.lstm.kernel": "(E,4U) gates i,f,c,o",
+        "decoder.lstm.recurrent_kernel": "(U,4U) gates i,f,c,o",
+        "decoder.lstm.bias": "(4U), init [0|1|0|0]",
+        "output.kernel": "(U,Vt)", "output.bias": "(Vt)",
+        "H": H, "U": U})
+    meta["architecture"] = js({
+        "encoder": "Embedding(Vs,E,mask_zero=True) -> Bidirectional(LSTM(H=%d"
+                   "%s, return_state=True)) (merge concat, forward first) -> "
+                   "[out, h_f, c_f, h_b, c_b]"
+                   % (H, ", return_sequences=True" if att else ""),
+        "decoder_initial_state": "[concat(h_f,h_b), concat(c_f,c_b)] "
+                                 "(enc_final_h, enc_final_c)",
+        "decoder": "Embedding(Vt,E,mask_zero=True) -> LSTM(U=%d, "
+                   "return_sequences=True)" % U,
+        "output": ("Attention()([decoder_outputs, encoder_outputs]) (dot, no "
+                   "scale) -> Dense(Vt) on the attention outputs only"
+                   if att else "Dense(Vt) on the decoder outputs"),
+        "book": "HOML3 ch16 §1.8" if att else "HOML3 ch16 §1.6"})
+    if att:
+        logits_note = ("Attention multiplies its output by the query (decoder) "
+                       "mask, so at padded decoder positions the context is 0 "
+                       "and logits == output.bias (checked: %s)"
+                       % checks["padded_query_logits_equal_output_bias"])
+        z = checks.get("row%d" % zero_src[0], {}) if zero_src else {}
+        zero_note = ("fully masked source: both directions keep the zero state "
+                     "(decoder starts from zeros) and the encoder outputs are "
+                     "all 0; Attention subtracts 1e9 from every score (float32 "
+                     "-> all exactly -1e9), so the weights are uniform 1/L "
+                     "(checked: %s) and the context is 0; logits at the real "
+                     "target positions == output.bias (checked: %s); the loss "
+                     "of that row depends only on output.bias"
+                     % (z.get("weights_uniform_1_over_L"),
+                        z.get("logits_at_real_positions_equal_output_bias")))
+    else:
+        logits_note = ("decoder LSTM (generic/CPU kernel, zero_output_for_mask="
+                       "False) copies the previous step's output at masked "
+                       "steps, so logits[b,t] == logits[b,len_b-1] for t >= "
+                       "len_b (checked: %s); padded positions never reach the "
+                       "loss" % pad_copy)
+        zero_note = ("fully masked source: both directions keep the zero "
+                     "initial state, the decoder starts from zeros")
+    meta["logits"] = js({"positions": "all (B,L) positions as Keras computes "
+                                      "them on CPU",
+                         "padded_positions": logits_note})
+    meta["zero_length_source"] = js({"rows": zero_src,
+                                     "handled_by_keras": True,
+                                     "final_state_is_zero": zero_state,
+                                     "note": zero_note})
+    meta["keras_checks"] = js({
+        "backward_lstm": "Bidirectional's backward copy has go_backwards=True "
+                         "and gets the reversed mask: it reads only the real "
+                         "tokens, last to first; its final state is the state "
+                         "after token 0%s. *_vs_real_tokens_* are the max abs "
+                         "differences from a float64 LSTM run on the real "
+                         "tokens alone" % (
+                             "; its outputs are reversed back to time order "
+                             "and are 0 at masked steps (Bidirectional forces "
+                             "zero_output_for_mask)" if att else ""),
+        **checks})
+    fwd_worst = max(v for k, v in spec_check.items()
+                    if k.endswith("_f64_vs_tf") and k != "grad_fd_f64_vs_tf")
+    meta["tolerances"] = js({
+        "note": "suggested for float32 C code vs this fixture; measured TF "
+                "f32 vs f64: forward %.2g, finite-difference grads %.2g, "
+                "numpy Nadam vs TF %.2g (numpy_forward_vs_tf, numpy_vs_tf)"
+                % (fwd_worst, spec_check["grad_fd_f64_vs_tf"],
+                   max(numpy_vs_tf[k] for k in (
+                       "legacy_vs_tf_function", "new_reference_vs_tf_eager",
+                       "new_quirk_model_vs_tf_function"))),
+        "logits_enc_final_h_c": "abs 1e-6",
+        "loss": "abs 1e-6",
+        "grads": "abs 1e-6",
+        "nadam_params_after_steps": "abs 1e-5",
+        "nadam_losses": "abs 1e-6"})
+
+
 # --------------------------------------------------------------------------
 
 def main():
+    global ARCH, U, NAMES
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures",
-        "keras_basic_tiny.safetensors"))
+    ap.add_argument("--arch", choices=ARCHS, default="basic",
+                    help="model (default basic)")
+    ap.add_argument("--out", default=None,
+                    help="default tests/fixtures/keras_<arch>_tiny.safetensors")
     args = ap.parse_args()
+    ARCH, U = args.arch, UNITS[args.arch]
+    NAMES = PARAM_NAMES if ARCH == "basic" else BIDI_NAMES
+    if args.out is None:
+        args.out = os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+            "fixtures", "keras_%s_tiny.safetensors" % ARCH)
     setup_tf()
     tf.keras.utils.set_random_seed(SEED)
 
@@ -460,7 +755,11 @@ def main():
 
     # ---- model and initial weights (§2.2, §2.3, §2.12)
     tf.random.set_seed(SEED)
-    model, state_model, variables = build_model(vs, vt)
+    if ARCH == "basic":
+        model, state_model, variables = build_model(vs, vt)
+        aux_model = None
+    else:
+        model, state_model, aux_model, variables = build_bidi_model(vs, vt)
     init = {n: v.numpy().copy() for n, v in variables.items()}
     order = var_order(model, variables)
     model.compile(optimizer=tf.keras.optimizers.Nadam(), loss=loss_object())
@@ -495,10 +794,21 @@ def main():
                    for b in range(B) for t in range(tgt_len[b], L))
     zero_state = all(np.all(h[b] == 0) and np.all(c[b] == 0)
                      for b in zero_src)
+    arch_checks = {}
+    enc_out = att_w = None
+    if ARCH != "basic":
+        arch_checks = bidi_checks(init, enc_ids, dec_ids, h, c, logits,
+                                  tgt_len, zero_src)
+    if ARCH == "attention":
+        enc_out, att_w = (t.numpy() for t in aux_model(x))
+        arch_checks.update(attention_checks(init, enc_ids, dec_ids, logits,
+                                            enc_out, att_w, src_len, tgt_len,
+                                            zero_src))
 
     # numpy float64 forward and finite-difference gradients vs TF float32
-    p64 = {n: init[n].astype(np.float64) for n in PARAM_NAMES}
-    np_logits, np_h, np_c = numpy_forward(p64, enc_ids, dec_ids)
+    p64 = {n: init[n].astype(np.float64) for n in NAMES}
+    np_extra = {}
+    np_logits, np_h, np_c = numpy_forward(p64, enc_ids, dec_ids, np_extra)
     np_loss = masked_mean_ce(np_logits, target_ids, dec_mask)
     fd = numpy_fd_grads(p64, enc_ids, dec_ids, target_ids)
     spec_check = {
@@ -511,8 +821,13 @@ def main():
         "grad_fd_f64_vs_tf": maxdiff(fd, grads),
         "grad_fd_f64_vs_tf_rel": float(max(
             np.max(np.abs(fd[n] - grads[n]) / (np.abs(fd[n]) + 1e-6))
-            for n in PARAM_NAMES)),
+            for n in NAMES)),
     }
+    if ARCH == "attention":
+        spec_check["enc_outputs_f64_vs_tf"] = maxdiff_list(
+            np_extra["enc_outputs"], enc_out)
+        spec_check["attention_weights_f64_vs_tf"] = maxdiff_list(
+            np_extra["attention_weights"], att_w)
 
     # ---- Nadam runs on the same batch
     full = [(x, y)] * STEPS
@@ -542,24 +857,24 @@ def main():
 
     # ---- numpy re-implementation (§2.11)
     np_leg, np_leg_l, np_leg_s = run_numpy(
-        NumpyNadamLegacy(PARAM_NAMES), vs, vt, init, full, order)
+        NumpyNadamLegacy(NAMES), vs, vt, init, full, order)
     np_new, np_new_l, np_new_s = run_numpy(
-        NumpyNadamNew(PARAM_NAMES), vs, vt, init, full, order)
+        NumpyNadamNew(NAMES), vs, vt, init, full, order)
     np_newq, np_newq_l, np_newq_s = run_numpy(
-        NumpyNadamNew(PARAM_NAMES, quirk_counters), vs, vt, init, full, order)
+        NumpyNadamNew(NAMES, quirk_counters), vs, vt, init, full, order)
     np_aleg, np_aleg_l, _ = run_numpy(
-        NumpyNadamLegacy(PARAM_NAMES), vs, vt, init, alt, order)
+        NumpyNadamLegacy(NAMES), vs, vt, init, alt, order)
     np_anew, np_anew_l, _ = run_numpy(
-        NumpyNadamNew(PARAM_NAMES), vs, vt, init, alt, order)
+        NumpyNadamNew(NAMES), vs, vt, init, alt, order)
     np_anewq, np_anewq_l, _ = run_numpy(
-        NumpyNadamNew(PARAM_NAMES, alt_quirk_counters), vs, vt, init, alt,
+        NumpyNadamNew(NAMES, alt_quirk_counters), vs, vt, init, alt,
         order)
 
     # legacy sparse rule vs "dense" rule on the alt run, to show it matters
     class _DenseLegacy(NumpyNadamLegacy):
         def step(self, params, grads, rows):
             return super().step(params, grads, {})
-    np_aleg_dense, _, _ = run_numpy(_DenseLegacy(PARAM_NAMES), vs, vt, init,
+    np_aleg_dense, _, _ = run_numpy(_DenseLegacy(NAMES), vs, vt, init,
                                     alt, order)
 
     def emb_rows_absent_somewhere():
@@ -618,13 +933,13 @@ def main():
          "loss_manual": np.array(loss_manual, np.float64),
          "enc_final_h": h.astype(np.float32),
          "enc_final_c": c.astype(np.float32)}
-    for n in PARAM_NAMES:
+    for n in NAMES:
         T["param/" + n] = init[n].astype(np.float32)
         T["grad/" + n] = grads[n].astype(np.float32)
 
     def put(prefix, params, losses):
         T[prefix + "/losses"] = np.asarray(losses, np.float64)
-        for n in PARAM_NAMES:
+        for n in NAMES:
             T[f"{prefix}/param/{n}"] = params[n].astype(np.float32)
 
     put("nadam_new", new_fn, new_fn_i["losses"])
@@ -634,6 +949,9 @@ def main():
     put("alt/nadam_legacy", alt_leg_fn, alt_leg_fn_i["losses"])
     put("alt/nadam_new", alt_new_fn, alt_new_fn_i["losses"])
     put("alt/nadam_new_eager", alt_new_eag, alt_new_eag_i["losses"])
+    if ARCH == "attention":
+        T["enc_outputs"] = enc_out.astype(np.float32)
+        T["attention_weights"] = att_w.astype(np.float32)
 
     # ---- metadata (str -> str; JSON values)
     def js(v):
@@ -657,7 +975,7 @@ def main():
         "tgt_vocab": js(tgt_vocab),
         "en": js(en),
         "es": js(es),
-        "param_names": js(PARAM_NAMES),
+        "param_names": js(NAMES),
         "tf_update_order": js(order),
         "layouts": js({
             "encoder.embedding": "(Vs,E)", "decoder.embedding": "(Vt,E)",
@@ -743,6 +1061,10 @@ def main():
             "nadam_losses": "abs 1e-6"}),
     }
 
+    if ARCH != "basic":
+        arch_meta(meta, js, config, pad_copy, zero_src, zero_state,
+                  arch_checks, spec_check, numpy_vs_tf)
+
     out = os.path.normpath(args.out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     size = write_safetensors(out, T, meta)
@@ -768,6 +1090,8 @@ def main():
           f"{loss_pre210:.9f})")
     print("padded logits copy last valid step:", pad_copy,
           "| zero-length source gives zero state:", zero_state)
+    if ARCH != "basic":
+        print("arch", ARCH, "checks:", json.dumps(arch_checks))
     print("TF update order:", order)
     print("embedding grads sparse in TF:", sparse_names)
     print("new Nadam, tf.function losses", np.round(new_fn_i["losses"], 7))
