@@ -53,7 +53,7 @@ else
 NMT     := bin/nmt
 endif
 
-.PHONY: all test run clean deps bench check-san
+.PHONY: all test run chapter clean deps bench check-san
 all: $(NMT) $(BUILD)/libnmt.a
 
 $(BUILD)/%.o: %.c
@@ -101,6 +101,11 @@ deps:
 
 run: $(NMT)
 	@NMT_BIN=$(NMT) bash tools/run_book.sh
+
+# The chapter's three translators: basic, then bidirectional and attention from its
+# embeddings (NMT_CHAPTER_FRESH=1: also from fresh initialization); see tools/run_chapter.sh.
+chapter: $(NMT)
+	@NMT_BIN=$(NMT) bash tools/run_chapter.sh
 
 # Benchmarks (issue 3): GEMM backends, nmt vs PyTorch vs Keras training, translation;
 # prints a table and appends it to docs/PERFORMANCE.md (knobs: tools/bench.sh).

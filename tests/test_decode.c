@@ -1,5 +1,11 @@
-/* Batched greedy decoding: a sentence's translation is the same alone, in any
- * batch, at any position, and with any thread count (decode/decode.h). */
+/* Batched greedy decoding through the model interface (decode/decode.h), for
+ * every registered architecture:
+ *   - a sentence's translation is the same alone, in any batch, at any
+ *     position, and with any thread count;
+ *   - one forward path: the teacher-forced forward pass (training and
+ *     validation) fed a sentence's greedy translation predicts exactly that
+ *     translation followed by endofseq, at every position: decode_step computes
+ *     what training computes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,25 +17,52 @@
 static const char *words_en[] = {"the", "cat", "i", "like", "soccer", "you", "dog", "is", "big", "we", "go", "home"};
 static const char *words_es[] = {"el", "gato", "me", "gusta", "fútbol", "tú", "perro", "es", "grande", "vamos", "casa"};
 
-int main(void) {
-    nmt_rng rng;
-    nmt_rng_seed(&rng, 3);
-    // a random model with tiny vocabularies built from the word lists
-    enum { NS = 150 };
-    char *en[NS], *es[NS];
-    for (int i = 0; i < NS; i++) {
-        char a[256] = "", b[256] = "";
-        int n = (int)nmt_rng_interval(&rng, 9);   // 0..9 words, empty sentences included
-        for (int k = 0; k < n; k++) {
-            strcat(a, words_en[nmt_rng_interval(&rng, 11)]);
-            strcat(a, " ");
-            strcat(b, words_es[nmt_rng_interval(&rng, 10)]);
-            strcat(b, " ");
+enum { NS = 150 };
+static char *en[NS], *es[NS];
+
+/* Teacher forcing on the greedy outputs: pred must equal them, then endofseq. */
+static void check_teacher_forcing(const nmt_model *m, nmt_translator *one, const char *arch) {
+    const int L = m->cfg.max_length;
+    const int sos = nmt_vocab_id(m->tgt_vocab, "startofseq", 10), eos = nmt_vocab_id(m->tgt_vocab, "endofseq", 8);
+    nmt_ws ws;
+    CHECK(nmt_ws_alloc(&ws, &m->cfg, 8, NMT_FP32, 0) == 0, "ws: %s", nmt_last_error());
+    nmt_ws_hold_weights(&ws, m->params);
+    nmt_batch b;
+    nmt_batch_alloc(&b, 8, L);
+    int32_t src[8][64], din[8][64], tgt[8][64];
+    int slen[8], dlen[8], bad = 0, tokens = 0, with_eos = 0;
+    for (int start = 0; start < NS; start += 8) {
+        int n = NS - start < 8 ? NS - start : 8;
+        const int32_t *sp[8], *dp[8], *tp[8];
+        for (int i = 0; i < n; i++) {
+            nmt_translate(one, en[start + i]);
+            int k;
+            const int32_t *ids = nmt_translation_ids(one, 0, &k);
+            slen[i] = nmt_vectorize(m->src_vocab, en[start + i], src[i], L);
+            // decoder input [sos] + y, target y + [eos], both cut to L
+            din[i][0] = sos;
+            for (int j = 0; j < k && j + 1 < L; j++) din[i][j + 1] = ids[j];
+            for (int j = 0; j < k; j++) tgt[i][j] = ids[j];
+            if (k < L) tgt[i][k] = eos, with_eos++;
+            dlen[i] = k < L ? k + 1 : L;
+            sp[i] = src[i], dp[i] = din[i], tp[i] = tgt[i];
         }
-        en[i] = strdup(a), es[i] = strdup(b);
+        nmt_batch_build(&b, n, sp, slen, dp, tp, dlen);
+        nmt_ws_forward_backward(&ws, m->params, NULL, &b, 1);
+        for (int k = 0; k < b.dec.ntok; k++) bad += ws.pred[k] != b.tgt_ids[k], tokens++;
     }
+    CHECK(bad == 0, "%s: teacher-forced predictions differ from greedy decoding at %d of %d tokens", arch, bad,
+          tokens);
+    CHECK(with_eos > 10, "%s: too few translations end before max_length (%d)", arch, with_eos);
+    fprintf(stderr, "  %s: teacher forcing reproduces %d greedy tokens (%d sentences end with endofseq)\n", arch,
+            tokens, with_eos);
+    nmt_batch_free(&b);
+    nmt_ws_free(&ws);
+}
+
+static void check_arch(const char *arch) {
     nmt_config cfg;
-    nmt_config_default(&cfg);
+    CHECK(nmt_config_default(&cfg, arch) == 0, "config %s", arch);
     cfg.src_vocab = 12, cfg.tgt_vocab = 13, cfg.embed = 8, cfg.units = 24, cfg.max_length = 12;
     nmt_model m;
     CHECK(nmt_model_init(&m, &cfg) == 0, "init: %s", nmt_last_error());
@@ -37,17 +70,21 @@ int main(void) {
     m.tgt_vocab = nmt_vocab_adapt((const char *const *)es, NS, cfg.tgt_vocab, "startofseq", "endofseq", NULL);
     nmt_model_randomize(&m, 5);
     for (size_t i = 0; i < m.table.total; i++) m.params[i] *= 4;   // livelier outputs than the init
+    // endofseq a little likelier, so that translations of every length occur
+    const nmt_param *ob = nmt_param_find(&m.table, "output.bias");
+    CHECK(ob != NULL, "%s: no output.bias", arch);
+    m.params[ob->offset + nmt_vocab_id(m.tgt_vocab, "endofseq", 8)] += 1.5f;
 
     char *alone[NS];
     nmt_set_threads(1);
     nmt_translator one;
-    nmt_translator_init(&one, &m, 1);
+    CHECK(nmt_translator_init(&one, &m, 1) == 0, "translator: %s", nmt_last_error());
     int distinct = 0;
     for (int i = 0; i < NS; i++) {
         alone[i] = strdup(nmt_translate(&one, en[i]));
         if (i && strcmp(alone[i], alone[i - 1])) distinct++;
     }
-    CHECK(distinct > 10, "the random model should translate differently (%d changes)", distinct);
+    CHECK(distinct > 10, "%s: the random model should translate differently (%d changes)", arch, distinct);
     for (int threads = 1; threads <= 2; threads++) {
         nmt_set_threads(threads);
         for (int bs = 2; bs <= NMT_TRANSLATE_MAX_BATCH; bs *= 3) {   // 2, 6, 18, 54
@@ -59,12 +96,32 @@ int main(void) {
                 nmt_translate_batch(&tr, (const char *const *)en + start, n);
                 for (int i = 0; i < n; i++) bad += strcmp(nmt_translation(&tr, i), alone[start + i]) != 0;
             }
-            CHECK(bad == 0, "%d sentences differ in batches of %d (threads %d)", bad, bs, threads);
+            CHECK(bad == 0, "%s: %d sentences differ in batches of %d (threads %d)", arch, bad, bs, threads);
             nmt_translator_free(&tr);
         }
+        check_teacher_forcing(&m, &one, arch);
     }
     nmt_translator_free(&one);
-    for (int i = 0; i < NS; i++) free(en[i]), free(es[i]), free(alone[i]);
+    for (int i = 0; i < NS; i++) free(alone[i]);
     nmt_model_free(&m);
+}
+
+int main(void) {
+    nmt_rng rng;
+    nmt_rng_seed(&rng, 3);
+    for (int i = 0; i < NS; i++) {
+        char a[256] = "", b[256] = "";
+        int n = (int)nmt_rng_interval(&rng, 9);   // 0..9 words, empty sentences included
+        for (int k = 0; k < n; k++) {
+            strcat(a, words_en[nmt_rng_interval(&rng, 11)]);
+            strcat(a, " ");
+            strcat(b, words_es[nmt_rng_interval(&rng, 10)]);
+            strcat(b, " ");
+        }
+        en[i] = strdup(a), es[i] = strdup(b);
+    }
+    CHECK(nmt_arch_count() >= 3, "registry has %d architectures", nmt_arch_count());
+    for (int a = 0; a < nmt_arch_count(); a++) check_arch(nmt_arch_info_at(a)->name);
+    for (int i = 0; i < NS; i++) free(en[i]), free(es[i]);
     return check_exit("test_decode");
 }

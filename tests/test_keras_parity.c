@@ -1,6 +1,7 @@
-/* Parity with Keras 2 (tf-keras 2.15) on the fixture written by
- * tools/make_keras_fixture.py (tests/fixtures/keras_basic_tiny.safetensors;
- * tools/README.md lists its contents). Checked, in order:
+/* Parity with Keras 2 (tf-keras 2.15) on the fixtures written by
+ * tools/make_keras_fixture.py (tests/fixtures/keras_<arch>_tiny.safetensors,
+ * one per architecture; tools/README.md lists their contents). Checked, in
+ * order, for each:
  *
  *   1. vectorization: both vocabularies adapted as the script adapts them, and
  *      the encoder / decoder-input / target ids of the 8 pairs;
@@ -27,11 +28,12 @@
 #include "io/json.h"
 #include "io/safetensors.h"
 #include "models/model.h"
-#include "models/seq2seq.h"
+#include "models/arch.h"
 #include "text/text.h"
 #include "train/train.h"
 
-#define FIXTURE "tests/fixtures/keras_basic_tiny.safetensors"
+/* The architectures with a committed Keras fixture. */
+static const char *const ARCHS[] = {"basic", "bidirectional", "attention"};
 
 static const double TOL_FWD = 1e-6;   /* logits, h, c, loss, grads, per-step losses */
 static const double TOL_OPT = 1e-5;   /* weights after the Nadam steps */
@@ -302,11 +304,11 @@ static void check_forward_backward(void) {
     nmt_batch_alloc(&b, B, L);
     pack_rows(&b, all, B);
     nmt_ws ws;
-    nmt_ws_alloc(&ws, &cfg, B);
+    CHECK(nmt_ws_alloc(&ws, &cfg, B, NMT_FP32, 1) == 0, "ws: %s", nmt_last_error());
     const float scale = 1.0f / (float)b.dec.ntok;
 
     // forward only: logits (ws.logits is replaced by its gradient in a backward call)
-    seq2seq_forward_backward(&ws, &tab, init_params, NULL, &b, scale);
+    nmt_ws_forward_backward(&ws, init_params, NULL, &b, scale);
     float *ref_logits = f32("logits", (size_t)B * L * Vt);
     if (ref_logits) {
         // gather ours into (B, L, Vt) at real positions; reference elsewhere
@@ -326,31 +328,40 @@ static void check_forward_backward(void) {
         compare("logits at real decoder positions", ours, refv, NULL, NULL, n * Vt, Vt, TOL_FWD, 0);
 
         // Keras' generic-kernel LSTM repeats the last output at padded steps, so there
-        // the fixture's logits are those of each sentence's last real step (never in the loss).
+        // the fixture's logits are those of each sentence's last real step (never in the loss);
+        // Attention() multiplies its output by the query mask: there the logits are the bias.
+        const int att = strcmp(cfg.arch, "attention") == 0;
+        const float *bias = init_params + tab.p[nmt_param_index(&tab, "output.bias")].offset;
         size_t np = 0;
         for (int r = 0; r < B; r++) {
             int bo = b.dec_orig[r], len = b.dec.len[r];
             if (len == 0) continue;
             for (int t = len; t < L; t++) {
-                memcpy(ours + np * Vt, ws.logits + (size_t)(b.dec.off[len - 1] + r) * Vt, sizeof(float) * Vt);
+                memcpy(ours + np * Vt, att ? bias : ws.logits + (size_t)(b.dec.off[len - 1] + r) * Vt, sizeof(float) * Vt);
                 memcpy(refv + np * Vt, ref_logits + ((size_t)bo * L + t) * Vt, sizeof(float) * Vt);
                 np++;
             }
         }
-        if (np) compare("logits at padded positions (= last real step)", ours, refv, NULL, NULL, np * Vt, Vt, TOL_FWD, 0);
+        if (np)
+            compare(att ? "logits at padded positions (= the output bias)" : "logits at padded positions (= last real step)",
+                    ours, refv, NULL, NULL, np * Vt, Vt, TOL_FWD, 0);
         free(ours);
         free(refv);
     }
     double loss_fwd = batch_loss(&ws, &b);
 
-    // encoder final state, mapped back from encoder-sorted rows
+    // encoder final state ([h_f; h_b] for a bidirectional encoder): the decoder's initial
+    // state from the inference encode, mapped back from encoder-sorted rows
     float *ref_h = f32("enc_final_h", (size_t)B * U), *ref_c = f32("enc_final_c", (size_t)B * U);
     if (ref_h && ref_c) {
         float *h = malloc(sizeof(float) * B * U), *c = malloc(sizeof(float) * B * U);
+        float *state = malloc(sizeof(float) * B * 2 * U);
+        nmt_ws_encode(&ws, init_params, &b, state);
         for (int r = 0; r < B; r++) {
-            memcpy(h + b.enc_orig[r] * U, ws.enc_hT + r * U, sizeof(float) * U);
-            memcpy(c + b.enc_orig[r] * U, ws.enc_cT + r * U, sizeof(float) * U);
+            memcpy(h + b.enc_orig[r] * U, state + r * 2 * U, sizeof(float) * U);
+            memcpy(c + b.enc_orig[r] * U, state + r * 2 * U + U, sizeof(float) * U);
         }
+        free(state);
         compare("encoder final h (incl. the zero-length source)", h, ref_h, NULL, NULL, (size_t)B * U, U, TOL_FWD, 0);
         compare("encoder final c", c, ref_c, NULL, NULL, (size_t)B * U, U, TOL_FWD, 0);
         free(h);
@@ -361,7 +372,7 @@ static void check_forward_backward(void) {
 
     // forward + backward: loss and gradients of the masked mean (loss_scale 1/ntok)
     float *grads = nmt_xalloc_aligned(tab.total * sizeof(float));
-    seq2seq_forward_backward(&ws, &tab, init_params, grads, &b, scale);
+    nmt_ws_forward_backward(&ws, init_params, grads, &b, scale);
     double loss_bwd = batch_loss(&ws, &b);
     double *ref_loss = f64("loss", 1);
     if (ref_loss) {
@@ -388,29 +399,31 @@ static void run_nadam(float *params, double *losses, nmt_nadam_kind kind, int st
     nmt_batch b;
     nmt_batch_alloc(&b, B, L);
     nmt_ws ws;
-    nmt_ws_alloc(&ws, &cfg, B);
+    CHECK(nmt_ws_alloc(&ws, &cfg, B, NMT_FP32, 1) == 0, "ws: %s", nmt_last_error());
     nmt_nadam opt;
     nmt_nadam_init(&opt, kind, tab.total);
     float *grads = nmt_xalloc_aligned(tab.total * sizeof(float));
-    uint8_t *present[NMT_MAX_PARAMS] = {0};
+    uint8_t **present = calloc((size_t)tab.n, sizeof *present);
+    int nlookup = 0;
     for (int i = 0; i < tab.n; i++)
-        if (tab.p[i].sparse) present[i] = calloc(tab.p[i].shape[0], 1);
-    CHECK(present[NMT_P_ENC_EMB] && present[NMT_P_DEC_EMB], "embedding tables are not marked sparse in the table");
+        if (tab.p[i].lookup) present[i] = calloc(tab.p[i].shape[0], 1), nlookup++;
+    CHECK(nlookup == 2, "%d tensors are marked as looked up (the two embedding tables)", nlookup);
     for (int s = 0; s < steps; s++) {
         pack_rows(&b, rowsets[s % nsets], nrows[s % nsets]);
         memset(grads, 0, tab.total * sizeof(float));
-        seq2seq_forward_backward(&ws, &tab, params, grads, &b, 1.0f / (float)b.dec.ntok);
+        nmt_ws_forward_backward(&ws, params, grads, &b, 1.0f / (float)b.dec.ntok);
         losses[s] = batch_loss(&ws, &b);
-        int use_present = kind == NMT_NADAM_LEGACY && present_rule && present[NMT_P_ENC_EMB] && present[NMT_P_DEC_EMB];
-        if (use_present) {   // as src/train/trainer.c does
-            memset(present[NMT_P_ENC_EMB], 0, tab.p[NMT_P_ENC_EMB].shape[0]);
-            memset(present[NMT_P_DEC_EMB], 0, tab.p[NMT_P_DEC_EMB].shape[0]);
-            for (int k = 0; k < b.enc.ntok; k++) present[NMT_P_ENC_EMB][b.enc_ids[k]] = 1;
-            for (int k = 0; k < b.dec.ntok; k++) present[NMT_P_DEC_EMB][b.dec_ids[k]] = 1;
+        int use_present = kind == NMT_NADAM_LEGACY && present_rule;
+        for (int i = 0; use_present && i < tab.n; i++) {   // as src/train/trainer.c does
+            if (!tab.p[i].lookup) continue;
+            const int src = tab.p[i].lookup == NMT_LOOKUP_SRC;
+            memset(present[i], 0, tab.p[i].shape[0]);
+            for (int k = 0; k < (src ? b.enc.ntok : b.dec.ntok); k++) present[i][(src ? b.enc_ids : b.dec_ids)[k]] = 1;
         }
         nmt_nadam_step(&opt, &tab, params, grads, use_present ? present : NULL);
     }
     for (int i = 0; i < tab.n; i++) free(present[i]);
+    free(present);
     free(grads);
     nmt_nadam_free(&opt);
     nmt_ws_free(&ws);
@@ -487,10 +500,15 @@ static void check_nadam(void) {
 
 /* ---- main ------------------------------------------------------------------ */
 
-int main(void) {
-    if (fixture_open(&st, FIXTURE)) return check_exit("test_keras_parity");
+static void run_fixture(const char *arch) {
+    char path[256];
+    snprintf(path, sizeof path, "tests/fixtures/keras_%s_tiny.safetensors", arch);
+    fprintf(stderr, "== %s: %s\n", arch, path);
+    if (fixture_open(&st, path)) return;
     nmt_json *jc = meta_json("config"), *jen = meta_json("en"), *jes = meta_json("es");
-    if (!jc || !jen || !jes) return check_exit("test_keras_parity");
+    if (!jc || !jen || !jes) return;
+    const char *farch = nmt_json_str(nmt_json_get(jc, "arch"));   // absent in the first (basic) fixture
+    CHECK(strcmp(farch ? farch : "basic", arch) == 0, "%s: config.arch is '%s'", path, farch ? farch : "(none)");
     Vs = (int)get_int(jc, "src_vocab"), Vt = (int)get_int(jc, "tgt_vocab");
     E = (int)get_int(jc, "embed"), U = (int)get_int(jc, "units"), L = (int)get_int(jc, "max_length");
     B = (int)get_int(jc, "batch");
@@ -500,8 +518,7 @@ int main(void) {
     const char **en = strings(jen, &nen), **es = strings(jes, &nes);
     CHECK(B >= 2 && B <= 64 && B % 2 == 0 && (size_t)B == nen && nen == nes && L > 0 && L <= 64,
           "config: batch %d, %zu/%zu sentences, max_length %d", B, nen, nes, L);
-    if (!(B >= 2 && B <= 64 && B % 2 == 0 && (size_t)B == nen && nen == nes && L > 0 && L <= 64))
-        return check_exit("test_keras_parity");
+    if (!(B >= 2 && B <= 64 && B % 2 == 0 && (size_t)B == nen && nen == nes && L > 0 && L <= 64)) return;
 
     // The optimizer hyper-parameters are nmt's defaults.
     nmt_json *jn = nmt_json_get(jc, "nadam");
@@ -515,18 +532,19 @@ int main(void) {
           "nadam defaults %g %g %g %g vs fixture %g %g %g %g", o.lr, o.beta1, o.beta2, o.eps, lr, b1, b2, eps);
     nmt_nadam_free(&o);
 
-    memset(&cfg, 0, sizeof cfg);
-    nmt_config_default(&cfg);
-    snprintf(cfg.arch, sizeof cfg.arch, "basic");
+    CHECK(nmt_config_default(&cfg, arch) == 0, "config: %s", nmt_last_error());
     cfg.src_vocab = Vs, cfg.tgt_vocab = Vt, cfg.embed = E, cfg.units = U, cfg.max_length = L;
     if (nmt_param_table_build(&tab, &cfg) != 0) {
         CHECK(0, "nmt_param_table_build: %s", nmt_last_error());
-        return check_exit("test_keras_parity");
+        return;
     }
-    CHECK(tab.n == NMT_P_COUNT_BASIC, "parameter table has %d tensors", tab.n);
+    // the table is exactly the fixture's param/ tensors
+    int nparam = 0;
+    for (int i = 0; i < st.n; i++) nparam += strncmp(st.t[i].name, "param/", 6) == 0;
+    CHECK(tab.n == nparam, "parameter table has %d tensors, the fixture %d", tab.n, nparam);
 
     enc_ids = i32("enc_ids", B, L), dec_ids = i32("dec_ids", B, L), tgt_ids = i32("target_ids", B, L);
-    if (!enc_ids || !dec_ids || !tgt_ids) return check_exit("test_keras_parity");
+    if (!enc_ids || !dec_ids || !tgt_ids) return;
     for (int b = 0; b < B; b++) {
         slen[b] = row_length(enc_ids + b * L, "enc_ids", b);
         dlen[b] = row_length(dec_ids + b * L, "dec_ids", b);
@@ -550,6 +568,11 @@ int main(void) {
     free(enc_ids), free(dec_ids), free(tgt_ids);
     free(en), free(es);
     nmt_json_free(jc), nmt_json_free(jen), nmt_json_free(jes);
+    nmt_param_table_free(&tab);
     nmt_st_free(&st);
+}
+
+int main(void) {
+    for (size_t i = 0; i < sizeof ARCHS / sizeof *ARCHS; i++) run_fixture(ARCHS[i]);
     return check_exit("test_keras_parity");
 }

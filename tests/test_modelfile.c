@@ -21,6 +21,7 @@
 #include "core/sha256.h"
 #include "io/json.h"
 #include "io/safetensors.h"
+#include "models/arch.h"
 #include "models/model.h"
 #include "nmt.h"
 
@@ -50,7 +51,7 @@ static void set_vocabs(nmt_model *m, const char *const *src, int ns, const char 
 }
 
 static void make_config(nmt_config *c, int src, int tgt, int embed, int units, int max_length) {
-    nmt_config_default(c);
+    nmt_config_default(c, "basic");
     c->src_vocab = src;
     c->tgt_vocab = tgt;
     c->embed = embed;
@@ -68,7 +69,7 @@ static void make_rt_model(nmt_model *m) {
         exit(1);
     }
     nmt_model_randomize(m, 1234);
-    float *w = nmt_model_tensor(m, NMT_P_OUT_B);
+    float *w = nmt_model_tensor(m, nmt_param_index(&m->table, "output.bias"));
     uint32_t qnan = 0x7fc01234u;
     w[0] = -0.0f;
     w[1] = 1e-42f;             /* subnormal */
@@ -168,7 +169,7 @@ static void check_same_model(const nmt_model *a, const nmt_model *b, const char 
 /* A file's tensors and metadata, to be written back with changes (the weights
  * checksum is recomputed unless told not to, so each case tests one defect). */
 typedef struct {
-    nmt_st_entry e[NMT_MAX_PARAMS + 4];
+    nmt_st_entry e[32];
     int n;
     const char *key[8], *val[8];
     int n_kv;
@@ -326,7 +327,7 @@ static void test_round_trip(const char *dir) {
     nmt_st_file st;
     CHECK(nmt_st_read(&st, path) == 0, "read as safetensors: %s", nmt_last_error());
     CHECK_STR(nmt_st_meta(&st, "format"), "nmt");
-    CHECK_STR(nmt_st_meta(&st, "format_version"), "1");
+    CHECK_STR(nmt_st_meta(&st, "format_version"), "2");
     CHECK_STR(nmt_st_meta(&st, "nmt_version"), NMT_VERSION);
     CHECK(st.n == a.table.n, "%d tensors", st.n);
     for (int i = 0; i < st.n && i < a.table.n; i++) {
@@ -526,10 +527,10 @@ static void test_rejections(const char *dir) {
 
     /* a newer format version */
     spec_from(&s, &st);
-    spec_set_meta(&s, "format_version", "2");
+    spec_set_meta(&s, "format_version", "3");
     spec_write(&s, bad, 1);
-    CHECK(nmt_model_load(&m, bad) == -1, "format version 2 accepted");
-    snprintf(want, sizeof want, "%s: model format version 2 is newer than this nmt supports (1); upgrade nmt", bad);
+    CHECK(nmt_model_load(&m, bad) == -1, "format version 3 accepted");
+    snprintf(want, sizeof want, "%s: model format version 3 is newer than this nmt supports (2); upgrade nmt", bad);
     CHECK_STR(nmt_last_error(), want);
     spec_set_meta(&s, "format_version", "1x");
     spec_write(&s, bad, 1);
@@ -650,11 +651,11 @@ static void test_inspect_doc(const char *dir) {
     nmt_json *j = doc ? nmt_json_parse(doc, strlen(doc), "inspect") : NULL;
     if (j) {
         const char *keys[] = {"file", "format_version", "nmt_version", "config", "vocab", "standardization",
-                              "train_config", "history", "tensors", "parameters", "weights_sha256"};
+                              "train_config", "init_from", "history", "tensors", "parameters", "weights_sha256"};
         size_t ki = 0;
         for (void *it = nmt_json_iter(j); it; it = nmt_json_iter_next(j, it), ki++)
-            CHECK(ki < 11 && strcmp(nmt_json_iter_key(it), keys[ki]) == 0, "inspect key %zu", ki);
-        CHECK(ki == 11, "%zu inspect keys", ki);
+            CHECK(ki < 12 && strcmp(nmt_json_iter_key(it), keys[ki]) == 0, "inspect key %zu", ki);
+        CHECK(ki == 12, "%zu inspect keys", ki);
         long long v;
         CHECK(nmt_json_int(nmt_json_get(j, "parameters"), &v) == 0 && v == 336, "parameters %lld", v);
         const nmt_json *t = nmt_json_get(j, "tensors");
@@ -718,6 +719,103 @@ static int regenerate_fixture(void) {
     return 0;
 }
 
+/* Every registered architecture: save, load, the same model bit for bit; its
+ * tensor names are hierarchical and unique; --init-from between architectures
+ * copies exactly the tensors of equal name and shape; a format-1 file may only
+ * hold "basic"; an unknown architecture is refused with the known ones named. */
+static void test_registry(const char *dir) {
+    char path[512], path2[512];
+    snprintf(path, sizeof path, "%s/arch.nmt", dir);
+    snprintf(path2, sizeof path2, "%s/arch2.nmt", dir);
+    CHECK(nmt_arch_count() >= 3, "%d architectures", nmt_arch_count());
+    for (int a = 0; a < nmt_arch_count(); a++) {
+        const char *name = nmt_arch_info_at(a)->name;
+        nmt_config c;
+        CHECK(nmt_config_default(&c, name) == 0, "%s: default config", name);
+        c.src_vocab = 10, c.tgt_vocab = 12, c.embed = 5, c.units = 6, c.max_length = 7;
+        nmt_model m, back;
+        CHECK(nmt_model_init(&m, &c) == 0, "%s: init: %s", name, nmt_last_error());
+        nmt_model_randomize(&m, 77);
+        set_vocabs(&m, RT_SRC, 10, RT_TGT, 12);
+        for (int i = 0; i < m.table.n; i++) {
+            CHECK(strchr(m.table.p[i].name, '.') != NULL, "%s: tensor name '%s' not hierarchical", name,
+                  m.table.p[i].name);
+            CHECK(nmt_param_index(&m.table, m.table.p[i].name) == i, "%s: duplicate name %s", name, m.table.p[i].name);
+        }
+        CHECK(nmt_model_save(&m, path) == 0, "%s: save: %s", name, nmt_last_error());
+        CHECK(nmt_model_load(&back, path) == 0, "%s: load: %s", name, nmt_last_error());
+        check_same_model(&m, &back, name);
+        nmt_model_free(&back);
+        nmt_model_free(&m);
+    }
+    // bidirectional started from a basic model: embeddings, decoder and output layer match in
+    // name and shape (units 6 both), the encoder does not
+    nmt_config cb, cd;
+    nmt_config_default(&cb, "basic");
+    cb.src_vocab = 10, cb.tgt_vocab = 12, cb.embed = 5, cb.units = 6, cb.max_length = 7;
+    cd = cb;
+    snprintf(cd.arch, sizeof cd.arch, "bidirectional");
+    nmt_model mb, md, back;
+    nmt_model_init(&mb, &cb);
+    nmt_model_randomize(&mb, 1);
+    set_vocabs(&mb, RT_SRC, 10, RT_TGT, 12);
+    CHECK(nmt_model_save(&mb, path) == 0, "save basic: %s", nmt_last_error());
+    nmt_model_init(&md, &cd);
+    nmt_model_randomize(&md, 2);
+    set_vocabs(&md, RT_SRC, 10, RT_TGT, 12);
+    for (size_t i = 0; i < md.table.total; i++) md.params[i] += 0.5f;   // unlike any init
+    CHECK(nmt_model_init_from(&md, path, "*.embedding") == 0, "init_from: %s", nmt_last_error());
+    for (int i = 0; i < md.table.n; i++) {
+        const nmt_param *p = &md.table.p[i], *q = nmt_param_find(&mb.table, p->name);
+        int copied = q && memcmp(md.params + p->offset, mb.params + q->offset, p->numel * 4) == 0;
+        int want = strstr(p->name, ".embedding") != NULL;
+        CHECK(copied == want, "init_from '*.embedding': %s %s", p->name, copied ? "copied" : "not copied");
+    }
+    CHECK(contains(md.init_from_json, "\"tensors\":[\"encoder.embedding\",\"decoder.embedding\"]"),
+          "init_from record: %s", md.init_from_json ? md.init_from_json : "(null)");
+    CHECK(nmt_model_init_from(&md, path, NULL) == 0, "init_from all: %s", nmt_last_error());
+    CHECK(contains(md.init_from_json, "output.kernel") && contains(md.init_from_json, "decoder.lstm.kernel") &&
+              !contains(md.init_from_json, "encoder.forward"), "init_from all: %s", md.init_from_json);
+    CHECK(nmt_model_init_from(&md, path, "nothing*") == -1 && contains(nmt_last_error(), "no tensor"),
+          "a pattern that matches nothing: %s", nmt_last_error());
+    // the record survives the file
+    CHECK(nmt_model_save(&md, path2) == 0, "save: %s", nmt_last_error());
+    CHECK(nmt_model_load(&back, path2) == 0, "load: %s", nmt_last_error());
+    CHECK(back.init_from_json && strcmp(back.init_from_json, md.init_from_json) == 0, "init_from after load: %s",
+          back.init_from_json ? back.init_from_json : "(null)");
+    nmt_model_free(&back);
+    // different vocabularies: refused, nothing copied
+    nmt_vocab_free(md.tgt_vocab);
+    md.tgt_vocab = nmt_vocab_from_list((const char *const *)FIX_TGT, 12);
+    nmt_vocab_free(mb.tgt_vocab);
+    const char *other[12];
+    memcpy(other, FIX_TGT, sizeof other);
+    other[5] = "otra";
+    mb.tgt_vocab = nmt_vocab_from_list(other, 12);
+    CHECK(nmt_model_save(&mb, path) == 0, "save: %s", nmt_last_error());
+    CHECK(nmt_model_init_from(&md, path, NULL) == -1 && contains(nmt_last_error(), "target vocabulary differs at id 5"),
+          "different vocabularies: %s", nmt_last_error());
+    nmt_model_free(&mb);
+    nmt_model_free(&md);
+    // an unknown architecture, and a non-basic one in a format-1 file
+    nmt_config bad;
+    CHECK(nmt_config_default(&bad, "transformerx") == -1 && contains(nmt_last_error(), "basic, bidirectional, attention"),
+          "unknown arch: %s", nmt_last_error());
+    nmt_model_init(&md, &cd);
+    set_vocabs(&md, RT_SRC, 10, RT_TGT, 12);
+    CHECK(nmt_model_save(&md, path) == 0, "save: %s", nmt_last_error());
+    nmt_st_file st;
+    CHECK(nmt_st_read(&st, path) == 0, "read: %s", nmt_last_error());
+    spec s;
+    spec_from(&s, &st);
+    spec_set_meta(&s, "format_version", "1");
+    spec_write(&s, path2, 1);
+    expect_fail(path2, "unknown architecture 'bidirectional' (this nmt knows only 'basic' in format version 1", NULL);
+    spec_free(&s);
+    nmt_st_free(&st);
+    nmt_model_free(&md);
+}
+
 int main(void) {
     if (getenv("NMT_REGEN_FIXTURE")) return regenerate_fixture();
     char dir[] = "/tmp/nmt_test_modelfile_XXXXXX";
@@ -730,6 +828,7 @@ int main(void) {
     test_rejections(dir);
     test_inspect_doc(dir);
     test_fixture();
+    test_registry(dir);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

@@ -4,10 +4,10 @@
  * encoder–decoder from the fixture's weights, on 6 sentences of different lengths
  * (one empty source, one source and one target of full length), in both builds:
  *
- *   - the double build (seq2seq_forward_backward_f64) against PyTorch in float64,
+ *   - the double build (nmt_ws_forward_backward_f64) against PyTorch in float64,
  *     run from exactly the same weights: every value within 1e-12 x max(1, the
  *     tensor's largest |value|);
- *   - the float build (seq2seq_forward_backward) against PyTorch in float32:
+ *   - the float build (nmt_ws_forward_backward) against PyTorch in float32:
  *     abs 1e-6, and for gradients also 1e-4 of the tensor's largest |value| (as in
  *     test_keras_parity.c).
  *
@@ -29,7 +29,7 @@
 #include "io/json.h"
 #include "io/safetensors.h"
 #include "models/model.h"
-#include "models/seq2seq.h"
+#include "models/arch.h"
 
 #ifndef FIXTURE   /* -DFIXTURE=\"path\" to test a regenerated file elsewhere */
 #define FIXTURE "tests/fixtures/torch_basic_tiny.safetensors"
@@ -144,7 +144,7 @@ static void pass_free(pass_out *o) {
     free(o->logits), free(o->h), free(o->c), free(o->grads);
 }
 
-/* The precision of the next pass (nmt_ws_set_precision). */
+/* The precision of the next pass (nmt_ws_alloc). */
 static nmt_precision pass_prec = NMT_FP32;
 
 /* The float and double passes share this body: REAL is float or double, FN(name)
@@ -155,11 +155,10 @@ static nmt_precision pass_prec = NMT_FP32;
         REAL *grads = nmt_xalloc_aligned(tab.total * sizeof(REAL));                                             \
         for (size_t i = 0; i < tab.total; i++) params[i] = (REAL)params_d[i], grads[i] = 0;                 \
         FN(nmt_ws) ws;                                                                                    \
-        FN(nmt_ws_alloc)(&ws, &cfg, B);                                                                   \
-        FN(nmt_ws_set_precision)(&ws, pass_prec);                                                         \
+        FN(nmt_ws_alloc)(&ws, &cfg, B, pass_prec, 1);                                                     \
         const REAL scale = (REAL)1 / (REAL)b->dec.ntok;                                                            \
         /* forward only: the logits (a backward call replaces them by their gradient) */                  \
-        FN(seq2seq_forward_backward)(&ws, &tab, params, NULL, b, scale);                                  \
+        FN(nmt_ws_forward_backward)(&ws, params, NULL, b, scale);                                  \
         for (int t = 0; t < b->dec.T; t++)                                                                \
             for (int r = 0; r < b->dec.bs[t]; r++)                                                        \
                 for (int v = 0; v < Vt; v++)                                                              \
@@ -168,13 +167,17 @@ static nmt_precision pass_prec = NMT_FP32;
         double s = 0;                                                                                     \
         for (int k = 0; k < b->dec.ntok; k++) s += ws.loss[k];                                            \
         o->loss_fwd = s / b->dec.ntok;                                                                    \
+        /* the encoder's final state: the decoder's initial state [h | c] from encode */                 \
+        REAL *state = nmt_xalloc_aligned(sizeof(REAL) * B * 2 * U);                                       \
+        FN(nmt_ws_encode)(&ws, params, b, state);                                                         \
         for (int r = 0; r < B; r++)                                                                       \
             for (int j = 0; j < U; j++) {                                                                 \
-                o->h[b->enc_orig[r] * U + j] = ws.enc_hT[r * U + j];                                      \
-                o->c[b->enc_orig[r] * U + j] = ws.enc_cT[r * U + j];                                      \
+                o->h[b->enc_orig[r] * U + j] = state[r * 2 * U + j];                                      \
+                o->c[b->enc_orig[r] * U + j] = state[r * 2 * U + U + j];                                  \
             }                                                                                             \
+        free(state);                                                                                      \
         /* forward + backward: loss and gradients of the masked mean */                                   \
-        FN(seq2seq_forward_backward)(&ws, &tab, params, grads, b, scale);                                 \
+        FN(nmt_ws_forward_backward)(&ws, params, grads, b, scale);                                 \
         s = 0;                                                                                            \
         for (int k = 0; k < b->dec.ntok; k++) s += ws.loss[k];                                            \
         o->loss_bwd = s / b->dec.ntok;                                                                    \
@@ -301,15 +304,13 @@ int main(void) {
     CHECK(ok, "config: batch %d, max_length %d, vocab %d/%d, embed %d, units %d", B, L, Vs, Vt, E, U);
     if (!ok) return check_exit("test_torch_parity");
 
-    memset(&cfg, 0, sizeof cfg);
-    nmt_config_default(&cfg);
-    snprintf(cfg.arch, sizeof cfg.arch, "basic");
+    nmt_config_default(&cfg, "basic");
     cfg.src_vocab = Vs, cfg.tgt_vocab = Vt, cfg.embed = E, cfg.units = U, cfg.max_length = L;
     if (nmt_param_table_build(&tab, &cfg) != 0) {
         CHECK(0, "nmt_param_table_build: %s", nmt_last_error());
         return check_exit("test_torch_parity");
     }
-    CHECK(tab.n == NMT_P_COUNT_BASIC, "parameter table has %d tensors", tab.n);
+    CHECK(tab.n == 10, "parameter table has %d tensors", tab.n);
 
     enc_ids = i32("enc_ids"), dec_ids = i32("dec_ids"), tgt_ids = i32("target_ids");
     if (!enc_ids || !dec_ids || !tgt_ids) return check_exit("test_torch_parity");

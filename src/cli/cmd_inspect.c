@@ -10,6 +10,7 @@
 #include "io/json.h"
 #include "io/safetensors.h"
 #include "models/model.h"
+#include "models/arch.h"
 #include "nmt.h"
 
 static void usage(FILE *f) {
@@ -50,13 +51,23 @@ static void print_summary(const nmt_model *m, const char *file, const char *form
     printf("file:        %s\n", file);
     printf("format:      nmt model, format version %s, written by nmt %s\n", format_version,
            nmt_version ? nmt_version : "(unknown)");
-    printf("model:       %s: src_vocab %d, tgt_vocab %d, embed %d, units %d, max_length %d\n", c->arch,
-           c->src_vocab, c->tgt_vocab, c->embed, c->units, c->max_length);
+    const nmt_arch_info *a = nmt_arch_info_find(c->arch);   // the loader checked it
+    printf("model:       %s:", c->arch);
+    for (int i = 0; i < a->nfields; i++)
+        printf("%s %s %d", i ? "," : "", a->fields[i].name, *(const int *)((const char *)c + a->fields[i].offset));
+    printf("\n             %s\n", a->summary);
     double bytes = total * 4.0;
     printf("parameters:  %s in %d tensors (%.1f %s as F32)\n", count, m->table.n,
            bytes >= 1e6 ? bytes / 1e6 : bytes / 1e3, bytes >= 1e6 ? "MB" : "kB");
     printf("vocabulary:  %d source (English) and %d target (Spanish) tokens\n", nmt_vocab_size(m->src_vocab),
            nmt_vocab_size(m->tgt_vocab));
+    if (m->init_from_json) {
+        nmt_json *j = nmt_json_parse(m->init_from_json, strlen(m->init_from_json), "init_from");
+        const char *f = j ? nmt_json_str(nmt_json_get(j, "file")) : NULL;
+        nmt_json *t = j ? nmt_json_get(j, "tensors") : NULL;
+        printf("started:     from %s (%zu tensors copied)\n", f ? f : "(unknown)", nmt_json_size(t));
+        nmt_json_free(j);
+    }
     if (m->n_history > 0) {
         const nmt_epoch_record *r = &m->history[m->n_history - 1];
         char loss[32], acc[32], vloss[32], vacc[32];

@@ -74,7 +74,11 @@ int nmt_cmd_translate(int argc, char **argv) {
         return 1;
     }
     nmt_translator tr;
-    nmt_translator_init(&tr, &m, (int)batch);
+    if (nmt_translator_init(&tr, &m, (int)batch)) {
+        fprintf(stderr, "nmt translate: %s: %s\n", model_path, nmt_last_error());
+        nmt_model_free(&m);
+        return 1;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     long count = 0;

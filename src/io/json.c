@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "models/arch.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -107,13 +108,19 @@ static json_t *standardization_json(void) {
                      "strip_chars_before", "\xc2\xa1", "\xc2\xbf");
 }
 
+/* {"arch": ..., then the architecture's fields in its order}. */
 static json_t *config_json(const nmt_config *c) {
-    char arch[sizeof c->arch + 1];
-    memcpy(arch, c->arch, sizeof c->arch);
-    arch[sizeof c->arch] = 0;
-    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "arch", arch, "src_vocab", c->src_vocab,
-                     "tgt_vocab", c->tgt_vocab, "embed", c->embed, "units", c->units,
-                     "max_length", c->max_length);
+    const nmt_arch_info *a = memchr(c->arch, 0, sizeof c->arch) ? nmt_arch_info_find(c->arch) : NULL;
+    if (!a) return NULL;
+    json_t *o = json_object();
+    int bad = put(o, "arch", json_string(c->arch));
+    for (int i = 0; i < a->nfields; i++)
+        bad |= put(o, a->fields[i].name, json_integer(*(const int *)((const char *)c + a->fields[i].offset)));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static json_t *vocab_json(const nmt_vocab *v, int expected, const char *which) {
@@ -184,7 +191,7 @@ static json_t *train_config_value(const char *text) {
  * document and of the inspect document that describe the model itself. */
 static int put_model_parts(json_t *o, const nmt_model *m) {
     if (put(o, "config", config_json(&m->cfg)))
-        return nmt_error("cannot describe the config (arch not UTF-8?)");
+        return nmt_error("cannot describe the config (unknown architecture?)");
     json_t *src = vocab_json(m->src_vocab, m->cfg.src_vocab, "source");
     if (!src) return -1;
     json_t *tgt = vocab_json(m->tgt_vocab, m->cfg.tgt_vocab, "target");
@@ -200,6 +207,9 @@ static int put_model_parts(json_t *o, const nmt_model *m) {
     json_t *tc = train_config_value(m->train_config_json);
     if (!tc) return -1;
     if (put(o, "train_config", tc)) return nmt_error("cannot describe the model (out of memory?)");
+    json_t *init = train_config_value(m->init_from_json);
+    if (!init) return -1;
+    if (put(o, "init_from", init)) return nmt_error("cannot describe the model (out of memory?)");
     if (m->n_history < 0 || (m->n_history > 0 && !m->history))
         return nmt_error("the model's training history is inconsistent (%d records)", m->n_history);
     json_t *h = history_json(m->history, m->n_history);
@@ -266,6 +276,7 @@ void nmt_model_doc_free(nmt_model_doc *d) {
     free(d->src_tokens);
     free(d->tgt_tokens);
     free(d->train_config_json);
+    free(d->init_from_json);
     free(d->history);
     memset(d, 0, sizeof *d);
 }
@@ -294,33 +305,35 @@ static int get_real_field(const json_t *obj, const char *key, double *out, const
     return 0;
 }
 
-static int parse_config(nmt_config *c, const json_t *o, const char *path) {
-    static const char *const known[] = {"arch", "src_vocab", "tgt_vocab", "embed", "units", "max_length"};
+/* The config of an architecture this nmt knows: every field it has, an integer
+ * in range, no other field. Format 1 knew only "basic". */
+static int parse_config(nmt_config *c, const json_t *o, const char *path, int format_version) {
     if (!json_is_object(o)) return nmt_error("%s: model metadata has no \"config\" object", path);
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)o, key, v) {
-        int ok = 0;
-        for (size_t i = 0; i < sizeof known / sizeof *known; i++) ok |= strcmp(key, known[i]) == 0;
-        if (!ok)
-            return nmt_error("%s: unknown config field '%s' (written by a newer nmt?)", path, key);
-    }
     memset(c, 0, sizeof *c);
     const json_t *arch = json_object_get(o, "arch");
     if (!json_is_string(arch) || json_string_length(arch) == 0 || json_string_length(arch) >= sizeof c->arch)
         return nmt_error("%s: config: field 'arch' must be a short non-empty string", path);
+    const nmt_arch_info *a = nmt_arch_info_find(json_string_value(arch));
+    if (!a || (format_version == 1 && strcmp(a->name, "basic") != 0))
+        return nmt_error("%s: unknown architecture '%s' (this nmt knows %s%s)", path, json_string_value(arch),
+                         format_version == 1 ? "only 'basic' in format version 1 files; it knows " : "",
+                         nmt_arch_names());
     memcpy(c->arch, json_string_value(arch), json_string_length(arch));
-    long long x;
-    if (get_int_field(o, "src_vocab", 2, 1 << 24, &x, path, "config")) return -1;
-    c->src_vocab = (int)x;
-    if (get_int_field(o, "tgt_vocab", 2, 1 << 24, &x, path, "config")) return -1;
-    c->tgt_vocab = (int)x;
-    if (get_int_field(o, "embed", 1, 1 << 16, &x, path, "config")) return -1;
-    c->embed = (int)x;
-    if (get_int_field(o, "units", 1, 1 << 16, &x, path, "config")) return -1;
-    c->units = (int)x;
-    if (get_int_field(o, "max_length", 1, 1 << 20, &x, path, "config")) return -1;
-    c->max_length = (int)x;
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)o, key, v) {
+        int ok = strcmp(key, "arch") == 0;
+        for (int i = 0; i < a->nfields; i++) ok |= strcmp(key, a->fields[i].name) == 0;
+        if (!ok)
+            return nmt_error("%s: unknown config field '%s' for architecture '%s' (written by a newer nmt?)", path, key,
+                             a->name);
+    }
+    for (int i = 0; i < a->nfields; i++) {
+        long long x;
+        if (get_int_field(o, a->fields[i].name, a->fields[i].min, a->fields[i].max, &x, path, "config")) return -1;
+        *(int *)((char *)c + a->fields[i].offset) = (int)x;
+    }
+    if (nmt_config_check(c)) return nmt_error_prefix("%s: config", path);
     return 0;
 }
 
@@ -374,9 +387,9 @@ static int parse_history(nmt_model_doc *d, const json_t *a, const char *path) {
     return 0;
 }
 
-static int parse_doc(nmt_model_doc *d, const json_t *root, const char *path) {
+static int parse_doc(nmt_model_doc *d, const json_t *root, const char *path, int format_version) {
     if (!json_is_object(root)) return nmt_error("%s: model metadata \"nmt\" is not a JSON object", path);
-    if (parse_config(&d->cfg, json_object_get(root, "config"), path)) return -1;
+    if (parse_config(&d->cfg, json_object_get(root, "config"), path, format_version)) return -1;
 
     const json_t *vocab = json_object_get(root, "vocab");
     if (!json_is_object(vocab)) return nmt_error("%s: model metadata has no \"vocab\" object", path);
@@ -402,6 +415,14 @@ static int parse_doc(nmt_model_doc *d, const json_t *root, const char *path) {
         if (!d->train_config_json) return nmt_error_prefix("%s", path);
     }
 
+    const json_t *init = json_object_get(root, "init_from");
+    if (init && !json_is_null(init)) {
+        if (format_version < 2 || !json_is_object(init))
+            return nmt_error("%s: model metadata: \"init_from\" must be an object (format version 2 and later)", path);
+        d->init_from_json = dump(init, JSON_COMPACT);
+        if (!d->init_from_json) return nmt_error_prefix("%s", path);
+    }
+
     if (parse_history(d, json_object_get(root, "history"), path)) return -1;
 
     const json_t *sha = json_object_get(root, "weights_sha256");
@@ -413,14 +434,15 @@ static int parse_doc(nmt_model_doc *d, const json_t *root, const char *path) {
     return 0;
 }
 
-int nmt_json_model_doc_parse(nmt_model_doc *d, const char *text, size_t len, const char *path) {
+int nmt_json_model_doc_parse(nmt_model_doc *d, const char *text, size_t len, const char *path,
+                             int format_version) {
     memset(d, 0, sizeof *d);
     json_error_t e;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
     if (!root)
         return nmt_error("%s: model metadata \"nmt\" is not valid JSON (line %d, column %d): %s", path,
                          e.line, e.column, e.text);
-    int rc = parse_doc(d, root, path);
+    int rc = parse_doc(d, root, path, format_version);
     json_decref(root);
     return rc;
 }

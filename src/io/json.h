@@ -50,17 +50,20 @@ typedef struct {
     char **tgt_tokens;
     int n_src, n_tgt;
     char *train_config_json;    /* compact JSON object text, or NULL */
+    char *init_from_json;       /* compact JSON object text, or NULL (format 2) */
     nmt_epoch_record *history;  /* n_history records (malloc'd, may be NULL) */
     int n_history;
     char weights_sha256[65];    /* lower-case hex */
 } nmt_model_doc;
 
 /* Parses the "nmt" metadata document of `path` and checks it: every config field
- * present, an integer in range, no unknown config field; vocabulary sizes equal
+ * of the architecture present, an integer in range, no unknown config field
+ * (format 1: only the architecture "basic"); vocabulary sizes equal
  * to the config's with '' and '[UNK]' at ids 0 and 1; standardization equal to
  * this build's; history records complete; weights_sha256 64 hex digits.
  * Errors start with "PATH: ". nmt_model_doc_free() releases it (also on error). */
-int nmt_json_model_doc_parse(nmt_model_doc *d, const char *text, size_t len, const char *path);
+int nmt_json_model_doc_parse(nmt_model_doc *d, const char *text, size_t len, const char *path,
+                             int format_version);
 void nmt_model_doc_free(nmt_model_doc *d);
 
 /* The document `nmt inspect --json` prints (2-space indented, no final newline):

@@ -3,8 +3,10 @@
  * A safetensors file: every tensor of the parameter table under its table name
  * (F32, Keras layout), and in "__metadata__": "format" = "nmt",
  * "format_version", "nmt_version" and "nmt" = the JSON model document
- * (io/json.h: config, vocabularies, standardization, train_config, history,
- * weights_sha256 = SHA-256 of the data section). */
+ * (io/json.h: config, vocabularies, standardization, train_config, init_from,
+ * history, weights_sha256 = SHA-256 of the data section). */
+#include <fnmatch.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,22 +34,24 @@ static void table_sha256(const nmt_model *m, char hex[65]) {
 }
 
 int nmt_model_save(const nmt_model *m, const char *path) {
-    if (!m->params || m->table.n <= 0 || m->table.n > NMT_MAX_PARAMS)
+    if (!m->params || m->table.n <= 0)
         return nmt_error("%s: cannot save: the model has no parameters", path);
     /* Never write a file that would not load: the table must be the config's. */
     nmt_param_table want;
     if (nmt_param_table_build(&want, &m->cfg)) return nmt_error_prefix("%s: cannot save", path);
     int same = want.n == m->table.n;
-    for (int i = 0; same && i < want.n; i++)
-        same = strcmp(want.p[i].name, m->table.p[i].name) == 0 && want.p[i].ndim == m->table.p[i].ndim &&
-               want.p[i].shape[0] == m->table.p[i].shape[0] && want.p[i].shape[1] == m->table.p[i].shape[1];
+    for (int i = 0; same && i < want.n; i++) {
+        same = strcmp(want.p[i].name, m->table.p[i].name) == 0 && want.p[i].ndim == m->table.p[i].ndim;
+        for (int d = 0; same && d < want.p[i].ndim; d++) same = want.p[i].shape[d] == m->table.p[i].shape[d];
+    }
+    nmt_param_table_free(&want);
     if (!same) return nmt_error("%s: cannot save: the parameter table does not match the config", path);
     char sha[65];
     table_sha256(m, sha);
     char *doc = nmt_json_model_doc(m, sha);
     if (!doc) return nmt_error_prefix("%s: cannot save", path);
 
-    nmt_st_entry e[NMT_MAX_PARAMS];
+    nmt_st_entry *e = nmt_xcalloc((size_t)m->table.n, sizeof *e);
     for (int i = 0; i < m->table.n; i++) {
         const nmt_param *p = &m->table.p[i];
         memset(&e[i], 0, sizeof e[i]);
@@ -66,6 +70,7 @@ int nmt_model_save(const nmt_model *m, const char *path) {
         {"nmt", doc},
     };
     int rc = nmt_st_write(path, e, m->table.n, meta, (int)(sizeof meta / sizeof *meta));
+    free(e);
     free(doc);
     return rc;
 }
@@ -99,16 +104,16 @@ static int check_tensors(const nmt_st_file *st, const nmt_param_table *table, co
         if (t->dtype != NMT_ST_F32)
             return nmt_error("%s: tensor '%s' has dtype %s, expected F32", path, p->name,
                              nmt_st_dtype_name(t->dtype));
-        int64_t want[2] = {p->shape[0], p->shape[1]};
+        int64_t want[NMT_MAX_DIMS];
+        for (int d = 0; d < p->ndim; d++) want[d] = p->shape[d];
         int same = t->ndim == p->ndim;
         for (int d = 0; same && d < p->ndim; d++) same = t->shape[d] == want[d];
         if (!same) {
             char got[200], exp[64];
             shape_str(got, sizeof got, t->shape, t->ndim);
             shape_str(exp, sizeof exp, want, p->ndim);
-            return nmt_error("%s: tensor '%s' has shape %s, expected %s for the config (vocab %d/%d, "
-                             "embed %d, units %d)", path, p->name, got, exp, cfg->src_vocab,
-                             cfg->tgt_vocab, cfg->embed, cfg->units);
+            return nmt_error("%s: tensor '%s' has shape %s, expected %s for the file's '%s' config", path, p->name,
+                             got, exp, cfg->arch);
         }
     }
     for (int i = 0; i < st->n; i++)
@@ -152,16 +157,19 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
     if (version > NMT_FORMAT_VERSION)
         return nmt_error("%s: model format version %ld is newer than this nmt supports (%d); upgrade nmt",
                          path, version, NMT_FORMAT_VERSION);
-    /* Format version 1 is the only one so far; a later version adds its reader
-     * here and keeps this one. */
+    /* Version 1 (nmt 0.1.0): the basic architecture only, no init_from. Version 2:
+     * any architecture, with its own config fields. Both read the same way
+     * otherwise; a later version adds its differences here and keeps these. */
 
     const char *text = nmt_st_meta(st, "nmt");
     if (!text) return nmt_error("%s: no \"nmt\" model document in the metadata", path);
-    if (nmt_json_model_doc_parse(doc, text, strlen(text), path)) return -1;
+    if (nmt_json_model_doc_parse(doc, text, strlen(text), path, (int)version)) return -1;
 
     nmt_param_table table;
     if (nmt_param_table_build(&table, &doc->cfg)) return nmt_error_prefix("%s", path);
-    if (check_tensors(st, &table, &doc->cfg, path)) return -1;
+    int bad = check_tensors(st, &table, &doc->cfg, path);
+    nmt_param_table_free(&table);
+    if (bad) return -1;
 
     char sha[65];
     nmt_sha256_hex(st->data, st->data_len, sha);
@@ -197,9 +205,11 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
     tmp.src_vocab = src;
     tmp.tgt_vocab = tgt;
     tmp.train_config_json = doc->train_config_json;
+    tmp.init_from_json = doc->init_from_json;
     tmp.history = doc->history;
     tmp.n_history = doc->n_history;
     doc->train_config_json = NULL;
+    doc->init_from_json = NULL;
     doc->history = NULL;
     doc->n_history = 0;
     *m = tmp;
@@ -216,4 +226,72 @@ int nmt_model_load(nmt_model *m, const char *path) {
     nmt_model_doc_free(&doc);
     nmt_st_free(&st);
     return rc;
+}
+
+static int same_vocab(const nmt_vocab *a, const nmt_vocab *b, const char *path, const char *which) {
+    int na = nmt_vocab_size(a), nb = nmt_vocab_size(b);
+    if (na != nb)
+        return nmt_error("%s: its %s vocabulary has %d tokens, this model's %d; --init-from needs the same "
+                         "vocabularies (same corpus, sizes and --split-seed)", path, which, nb, na);
+    for (int i = 0; i < na; i++)
+        if (strcmp(nmt_vocab_token(a, i), nmt_vocab_token(b, i)) != 0)
+            return nmt_error("%s: its %s vocabulary differs at id %d ('%s', this model: '%s'); --init-from needs "
+                             "the same vocabularies (same corpus, sizes and --split-seed)", path, which, i,
+                             nmt_vocab_token(b, i), nmt_vocab_token(a, i));
+    return 0;
+}
+
+/* name matches one of the comma-separated globs (NULL: everything). */
+static int name_selected(const char *name, const char *patterns) {
+    if (!patterns) return 1;
+    const char *p = patterns;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char glob[256];
+        if (n < sizeof glob) {
+            memcpy(glob, p, n);
+            glob[n] = 0;
+            if (fnmatch(glob, name, 0) == 0) return 1;
+        }
+        p += n + (end != NULL);
+    }
+    return 0;
+}
+
+int nmt_model_init_from(nmt_model *m, const char *path, const char *patterns) {
+    nmt_model from;
+    if (nmt_model_load(&from, path)) return -1;
+    int rc = same_vocab(m->src_vocab, from.src_vocab, path, "source") ||
+             same_vocab(m->tgt_vocab, from.tgt_vocab, path, "target");
+    json_t *names = json_array();
+    for (int i = 0; !rc && i < m->table.n; i++) {
+        const nmt_param *p = &m->table.p[i];
+        const nmt_param *q = nmt_param_find(&from.table, p->name);
+        int same = q && q->ndim == p->ndim && name_selected(p->name, patterns);
+        for (int d = 0; same && d < p->ndim; d++) same = q->shape[d] == p->shape[d];
+        if (!same) continue;
+        memcpy(m->params + p->offset, from.params + q->offset, p->numel * sizeof(float));
+        json_array_append_new(names, json_string(p->name));
+        fprintf(stderr, "nmt: --init-from %s: %s copied\n", path, p->name);
+    }
+    if (!rc && json_array_size(names) == 0)
+        rc = nmt_error("%s: no tensor of it has a name and shape of this model's%s", path,
+                       patterns ? " and matches --init-tensors" : "");
+    if (!rc) {
+        char sha[65];
+        table_sha256(&from, sha);
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        json_t *o = json_pack("{s:s?, s:s, s:s, s:s?, s:O}", "file", base, "arch", from.cfg.arch,
+                              "weights_sha256", sha, "patterns", patterns, "tensors", names);
+        char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        if (!text) rc = nmt_error("%s: cannot record --init-from (file name not UTF-8?)", path);
+        free(m->init_from_json);
+        m->init_from_json = text ? nmt_xstrdup(text) : NULL;
+        free(text);
+        json_decref(o);
+    }
+    json_decref(names);
+    nmt_model_free(&from);
+    return rc ? -1 : 0;
 }

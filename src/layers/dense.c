@@ -1,20 +1,51 @@
 /* Dense layer and the sparse softmax cross-entropy (real-generic). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "core/real.h"
 #include "kernels/gemm.h"
 #include "layers/layers.h"
 
-void R(dense_forward)(real *out, const real *x, const real *W, const real *b, int n, int k, int m) {
-    // out (n, m) = b, then += x (n, k) . W (k, m)
-#pragma omp parallel for schedule(dynamic, 16)
-    for (int r = 0; r < n; r++) memcpy(out + (long)r * m, b, sizeof(real) * m);
-    R(nmt_gemm)(0, 0, n, m, k, 1, x, k, W, m, 1, out, m);
+void R(dense_pack)(R(dense_w) *dw, const real *W, int k, int m, nmt_precision prec) {
+    dw->k = k, dw->m = m, dw->bf16 = prec == NMT_BF16;
+    if (dw->bf16) {
+        R(nmt_pmat_pack_bf16)(&dw->W, 0, k, m, W, m);
+        if (!dw->W16) dw->W16 = nmt_xalloc_aligned(sizeof(real) * (size_t)k * m);
+        R(nmt_round_bf16)(dw->W16, W, (long)k * m);
+    } else {
+        R(nmt_pmat_pack)(&dw->W, 0, k, m, W, m);
+    }
+}
+
+void R(dense_repack_rows)(R(dense_w) *dw, const real *W, int r0, int r1) {
+    R(nmt_pmat_repack_rows)(&dw->W, 0, dw->k, dw->m, W, dw->m, r0, r1, dw->bf16);
+    if (dw->bf16) R(nmt_bf16_span)(dw->W16 + (long)r0 * dw->m, W + (long)r0 * dw->m, (long)(r1 - r0) * dw->m);
+}
+
+void R(dense_w_free)(R(dense_w) *dw) {
+    R(nmt_pmat_free)(&dw->W);
+    free(dw->W16);
+    memset(dw, 0, sizeof *dw);
+}
+
+void R(dense_forward)(real *out, const real *x, const R(dense_w) *dw, const real *b, int n) {
+    const int m = dw->m;
+    // out (n, m) = x (n, k) . W (k, m): one FMA chain per element, then + b
+    if (n <= 0) return;
+    R(nmt_gemm_pmat)(n, x, dw->k, &dw->W, out, m, 0);
+#pragma omp parallel for schedule(static) if ((long)n * m >= 65536)
+    for (int r = 0; r < n; r++) {
+        real *o = out + (long)r * m;
+        for (int j = 0; j < m; j++) o[j] += b[j];
+    }
 }
 
 void R(dense_backward)(real *dx, real *dW, real *db, const real *dout, const real *x,
-                       const real *W, int n, int k, int m) {
+                       const real *W, const R(dense_w) *dw, int n) {
+    const int k = dw->k, m = dw->m;
+    if (dw->bf16) W = dw->W16;   // the kernel as the forward product read it
     R(nmt_gemm_op) ops[2] = {
         {1, 0, k, m, n, 1, x, k, dout, m, 1, dW, m},   // dW += x^T dout
         {0, 1, n, k, m, 1, dout, m, W, m, 0, dx, k},   // dx = dout W^T

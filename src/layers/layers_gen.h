@@ -5,47 +5,56 @@ void NMT_FN(embedding_forward)(NMT_T *out, const int32_t *ids, const NMT_T *tabl
 /* dtable (V, E) += scatter of dout (n, E) by ids, summed in token order. */
 void NMT_FN(embedding_backward)(NMT_T *dtable, const int32_t *ids, const NMT_T *dout, int n, int E);
 
-/* The recurrent kernel U (u, 4u) packed for the per-step products, once per
- * optimizer step (kernels/gemm_packed.h): gate[g] holds U[:, g u .. (g+1) u) for
- * h_{t-1} U, Ut holds U^T for the backward dz U^T (packed when with_transpose).
- * The precision is the layer's: with NMT_BF16 the packed copies are rounded to
- * bf16, and lstm_forward / lstm_backward store h and dz (the other operands of
- * the products) rounded to bf16 too; the caller passes W and x as bf16 values. */
+/* An LSTM's weights as its products read them (kernels/gemm_packed.h), packed
+ * once per optimizer step: W (in, 4u) for the input projection x W; gate[g]
+ * holds U[:, g u .. (g+1) u) for h_{t-1} U; Ut holds U^T for the backward
+ * dz U^T (packed when with_transpose, i.e. for training). With NMT_BF16 the
+ * packed copies are rounded to bf16, W16 is W rounded (for dx = dz W^T), and
+ * lstm_forward / lstm_backward store h and dz (the other operands of the
+ * products) rounded to bf16 too; the caller passes x as bf16 values. */
 typedef struct {
+    NMT_FN(nmt_pmat) W;
     NMT_FN(nmt_pmat) gate[4];
     NMT_FN(nmt_pmat) Ut;
-    int bf16;
+    NMT_T *W16;
+    int in, u, bf16;
 } NMT_FN(lstm_rec);
-void NMT_FN(lstm_rec_pack)(NMT_FN(lstm_rec) *rec, const NMT_T *U, int u, int with_transpose, nmt_precision prec);
-/* Rows r0..r1 of U have changed (r0 a multiple of NMT_PMAT_W): re-packs them into
- * rec, which holds a packing of U made by lstm_rec_pack (in its precision, with
- * U^T if it was asked for). On the calling thread. */
-void NMT_FN(lstm_rec_repack_rows)(NMT_FN(lstm_rec) *rec, const NMT_T *U, int u, int r0, int r1);
+void NMT_FN(lstm_rec_pack)(NMT_FN(lstm_rec) *rec, const NMT_T *W, const NMT_T *U, int in, int u, int with_transpose,
+                           nmt_precision prec);
+/* Rows r0..r1 of W (which = 0) or of U (which = 1) have changed (r0 a multiple of
+ * NMT_PMAT_W): re-packs them into rec, which holds a packing made by
+ * lstm_rec_pack (in its precision, with U^T if it was asked for). On the
+ * calling thread. */
+void NMT_FN(lstm_rec_repack_rows)(NMT_FN(lstm_rec) *rec, int which, const NMT_T *M, int r0, int r1);
 void NMT_FN(lstm_rec_free)(NMT_FN(lstm_rec) *rec);
 
 /* Keras LSTM (gate order i, f, c, o; sigmoid / tanh) over a packed batch.
- *   x (n, in)  W (in, 4u)  U (u, 4u) as rec  b (4u)
+ *   x (n, in)  W (in, 4u), U (u, 4u) as rec  b (4u)
  *   h0, c0 (B, u) initial state in packed row order, or NULL for zeros
  * outputs:
  *   h, c (n, u)      hidden and cell state after each token
  *   z (n, 4u)        the gate activations [i f g o] (saved for backward)
  *   hT, cT (B, u)    each sequence's state after its last token (h0/c0 if empty)
- * Each output element is computed in an order that depends only on its own
- * inputs, never on the thread count or the other rows. */
+ * Per step t: z = (x W) + (h_{t-1} U), each product one FMA chain per element
+ * (kernels/gemm_packed.h), then the cell with the bias. Each output element is
+ * computed in an order that depends only on its own inputs, never on the
+ * thread count or the other rows: one step of one row gives the same bits in
+ * a training batch and in a decoder step of any size. */
 void NMT_FN(lstm_forward)(NMT_T *h, NMT_T *c, NMT_T *z, NMT_T *hT, NMT_T *cT,
                           const NMT_T *x, const NMT_T *h0, const NMT_T *c0,
-                          const NMT_T *W, const NMT_FN(lstm_rec) *rec, const NMT_T *b,
+                          const NMT_FN(lstm_rec) *rec, const NMT_T *b,
                           const nmt_packed *p, int in, int u);
 /* The cell for m rows: z (m, 4u) holds x W + h U (without the bias) on entry and
  * the gate activations [i f g o] on return; cprev (m, u) or NULL (zeros);
  * writes h, c (m, u). Each row only depends on its own inputs. */
 void NMT_FN(lstm_cell_forward)(NMT_T *z, const NMT_T *b, const NMT_T *cprev, NMT_T *h, NMT_T *c, int m, int u);
-/* Scratch floats lstm_backward needs for a batch of up to B sequences, n tokens. */
+/* Scratch values lstm_backward needs for a batch of up to B sequences, n tokens. */
 long NMT_FN(lstm_backward_scratch)(int B, int n, int u);
 /*   dh (n, u) gradient w.r.t. h (NULL: none)   dhT, dcT (B, u) w.r.t. hT, cT (NULL: none)
- * rec must hold Ut (packed with_transpose) when dh0 is wanted or any sequence
- * is longer than 1. Accumulates dW (in, 4u), dU (u, 4u), db (4u); overwrites dx (n, in), dh0, dc0 (B, u)
- * (each may be NULL when not wanted). */
+ * W (in, 4u) the float kernel (rec->W16 is used instead in bf16). rec must hold
+ * Ut (packed with_transpose) when dh0 is wanted or any sequence is longer than 1.
+ * Accumulates dW (in, 4u), dU (u, 4u), db (4u); overwrites dx (n, in), dh0, dc0
+ * (B, u) (each may be NULL when not wanted). */
 void NMT_FN(lstm_backward)(NMT_T *dx, NMT_T *dW, NMT_T *dU, NMT_T *db, NMT_T *dh0, NMT_T *dc0,
                            const NMT_T *dh, const NMT_T *dhT, const NMT_T *dcT,
                            const NMT_T *x, const NMT_T *h0, const NMT_T *c0,
@@ -53,11 +62,49 @@ void NMT_FN(lstm_backward)(NMT_T *dx, NMT_T *dW, NMT_T *dU, NMT_T *db, NMT_T *dh
                            const NMT_T *W, const NMT_FN(lstm_rec) *rec,
                            const nmt_packed *p, int in, int u, NMT_T *scratch);
 
-/* Dense: out (n, m) = x (n, k) . W (k, m) + b (m). */
-void NMT_FN(dense_forward)(NMT_T *out, const NMT_T *x, const NMT_T *W, const NMT_T *b, int n, int k, int m);
-/* dW (k, m) += x^T dout; db (m) += column sums of dout; dx (n, k) = dout W^T (dx may be NULL). */
+/* Rows gathered: dst[k] = src[idx[k]] for k < n, rows of w values (dst != src).
+ * With a batch's enc_rev it turns a packed sequence into its reverse and back
+ * (the permutation is its own inverse). */
+void NMT_FN(rows_gather)(NMT_T *dst, const NMT_T *src, const int *idx, int n, int w);
+
+/* A dense layer's kernel W (k, m) as its products read it: packed for the
+ * forward product (one FMA chain per output element), and in bf16 W16 = W
+ * rounded for the backward dx = dout W^T. */
+typedef struct {
+    NMT_FN(nmt_pmat) W;
+    NMT_T *W16;
+    int k, m, bf16;
+} NMT_FN(dense_w);
+void NMT_FN(dense_pack)(NMT_FN(dense_w) *dw, const NMT_T *W, int k, int m, nmt_precision prec);
+void NMT_FN(dense_repack_rows)(NMT_FN(dense_w) *dw, const NMT_T *W, int r0, int r1);
+void NMT_FN(dense_w_free)(NMT_FN(dense_w) *dw);
+/* Dense: out (n, m) = (x (n, k) . W (k, m)) + b (m). */
+void NMT_FN(dense_forward)(NMT_T *out, const NMT_T *x, const NMT_FN(dense_w) *dw, const NMT_T *b, int n);
+/* dW (k, m) += x^T dout; db (m) += column sums of dout; dx (n, k) = dout W^T (dx may be NULL).
+ * W is the float kernel (dw->W16 is used instead in bf16). */
 void NMT_FN(dense_backward)(NMT_T *dx, NMT_T *dW, NMT_T *db, const NMT_T *dout, const NMT_T *x,
-                            const NMT_T *W, int n, int k, int m);
+                            const NMT_T *W, const NMT_FN(dense_w) *dw, int n);
+
+/* Luong (dot-product) attention over packed batches, Keras Attention() with its
+ * defaults (no scale, score_mode "dot"): for query row k (nq rows, width D)
+ * whose source is encoder row s = src[k] of the packed layout pe, the keys and
+ * values are that source's outputs mem[pe->off[t] + s] for t < pe->len[s]:
+ *   score_t = q_k . mem_t;  w = softmax(score);  out_k = sum_t w_t mem_t
+ * Padded source positions take no part (Keras: -1e9 before the softmax); a
+ * query whose source is empty gets out = 0 (Keras: the masked outputs of a
+ * Bidirectional RNN are zeros). w (nq, pe->T) keeps the weights for backward
+ * (row k's first len[s] entries). Every row is computed alone, sums in a fixed
+ * order. */
+void NMT_FN(attention_forward)(NMT_T *out, NMT_T *w, const NMT_T *q, const NMT_T *mem, const int *src,
+                               const nmt_packed *pe, int nq, int D);
+/* Backward for queries that are the packed tokens of a decoder layout pd whose
+ * row r attends to encoder row dec_to_enc[r] (one decoder row per encoder row:
+ * a training batch): dq (pd->ntok, D) = the queries' gradient; dmem
+ * (pe->ntok, D) += the keys' and values' gradient. Decoder rows are shared
+ * among threads; each adds into its own source's rows, its tokens in order. */
+void NMT_FN(attention_backward)(NMT_T *dq, NMT_T *dmem, const NMT_T *dout, const NMT_T *w, const NMT_T *q,
+                                const NMT_T *mem, const nmt_packed *pe, const nmt_packed *pd,
+                                const int *dec_to_enc, int D);
 
 /* s (m) += column sums of a (n, m), each column summed in row order (a running
  * sum from 0 over rows 0..n-1, then added to s): the same bits on any thread count. */

@@ -1,9 +1,11 @@
 /* Keras LSTM over packed variable-length batches (real-generic).
  *
  * Forward, per step t with m = bs[t] active rows starting at packed row n0:
- *   z[n0..n0+m) = x W + b            (one GEMM over all n tokens, before the loop)
- *                + h_{t-1}[0..m) U   (per step, active rows only, pre-packed U)
- *   i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c)
+ *   z[n0..n0+m) = x W                (one product over all n tokens, before the loop)
+ *                + h_{t-1}[0..m) U   (per step, active rows only)
+ *   i, f, o = sigmoid(z_i + b_i, ...); g = tanh(z_c + b_c)
+ * Both products go through the pre-packed kernel (one FMA chain per element),
+ * so a row's result does not depend on the other rows of the product.
  *   c_t = f c_{t-1} + i g;  h_t = o tanh(c_t)
  * Because sequences are sorted by length, the rows of step t-1 that are still
  * active at step t are a prefix of that step's block.
@@ -21,6 +23,7 @@
 #include <omp.h>
 #endif
 
+#include "core/error.h"
 #include "core/real.h"
 #include "kernels/gemm.h"
 #include "layers/layers.h"
@@ -43,25 +46,46 @@ static int group_blocks(int nblk) {
     return gb < 1 ? 1 : gb > 4 ? 4 : gb;
 }
 
-void R(lstm_rec_pack)(R(lstm_rec) *rec, const real *U, int u, int with_transpose, nmt_precision prec) {
+void R(lstm_rec_pack)(R(lstm_rec) *rec, const real *W, const real *U, int in, int u, int with_transpose,
+                      nmt_precision prec) {
     rec->bf16 = prec == NMT_BF16;
-    // bf16: the packed copies are the bf16 operands; U itself stays float
+    rec->in = in, rec->u = u;
+    // bf16: the packed copies are the bf16 operands; W and U themselves stay float
     void (*pack)(R(nmt_pmat) *, int, int, int, const real *, int) = rec->bf16 ? R(nmt_pmat_pack_bf16) : R(nmt_pmat_pack);
+    pack(&rec->W, 0, in, 4 * u, W, 4 * u);
     // gate[g] (u x u) = U[:, g u .. (g+1) u)
     for (int g = 0; g < 4; g++) pack(&rec->gate[g], 0, u, u, U + (long)g * u, 4 * u);
     // Ut (4u x u) = U^T: U is stored (u x 4u), i.e. as the transpose's "N x K"
     if (with_transpose) pack(&rec->Ut, 1, 4 * u, u, U, 4 * u);
+    if (rec->bf16) {
+        if (!rec->W16) rec->W16 = nmt_xalloc_aligned(sizeof(real) * (size_t)in * 4 * u);
+        R(nmt_round_bf16)(rec->W16, W, (long)in * 4 * u);
+    }
 }
 
-void R(lstm_rec_repack_rows)(R(lstm_rec) *rec, const real *U, int u, int r0, int r1) {
+void R(lstm_rec_repack_rows)(R(lstm_rec) *rec, int which, const real *M, int r0, int r1) {
+    const int u = rec->u;
+    if (which == 0) {
+        R(nmt_pmat_repack_rows)(&rec->W, 0, rec->in, 4 * u, M, 4 * u, r0, r1, rec->bf16);
+        if (rec->bf16) R(nmt_bf16_span)(rec->W16 + (long)r0 * 4 * u, M + (long)r0 * 4 * u, (long)(r1 - r0) * 4 * u);
+        return;
+    }
     for (int g = 0; g < 4; g++)
-        R(nmt_pmat_repack_rows)(&rec->gate[g], 0, u, u, U + (long)g * u, 4 * u, r0, r1, rec->bf16);
-    if (rec->Ut.data) R(nmt_pmat_repack_rows)(&rec->Ut, 1, 4 * u, u, U, 4 * u, r0, r1, rec->bf16);
+        R(nmt_pmat_repack_rows)(&rec->gate[g], 0, u, u, M + (long)g * u, 4 * u, r0, r1, rec->bf16);
+    if (rec->Ut.data) R(nmt_pmat_repack_rows)(&rec->Ut, 1, 4 * u, u, M, 4 * u, r0, r1, rec->bf16);
 }
 
 void R(lstm_rec_free)(R(lstm_rec) *rec) {
+    R(nmt_pmat_free)(&rec->W);
     for (int g = 0; g < 4; g++) R(nmt_pmat_free)(&rec->gate[g]);
     R(nmt_pmat_free)(&rec->Ut);
+    free(rec->W16);
+    memset(rec, 0, sizeof *rec);
+}
+
+void R(rows_gather)(real *dst, const real *src, const int *idx, int n, int w) {
+#pragma omp parallel for schedule(static) if ((long)n * w >= 65536)
+    for (int k = 0; k < n; k++) memcpy(dst + (long)k * w, src + (long)idx[k] * w, sizeof(real) * w);
 }
 
 #if defined(NMT_HAVE_VMATH8) && !defined(NMT_F64)
@@ -157,11 +181,11 @@ void R(lstm_cell_forward)(real *z, const real *b, const real *cprev, real *h, re
 
 void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
                      const real *x, const real *h0, const real *c0,
-                     const real *W, const R(lstm_rec) *rec, const real *b,
+                     const R(lstm_rec) *rec, const real *b,
                      const nmt_packed *p, int in, int u) {
     const int G = 4 * u, nblk = (u + NMT_PMAT_W - 1) / NMT_PMAT_W;
     // z (n, 4u) = x (n, in) . W (in, 4u)
-    R(nmt_gemm)(0, 0, p->ntok, G, in, 1, x, in, W, G, 0, z, G);
+    if (p->ntok > 0) R(nmt_gemm_pmat)(p->ntok, x, in, &rec->W, z, G, 0);
 #pragma omp parallel if (u >= PAR_UNITS)
     for (int t = 0; t < p->T; t++) {
         const int m = p->bs[t], n0 = p->off[t];
@@ -290,6 +314,7 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
     if (n > k0)   // dU (u, 4u) += Hprev^T dz
         ops[nops++] = (R(nmt_gemm_op)){1, 0, u, G, n - k0, 1, hprev + (long)k0 * u, u, dz + (long)k0 * G, G, 1, dU, G};
     ops[nops++] = (R(nmt_gemm_op)){1, 0, in, G, n, 1, x, in, dz, G, 1, dW, G};   // dW (in, 4u) += x^T dz
+    if (rec->bf16) W = rec->W16;   // the kernel as the forward product read it
     if (dx) ops[nops++] = (R(nmt_gemm_op)){0, 1, n, in, G, 1, dz, G, W, G, 0, dx, in};   // dx (n, in) = dz W^T
     R(nmt_gemm_group)(ops, nops);
     R(colsum_add)(db, dz, n, G);   // db += colsum(dz), each column in row order

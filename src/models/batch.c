@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "models/seq2seq.h"
+#include "models/batch.h"
 
 void nmt_batch_alloc(nmt_batch *b, int maxB, int maxT) {
     memset(b, 0, sizeof *b);
@@ -13,6 +13,7 @@ void nmt_batch_alloc(nmt_batch *b, int maxB, int maxT) {
     nmt_packed_alloc(&b->dec, maxB, maxT);
     long n = (long)maxB * maxT + 1;
     b->enc_ids = nmt_xcalloc(n, sizeof(int32_t));
+    b->enc_rev = nmt_xcalloc(n, sizeof(int));
     b->dec_ids = nmt_xcalloc(n, sizeof(int32_t));
     b->tgt_ids = nmt_xcalloc(n, sizeof(int32_t));
     b->enc_orig = nmt_xcalloc(maxB + 1, sizeof(int));
@@ -24,6 +25,7 @@ void nmt_batch_free(nmt_batch *b) {
     nmt_packed_free(&b->enc);
     nmt_packed_free(&b->dec);
     free(b->enc_ids);
+    free(b->enc_rev);
     free(b->dec_ids);
     free(b->tgt_ids);
     free(b->enc_orig);
@@ -56,6 +58,8 @@ void nmt_batch_build(nmt_batch *b, int B, const int32_t *const *src, const int *
     for (int r = 0; r < B; r++) b->enc.len[r] = slen[b->enc_orig[r]];
     nmt_packed_layout(&b->enc, B);
     pack_ids(b->enc_ids, &b->enc, b->enc_orig, src);
+    for (int t = 0; t < b->enc.T; t++)
+        for (int r = 0; r < b->enc.bs[t]; r++) b->enc_rev[b->enc.off[t] + r] = b->enc.off[b->enc.len[r] - 1 - t] + r;
     if (!din) {
         b->dec.B = b->dec.T = b->dec.ntok = 0;
         return;

@@ -2,67 +2,98 @@
 #include "models/model.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "models/arch.h"
 
-void nmt_config_default(nmt_config *c) {
+int nmt_config_default(nmt_config *c, const char *arch) {
     memset(c, 0, sizeof *c);
-    snprintf(c->arch, sizeof c->arch, "basic");
-    c->src_vocab = 1000;
-    c->tgt_vocab = 1000;
-    c->embed = 128;
-    c->units = 512;
-    c->max_length = 50;
+    const nmt_arch_info *a = nmt_arch_info_find(arch);
+    if (!a) return nmt_error("unknown architecture '%s' (this version knows %s)", arch, nmt_arch_names());
+    snprintf(c->arch, sizeof c->arch, "%s", arch);
+    for (int i = 0; i < a->nfields; i++) *(int *)((char *)c + a->fields[i].offset) = a->fields[i].def;
+    return 0;
 }
 
-static void table_add(nmt_param_table *t, const char *name, int d0, int d1,
-                      nmt_init_kind init, int sparse) {
-    nmt_param *p = &t->p[t->n++];
+int *nmt_config_field_ptr(nmt_config *c, const char *name) {
+    const nmt_arch_info *a = nmt_arch_info_find(c->arch);
+    for (int i = 0; a && i < a->nfields; i++)
+        if (strcmp(a->fields[i].name, name) == 0) return (int *)((char *)c + a->fields[i].offset);
+    return NULL;
+}
+
+int nmt_config_check(const nmt_config *c) {
+    if (!memchr(c->arch, 0, sizeof c->arch)) return nmt_error("invalid architecture name");
+    const nmt_arch_info *a = nmt_arch_info_find(c->arch);
+    if (!a) return nmt_error("unknown architecture '%s' (this version knows %s)", c->arch, nmt_arch_names());
+    nmt_config used;   // the fields the architecture uses, to find any it does not
+    memcpy(&used, c, sizeof used);
+    for (int i = 0; i < a->nfields; i++) {
+        const nmt_config_field *f = &a->fields[i];
+        int v = *(const int *)((const char *)c + f->offset);
+        if (v < f->min || v > f->max)
+            return nmt_error("%s: %s = %d is out of range (%d..%d)", c->arch, f->name, v, f->min, f->max);
+        *(int *)((char *)&used + f->offset) = 0;
+    }
+    // every int field the architecture does not list must be 0
+    const int *rest = (const int *)((const char *)&used + offsetof(nmt_config, src_vocab));
+    const int nint = (int)((sizeof used - offsetof(nmt_config, src_vocab)) / sizeof(int));
+    for (int i = 0; i < nint; i++)
+        if (rest[i]) return nmt_error("%s: a configuration field it does not use is set", c->arch);
+    return a->check ? a->check(c) : 0;
+}
+
+int nmt_param_add(nmt_param_table *t, const char *name, nmt_init_kind init, nmt_lookup lookup, int ndim,
+                  const int *shape) {
+    if (ndim < 1 || ndim > NMT_MAX_DIMS || strlen(name) >= NMT_NAME_MAX) {   // an architecture's bug
+        fprintf(stderr, "nmt: internal error: tensor '%s' of %d dimensions\n", name, ndim);
+        abort();
+    }
+    if (t->n == t->cap) t->p = nmt_xrealloc(t->p, sizeof *t->p * (size_t)(t->cap = t->cap ? 2 * t->cap : 16));
+    nmt_param *p = &t->p[t->n];
+    memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
-    p->ndim = d1 ? 2 : 1;
-    p->shape[0] = d0;
-    p->shape[1] = d1;
-    p->numel = (size_t)d0 * (d1 ? (size_t)d1 : 1);
+    p->ndim = ndim;
+    p->numel = 1;
+    for (int d = 0; d < ndim; d++) p->shape[d] = shape[d], p->numel *= (size_t)shape[d];
     p->offset = t->total;
     p->init = init;
-    p->sparse = sparse;
+    p->lookup = lookup;
     t->total += (p->numel + 15) / 16 * 16;   /* keep every tensor 64-byte aligned */
+    return t->n++;
 }
 
 int nmt_param_table_build(nmt_param_table *t, const nmt_config *c) {
     memset(t, 0, sizeof *t);
-    if (strcmp(c->arch, "basic") != 0)
-        return nmt_error("unknown architecture '%s' (this version knows 'basic')", c->arch);
-    if (c->src_vocab < 3 || c->tgt_vocab < 5 || c->embed < 1 || c->units < 1 || c->max_length < 2 ||
-        c->src_vocab > 1 << 24 || c->tgt_vocab > 1 << 24 || c->embed > 1 << 16 ||
-        c->units > 1 << 16 || c->max_length > 1 << 16)
-        return nmt_error("invalid model sizes (vocab %d/%d, embed %d, units %d, max_length %d)",
-                         c->src_vocab, c->tgt_vocab, c->embed, c->units, c->max_length);
-    int E = c->embed, U = c->units;
-    table_add(t, "encoder.embedding", c->src_vocab, E, NMT_INIT_UNIFORM005, 1);
-    table_add(t, "decoder.embedding", c->tgt_vocab, E, NMT_INIT_UNIFORM005, 1);
-    table_add(t, "encoder.lstm.kernel", E, 4 * U, NMT_INIT_GLOROT, 0);
-    table_add(t, "encoder.lstm.recurrent_kernel", U, 4 * U, NMT_INIT_ORTHOGONAL, 0);
-    table_add(t, "encoder.lstm.bias", 4 * U, 0, NMT_INIT_LSTM_BIAS, 0);
-    table_add(t, "decoder.lstm.kernel", E, 4 * U, NMT_INIT_GLOROT, 0);
-    table_add(t, "decoder.lstm.recurrent_kernel", U, 4 * U, NMT_INIT_ORTHOGONAL, 0);
-    table_add(t, "decoder.lstm.bias", 4 * U, 0, NMT_INIT_LSTM_BIAS, 0);
-    table_add(t, "output.kernel", U, c->tgt_vocab, NMT_INIT_GLOROT, 0);
-    table_add(t, "output.bias", c->tgt_vocab, 0, NMT_INIT_ZERO, 0);
-    if (t->total > (size_t)1 << 30)
-        return nmt_error("model too large: %zu parameters (at most 2^30; vocab %d/%d, embed %d, units %d)",
-                         t->total, c->src_vocab, c->tgt_vocab, c->embed, c->units);
+    if (nmt_config_check(c)) return -1;
+    nmt_arch_info_find(c->arch)->params(t, c);
+    if (t->total > (size_t)1 << 30) {
+        size_t total = t->total;
+        nmt_param_table_free(t);
+        return nmt_error("model too large: %zu parameters (at most 2^30)", total);
+    }
     return 0;
 }
 
-const nmt_param *nmt_param_find(const nmt_param_table *t, const char *name) {
+void nmt_param_table_free(nmt_param_table *t) {
+    free(t->p);
+    memset(t, 0, sizeof *t);
+}
+
+int nmt_param_index(const nmt_param_table *t, const char *name) {
     for (int i = 0; i < t->n; i++)
-        if (strcmp(t->p[i].name, name) == 0) return &t->p[i];
-    return NULL;
+        if (strcmp(t->p[i].name, name) == 0) return i;
+    return -1;
+}
+
+const nmt_param *nmt_param_find(const nmt_param_table *t, const char *name) {
+    int i = nmt_param_index(t, name);
+    return i < 0 ? NULL : &t->p[i];
 }
 
 int nmt_model_init(nmt_model *m, const nmt_config *cfg) {
@@ -75,6 +106,8 @@ int nmt_model_init(nmt_model *m, const nmt_config *cfg) {
 
 void nmt_model_free(nmt_model *m) {
     free(m->params);
+    nmt_param_table_free(&m->table);
+    free(m->init_from_json);
     if (m->src_vocab) nmt_vocab_free(m->src_vocab);
     if (m->tgt_vocab) nmt_vocab_free(m->tgt_vocab);
     free(m->train_config_json);
@@ -125,10 +158,20 @@ void nmt_model_randomize(nmt_model *m, uint32_t seed) {
         float *w = m->params + p->offset;
         switch (p->init) {
         case NMT_INIT_UNIFORM005: init_uniform(w, p->numel, 0.05, &rng); break;
-        case NMT_INIT_GLOROT:
-            init_uniform(w, p->numel, sqrt(6.0 / (p->shape[0] + p->shape[1])), &rng);
+        case NMT_INIT_GLOROT: {
+            // Keras fans: the last two dimensions, times the product of the others
+            double rf = 1;
+            for (int d = 0; d + 2 < p->ndim; d++) rf *= p->shape[d];
+            double fan_in = p->ndim >= 2 ? p->shape[p->ndim - 2] * rf : sqrt((double)p->numel);
+            double fan_out = p->ndim >= 2 ? p->shape[p->ndim - 1] * rf : sqrt((double)p->numel);
+            init_uniform(w, p->numel, sqrt(6.0 / (fan_in + fan_out)), &rng);
             break;
-        case NMT_INIT_ORTHOGONAL: init_orthogonal(w, p->shape[0], p->shape[1], &rng); break;
+        }
+        case NMT_INIT_ORTHOGONAL: {
+            const int cols = p->shape[p->ndim - 1];
+            init_orthogonal(w, (int)(p->numel / (size_t)cols), cols, &rng);
+            break;
+        }
         case NMT_INIT_ZERO: memset(w, 0, p->numel * sizeof *w); break;
         case NMT_INIT_LSTM_BIAS: {
             int u = p->shape[0] / 4;

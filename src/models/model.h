@@ -1,9 +1,11 @@
 /* The model: configuration, the parameter table, and the owning struct.
  *
- * The parameter table — a list of (name, shape) built from the configuration by
- * nmt_param_table() — is the single description of the weights: it drives
- * allocation (one contiguous block), initialization, the model file, the
- * optimizer (one flat loop over the block) and the gradient checks. */
+ * A model is an architecture (models/arch.h: one file per architecture, found
+ * by name in one registry) with a configuration. The architecture builds the
+ * parameter table — a list of (name, shape) — from the configuration; that
+ * table is the single description of the weights: it drives allocation (one
+ * contiguous block), initialization, the model file, the optimizer (one flat
+ * loop over the block) and the gradient checks. */
 #ifndef NMT_MODELS_MODEL_H
 #define NMT_MODELS_MODEL_H
 #include <stddef.h>
@@ -11,60 +13,78 @@
 
 #include "text/text.h"
 
-#define NMT_MAX_PARAMS 32
 #define NMT_NAME_MAX 64
+#define NMT_MAX_DIMS 4
 
+/* The configuration of every architecture: `arch` names it, and the
+ * architecture's field table (nmt_arch_info.fields) says which of the other
+ * fields it uses, their defaults and their ranges. A field an architecture
+ * does not use is 0. */
 typedef struct {
-    char arch[16];     /* "basic" */
-    int src_vocab;     /* 1000: TextVectorization max_tokens of the English side */
-    int tgt_vocab;     /* 1000: same, Spanish side */
-    int embed;         /* 128 */
-    int units;         /* 512 */
-    int max_length;    /* 50: output_sequence_length */
+    char arch[32];     /* "basic", "bidirectional", "attention" */
+    int src_vocab;     /* TextVectorization max_tokens of the source side (specials included) */
+    int tgt_vocab;     /* same, target side, with startofseq/endofseq */
+    int embed;         /* embedding width */
+    int units;         /* the decoder's LSTM units (a bidirectional encoder: units/2 per direction) */
+    int max_length;    /* output_sequence_length */
 } nmt_config;
 
-void nmt_config_default(nmt_config *c);
+/* One integer field of nmt_config, as an architecture describes it. */
+typedef struct {
+    const char *name;  /* the field's name in the model file and in nmt inspect */
+    size_t offset;     /* offsetof(nmt_config, ...) */
+    int def, min, max;
+} nmt_config_field;
 
-/* How a tensor is initialized (Keras 2 initializers, ch16-reference.md §2.12). */
+/* The book's recipe for `arch` (its defaults); -1 with a message for an unknown
+ * architecture. */
+int nmt_config_default(nmt_config *c, const char *arch);
+/* Every field of the architecture in range, unused fields 0, and the
+ * architecture's own checks; -1 with a message naming the field. */
+int nmt_config_check(const nmt_config *c);
+/* Pointer to the field called name, or NULL if the architecture has no such field. */
+int *nmt_config_field_ptr(nmt_config *c, const char *name);
+
+/* How a tensor is initialized (Keras 2 initializers). */
 typedef enum {
     NMT_INIT_UNIFORM005,   /* Embedding "uniform": U(-0.05, 0.05) */
-    NMT_INIT_GLOROT,       /* glorot_uniform on a 2-D (in, out) kernel */
-    NMT_INIT_ORTHOGONAL,   /* one orthogonal matrix for the whole (u, 4u) kernel */
+    NMT_INIT_GLOROT,       /* glorot_uniform (fans as Keras computes them) */
+    NMT_INIT_ORTHOGONAL,   /* one orthogonal matrix (rows = prod of all dims but the last) */
     NMT_INIT_ZERO,
     NMT_INIT_LSTM_BIAS,    /* zeros with the forget-gate slice (u..2u) = 1 */
 } nmt_init_kind;
 
-/* Whether a tensor's gradient is "sparse" (an Embedding table: only looked-up rows
- * receive gradient, which matters for the legacy Nadam, §2.11). */
+/* Which token ids index an embedding table (its rows get gradient only where
+ * looked up, which matters for the legacy Nadam). */
+typedef enum { NMT_DENSE = 0, NMT_LOOKUP_SRC = 1, NMT_LOOKUP_DEC = 2 } nmt_lookup;
+
 typedef struct {
-    char name[NMT_NAME_MAX];
-    int ndim;             /* 1 or 2 */
-    int shape[2];         /* Keras layout, row-major */
+    char name[NMT_NAME_MAX];   /* hierarchical, e.g. "encoder.backward.kernel" */
+    int ndim;                  /* 1..NMT_MAX_DIMS */
+    int shape[NMT_MAX_DIMS];   /* Keras layout, row-major */
     size_t numel;
-    size_t offset;        /* in floats, into the parameter block */
+    size_t offset;             /* in floats, into the parameter block (64-byte aligned) */
     nmt_init_kind init;
-    int sparse;
+    nmt_lookup lookup;
 } nmt_param;
 
 typedef struct {
-    int n;
-    nmt_param p[NMT_MAX_PARAMS];
-    size_t total;         /* floats in the whole block (each tensor 16-float aligned) */
+    int n, cap;
+    nmt_param *p;
+    size_t total;              /* floats in the whole block */
 } nmt_param_table;
 
-/* Builds the table for a configuration; -1 with a message for a bad config. */
+/* Builds the table for a configuration (through its architecture); -1 with a
+ * message for a bad config. Release with nmt_param_table_free. */
 int nmt_param_table_build(nmt_param_table *t, const nmt_config *c);
+void nmt_param_table_free(nmt_param_table *t);
+/* For architectures: appends a tensor of ndim dimensions; returns its index. */
+int nmt_param_add(nmt_param_table *t, const char *name, nmt_init_kind init, nmt_lookup lookup, int ndim,
+                  const int *shape);
+int nmt_param_index(const nmt_param_table *t, const char *name);   /* -1 if absent */
 const nmt_param *nmt_param_find(const nmt_param_table *t, const char *name);
-
-/* Indices into the table for the basic encoder–decoder (the order the table
- * lists them in). */
-enum {
-    NMT_P_ENC_EMB, NMT_P_DEC_EMB,
-    NMT_P_ENC_W, NMT_P_ENC_U, NMT_P_ENC_B,
-    NMT_P_DEC_W, NMT_P_DEC_U, NMT_P_DEC_B,
-    NMT_P_OUT_W, NMT_P_OUT_B,
-    NMT_P_COUNT_BASIC
-};
+/* Rows of a tensor as the optimizer walks it: shape[0] (1 for a vector). */
+static inline long nmt_param_rows(const nmt_param *p) { return p->ndim >= 2 ? p->shape[0] : 1; }
 
 /* One epoch of training history, as written to the log and the model file. */
 typedef struct {
@@ -79,10 +99,11 @@ typedef struct {
     nmt_config cfg;
     nmt_param_table table;
     float *params;            /* table.total floats, 64-byte aligned */
-    nmt_vocab *src_vocab;     /* English */
-    nmt_vocab *tgt_vocab;     /* Spanish, with startofseq/endofseq */
+    nmt_vocab *src_vocab;     /* source language */
+    nmt_vocab *tgt_vocab;     /* target language, with startofseq/endofseq */
     /* Training provenance, stored in the model file. */
     char *train_config_json;  /* JSON object text (flags used), or NULL */
+    char *init_from_json;     /* JSON object text (--init-from: file, tensors copied), or NULL */
     nmt_epoch_record *history;
     int n_history;
 } nmt_model;
@@ -96,8 +117,18 @@ static inline float *nmt_model_tensor(const nmt_model *m, int idx) {
     return m->params + m->table.p[idx].offset;
 }
 
-/* The model file (src/io/modelfile.c; format in docs/FORMAT.md). */
-#define NMT_FORMAT_VERSION 1
+/* The model file (src/io/modelfile.c; format in docs/FORMAT.md). Version 2:
+ * any registered architecture with its own configuration fields; version 1
+ * (nmt 0.1.0, the basic model only) still loads. */
+#define NMT_FORMAT_VERSION 2
 int nmt_model_save(const nmt_model *m, const char *path);
 int nmt_model_load(nmt_model *m, const char *path);
+/* --init-from: copies into m (whose vocabularies are set) every tensor of the
+ * model file `path` whose name and shape match one of m's, and whose name
+ * matches one of the comma-separated globs in `patterns` (NULL: all). The two
+ * models' vocabularies must be identical (embedding rows and output columns
+ * are token ids). Lists what it copied on stderr and records it in
+ * m->init_from_json. -1 with a message (nothing copied) otherwise, also when
+ * no tensor matches. */
+int nmt_model_init_from(nmt_model *m, const char *path, const char *patterns);
 #endif

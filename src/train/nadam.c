@@ -10,7 +10,7 @@
 #include "kernels/gemm_packed.h"
 #include "train/train.h"
 
-// The blocks handed to nmt_ws_repack_rows must start at a panel boundary of the
+// The blocks handed to the update hook must start at a panel boundary of the
 // transposed packing (nmt_pmat_repack_rows aborts otherwise).
 _Static_assert(NMT_NADAM_ROWS % NMT_PMAT_W == 0, "NMT_NADAM_ROWS must be a multiple of NMT_PMAT_W");
 
@@ -83,8 +83,8 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, flo
         const nmt_param *p = &tab->p[i];
         float *w = params + p->offset, *m = o->m + p->offset, *v = o->v + p->offset;
         float *g = grads + p->offset;
-        const long rows = p->ndim == 2 ? p->shape[0] : 1, cols = (long)p->numel / rows;
-        const uint8_t *present_rows = (legacy && p->sparse && present) ? present[i] : NULL;
+        const long rows = nmt_param_rows(p), cols = (long)p->numel / rows;
+        const uint8_t *present_rows = (legacy && p->lookup && present) ? present[i] : NULL;
 #pragma omp parallel for schedule(dynamic, 1)
         for (long r0 = 0; r0 < rows; r0 += NMT_NADAM_ROWS) {
             const long r1 = r0 + NMT_NADAM_ROWS < rows ? r0 + NMT_NADAM_ROWS : rows;
@@ -98,8 +98,8 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, flo
                 else if (move) update_row(wr, mr, vr, gr, cols, &c, 1, 1);
                 else update_row(wr, mr, vr, gr, cols, &c, 1, 0);
             }
-            if (o->repack) nmt_ws_repack_rows(o->repack, tab, params, i, r0, r1);
+            if (o->hook.rows) o->hook.rows(o->hook.ctx, i, r0, r1);
         }
     }
-    if (o->repack) nmt_ws_mark_repacked(o->repack, params);   // every row went through it
+    if (o->hook.done) o->hook.done(o->hook.ctx);   // every row went through it
 }

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "models/model.h"
-#include "models/seq2seq.h"
+#include "models/arch.h"
 
 /* ---- examples: vectorized pairs ---------------------------------------- */
 /* Example i: source ids at ids + src_off[i] (src_len[i]); decoder input at
@@ -43,17 +43,18 @@ typedef struct {
     double uprod;    /* new: prod of u_s for s <= t;  legacy: m_cache = prod of mu_s */
     float *m, *v;    /* one slot each per parameter (same layout as the parameter block) */
     size_t n;
-    /* Optional: the workspace of the next training step. The thread that has
-     * just updated a block of NMT_NADAM_ROWS rows refreshes ws's copies of them
-     * while they are in its cache (nmt_ws_repack_rows), and the step ends with
-     * nmt_ws_mark_repacked, so the next forward pass does not pack again. */
-    nmt_ws *repack;
+    /* Optional (hook.rows NULL: none): called by the thread that has just
+     * updated a block of NMT_NADAM_ROWS rows, while they are in its cache, and
+     * once at the end of the step (nmt_ws_update_hook: the model's packed
+     * copies of the weights follow the update, so the next forward pass does
+     * not pack them again). */
+    nmt_update_hook hook;
 } nmt_nadam;
 #define NMT_NADAM_ROWS 16
 void nmt_nadam_init(nmt_nadam *o, nmt_nadam_kind kind, size_t nfloats);
 void nmt_nadam_free(nmt_nadam *o);
 /* One update of all parameters. `present[i]` (legacy only, may be NULL) marks
- * for each sparse tensor i of the table the rows looked up in this batch: only
+ * for each looked-up tensor i of the table (nmt_param.lookup) the rows looked up in this batch: only
  * those rows are updated, while every row's m and v decay. The gradients are
  * consumed: grads is all zeros on return, ready for the next accumulation. */
 void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, float *grads,
@@ -70,7 +71,7 @@ typedef struct {
     const char *out_path;   /* model file, saved after every epoch */
     int progress;           /* 1: progress line on stderr */
     long max_valid;         /* evaluate on at most this many validation pairs (0 = all) */
-    nmt_precision precision; /* of the matrix products (nmt_ws_set_precision), training and validation */
+    nmt_precision precision; /* of the matrix products (see nmt_ws_alloc), training and validation */
 } nmt_train_opts;
 
 int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o);

@@ -34,6 +34,18 @@ static void pack_examples(nmt_batch *b, const nmt_examples *ex, const uint32_t *
     nmt_batch_build(b, B, src, slen, din, tgt, dlen);
 }
 
+/* The rows of each looked-up tensor that this batch looks up (legacy Nadam). */
+static void mark_present(uint8_t **present, const nmt_param_table *tab, const nmt_batch *b) {
+    for (int i = 0; i < tab->n; i++) {
+        if (!tab->p[i].lookup) continue;
+        memset(present[i], 0, (size_t)tab->p[i].shape[0]);
+        const int src = tab->p[i].lookup == NMT_LOOKUP_SRC;
+        const int32_t *ids = src ? b->enc_ids : b->dec_ids;
+        const int n = src ? b->enc.ntok : b->dec.ntok;
+        for (int k = 0; k < n; k++) present[i][ids[k]] = 1;
+    }
+}
+
 /* Sums per-token loss and correct predictions in token order. */
 static void batch_stats(const nmt_ws *ws, const nmt_batch *b, double *loss_sum, long *correct) {
     double s = 0;
@@ -54,10 +66,9 @@ int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, lon
     if (max_examples > 0 && max_examples < n) n = max_examples;
     nmt_ws ws;
     nmt_batch b;
-    nmt_ws_alloc(&ws, &m->cfg, batch_size);
-    nmt_ws_set_precision(&ws, prec);
+    if (nmt_ws_alloc(&ws, &m->cfg, batch_size, prec, 0)) return -1;
     nmt_batch_alloc(&b, batch_size, m->cfg.max_length);
-    nmt_ws_hold_weights(&ws, &m->table, m->params);   // packed once for all batches
+    nmt_ws_hold_weights(&ws, m->params);   // packed once for all batches
     uint32_t *idx = nmt_xmalloc(sizeof(uint32_t) * batch_size);
     double wsum = 0;
     long correct = 0, unmasked_extra = 0;
@@ -65,7 +76,7 @@ int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, lon
         int B = (int)(n - start < batch_size ? n - start : batch_size);
         for (int i = 0; i < B; i++) idx[i] = (uint32_t)(start + i);
         pack_examples(&b, ex, idx, B);
-        seq2seq_forward_backward(&ws, &m->table, m->params, NULL, &b, 1);
+        nmt_ws_forward_backward(&ws, m->params, NULL, &b, 1);
         double ls;
         long c;
         batch_stats(&ws, &b, &ls, &c);
@@ -128,14 +139,17 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
     opt.lr = o->lr;
     nmt_ws ws;
     nmt_batch b;
-    nmt_ws_alloc(&ws, &m->cfg, bsz);
-    nmt_ws_set_precision(&ws, o->precision);
+    if (nmt_ws_alloc(&ws, &m->cfg, bsz, o->precision, 1)) {
+        free(grads);
+        nmt_nadam_free(&opt);
+        return -1;
+    }
     nmt_batch_alloc(&b, bsz, m->cfg.max_length);
-    opt.repack = &ws;   // Nadam refreshes ws's packed copies as it updates the weights
+    opt.hook = nmt_ws_update_hook(&ws, m->params);   // Nadam refreshes ws's packed copies as it updates the weights
     uint32_t *perm = nmt_xmalloc(sizeof(uint32_t) * tr->n);
-    uint8_t *present[NMT_MAX_PARAMS] = {0};
+    uint8_t **present = nmt_xcalloc((size_t)m->table.n, sizeof *present);
     for (int i = 0; i < m->table.n; i++)
-        if (m->table.p[i].sparse) present[i] = nmt_xcalloc(m->table.p[i].shape[0], 1);
+        if (m->table.p[i].lookup) present[i] = nmt_xcalloc((size_t)m->table.p[i].shape[0], 1);
     nmt_rng rng;
     nmt_rng_seed(&rng, o->seed ^ 0x5eed0001u);
     m->history = nmt_xrealloc(m->history, sizeof(nmt_epoch_record) * (m->n_history + o->epochs));
@@ -153,13 +167,8 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
             pack_examples(&b, tr, perm + start, B);
             // grads are zero here: allocated zeroed, and each Nadam step zeroes what it consumed
             // Keras >= 2.10 loss: mean cross-entropy over this batch's real target tokens
-            seq2seq_forward_backward(&ws, &m->table, m->params, grads, &b, 1.0f / b.dec.ntok);
-            if (o->nadam == NMT_NADAM_LEGACY) {
-                memset(present[NMT_P_ENC_EMB], 0, m->table.p[NMT_P_ENC_EMB].shape[0]);
-                memset(present[NMT_P_DEC_EMB], 0, m->table.p[NMT_P_DEC_EMB].shape[0]);
-                for (int k = 0; k < b.enc.ntok; k++) present[NMT_P_ENC_EMB][b.enc_ids[k]] = 1;
-                for (int k = 0; k < b.dec.ntok; k++) present[NMT_P_DEC_EMB][b.dec_ids[k]] = 1;
-            }
+            nmt_ws_forward_backward(&ws, m->params, grads, &b, 1.0f / b.dec.ntok);
+            if (o->nadam == NMT_NADAM_LEGACY) mark_present(present, &m->table, &b);
             nmt_nadam_step(&opt, &m->table, m->params, grads, present);
             double ls;
             long c;
@@ -208,6 +217,7 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
         }
     }
     for (int i = 0; i < m->table.n; i++) free(present[i]);
+    free(present);
     free(perm);
     free(grads);
     nmt_batch_free(&b);

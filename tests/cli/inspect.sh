@@ -153,15 +153,11 @@ bad_file "$TMP/random.nmt" "random bytes"
 if have_python; then
     # A format version newer than this nmt: refused, naming both versions.
     python3 - "$M" "$TMP/future.nmt" <<'EOF'
-import sys
+import re, sys
 b = open(sys.argv[1], "rb").read()
-old = b'"format_version":"1"'
-i = b.find(old)
-if i < 0:
-    old = b'"format_version": "1"'
-    i = b.find(old)
-assert 0 < i < 8 + int.from_bytes(b[:8], "little"), "format_version not found in the header"
-open(sys.argv[2], "wb").write(b[:i] + old.replace(b'"1"', b'"9"') + b[i + len(old):])
+m = re.search(rb'"format_version": ?"([0-9]+)"', b)
+assert m and 0 < m.start() < 8 + int.from_bytes(b[:8], "little"), "format_version not found in the header"
+open(sys.argv[2], "wb").write(b[:m.start(1)] + b"9" + b[m.end(1):])
 EOF
     bad_file "$TMP/future.nmt" "a file of format version 9" "9"
     err_has "upgrade" "a file of format version 9"
