@@ -7,6 +7,10 @@
 #       with BENCH_THREADS and with 1 thread, and whether both give the same weights;
 #   (c) the same model trained in PyTorch with packed sequences (tools/bench_torch.py)
 #       and in Keras 2 as the book runs it, padded to 50 (tools/bench_keras.py);
+#       then, for each other architecture of BENCH_ARCHS (nmt train --arch
+#       bidirectional|attention), (b) in fp32 and (c)'s PyTorch training of the same
+#       architecture, "vs PyTorch" against that architecture's PyTorch run, and its time
+#       per batch relative to the basic model's (the same N batches);
 #   (d) greedy translation of the first validation sentences: nmt and PyTorch
 #       (batch 1, state carried), with the same model file;
 # then prints a Markdown report and appends it to docs/PERFORMANCE.md.
@@ -21,6 +25,9 @@
 #                               batches all cost the same, padded to 50)
 #   BENCH_TRANSLATE=18964       validation sentences translated (all of them)
 #   BENCH_THREADS=2             threads of every framework (the GEMM table adds 1 thread)
+#   BENCH_ARCHS="basic bidirectional attention"   architectures trained in (b) and (c)
+#                               (basic: the book's model, also by Keras; the others by nmt
+#                               --arch and PyTorch); default "basic" when quick
 #   BENCH_BACKENDS=naive,cblas,dnnl,pmat,dnnl-bf16   GEMM backends tried (unknown or unsupported ones are skipped;
 #                               pmat is the pre-packed kernel of the LSTM steps, B packed once per shape)
 #   BENCH_MODEL=                model file translated; default runs/es.nmt if it
@@ -55,6 +62,7 @@ if [ "$quick" = 1 ]; then
     keras_batches=${BENCH_KERAS_BATCHES:-3}
     ntrans=${BENCH_TRANSLATE:-100}
     append=${BENCH_APPEND:-0}
+    archs_default="basic"
 else
     batches=${BENCH_BATCHES:-300}
     # Keras pads every batch to 50 steps, so each batch costs the same (1-2 s here):
@@ -62,7 +70,9 @@ else
     keras_batches=${BENCH_KERAS_BATCHES:-$((batches < 100 ? batches : 100))}
     ntrans=${BENCH_TRANSLATE:-18964}
     append=${BENCH_APPEND:-1}
+    archs_default="basic bidirectional attention"
 fi
+archs=$(echo ${BENCH_ARCHS:-$archs_default})   # one space between names
 threads=${BENCH_THREADS:-2}
 backends=${BENCH_BACKENDS:-naive,cblas,dnnl,pmat,dnnl-bf16}
 report=${BENCH_REPORT:-docs/PERFORMANCE.md}
@@ -75,6 +85,13 @@ torch_tr_max=${BENCH_TORCH_TRANSLATE_S:-90}
 for v in batches keras_batches ntrans threads; do
     case ${!v} in '' | *[!0-9]* | 0) echo "bench: $v must be a positive integer, got '${!v}'" >&2; exit 2 ;; esac
 done
+[ -n "$archs" ] || { echo "bench: BENCH_ARCHS names no architecture" >&2; exit 2; }
+for a in $archs; do
+    case $a in basic | bidirectional | attention) ;;
+        *) echo "bench: BENCH_ARCHS: unknown architecture '$a' (basic, bidirectional, attention)" >&2; exit 2 ;;
+    esac
+done
+has_arch() { [[ " $archs " == *" $1 "* ]]; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nmt-bench.XXXXXX") || exit 1
 if [ "${BENCH_KEEP:-0}" = 1 ]; then
@@ -178,60 +195,87 @@ if [ -z "$flop_tok" ]; then
     flop_tok=$(awk 'BEGIN { g = 2048; s = 6 * (128 * g + 512 * g); d = s + 6 * 512 * 1000;
                             printf "%.0f", (631393 * s + 708866 * d) / (631393 + 708866) }')
 fi
+# model FLOPs per token of each architecture (bench_torch.py prep; none without it)
+declare -A flop_of=([basic]=$flop_tok)
+for a in bidirectional attention; do flop_of[$a]=$(get "$tmp/prep.txt" "flop_per_token_$a"); done
 
 # ---------------------------------------------------------------- (b) nmt training
 nmt_ok=0
 [ -x "$nmt" ] && nmt_ok=1
 has_precision=0
 [ $nmt_ok = 1 ] && "$nmt" train --help 2>&1 | grep -q -- '--precision' && has_precision=1
-for prec in fp32 bf16; do
+has_arch_flag=0
+[ $nmt_ok = 1 ] && "$nmt" train --help 2>&1 | grep -q -- '--arch' && has_arch_flag=1
+declare -A nmt_sec   # seconds of the fp32 run at $threads threads, by architecture
+# nmt training of one architecture in one precision, with $threads threads and with 1
+# thread: appends its rows. basic runs without --arch (as before nmt had it).
+#   nmt_train ARCH PREC
+nmt_train() {
+    local arch=$1 prec=$2 label label1 name f tps tps1 sec g g1 s1 s2 same
+    local aflag=() pflag=()
     label="nmt train $prec"
     # nmt's bf16 rounds the operands and multiplies with the fp32 kernels (docs/CLI.md, Precision)
     [ $prec = bf16 ] && label="nmt train bf16 (emulated)"
-    if [ $nmt_ok = 0 ]; then rows+=("| $label | skipped ($nmt is not built) | | | | | | |"); continue; fi
+    name=$prec   # scratch files: train-NAME.*, nmt-NAME.nmt, nmt-NAME.jsonl
+    if [ "$arch" != basic ]; then
+        label="$label, $arch"
+        name=$arch-$prec
+        aflag=(--arch "$arch")
+    fi
+    f=${flop_of[$arch]}
+    if [ $nmt_ok = 0 ]; then rows+=("| $label | skipped ($nmt is not built) | | | | | | |"); return; fi
     if [ $prec != fp32 ] && [ $has_precision = 0 ]; then
         rows+=("| $label | skipped (this nmt has no --precision) | | | | | | |")
-        continue
+        return
     fi
-    if [ $have_corpus = 0 ]; then rows+=("| $label | skipped (no corpus at $corpus) | | | | | | |"); continue; fi
+    if [ "$arch" != basic ] && [ $has_arch_flag = 0 ]; then
+        rows+=("| $label | skipped (this nmt has no --arch) | | | | | | |")
+        return
+    fi
+    if [ $have_corpus = 0 ]; then rows+=("| $label | skipped (no corpus at $corpus) | | | | | | |"); return; fi
     say "(b) $label: $batches batches"
-    pflag=()
     [ "$prec" != fp32 ] && pflag=(--precision "$prec")
-    if timed "train-$prec" "$nmt" train --data "$corpus" --out "$tmp/nmt-$prec.nmt" --epochs 1 \
+    if timed "train-$name" "$nmt" train "${aflag[@]}" --data "$corpus" --out "$tmp/nmt-$name.nmt" --epochs 1 \
         --max-batches "$batches" --valid-max 32 --quiet --threads "$threads" "${pflag[@]}" \
-        --log "$tmp/nmt-$prec.jsonl"; then
-        tps=$(sed -n 's/.*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-$prec.jsonl" | tail -n 1)
-        sec=$(sed -n 's/.*"seconds":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-$prec.jsonl" | tail -n 1)
+        --log "$tmp/nmt-$name.jsonl"; then
+        tps=$(sed -n 's/.*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-$name.jsonl" | tail -n 1)
+        sec=$(sed -n 's/.*"seconds":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-$name.jsonl" | tail -n 1)
         if [ -z "$tps" ]; then
             rows+=("| $label | skipped (no tokens_per_s in the log) | | | | | | |")
-            continue
+            return
         fi
-        g=$(awk -v t="$tps" -v f="$flop_tok" 'BEGIN { printf "%.2f", t * f * 1e-9 }')
-        rows+=("| $label | $(commas "$tps") tok/s | @TORCH:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss "train-$prec") | $batches batches in $(printf '%.1f' "$sec") s |")
+        [ $prec = fp32 ] && nmt_sec[$arch]=$sec
+        g=""
+        [ -n "$f" ] && g=$(awk -v t="$tps" -v f="$f" 'BEGIN { printf "%.2f", t * f * 1e-9 }')
+        rows+=("| $label | $(commas "$tps") tok/s | @TORCH:$arch:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss "train-$name") | $batches batches in $(printf '%.1f' "$sec") s |")
         # the same batches with 1 thread: its rate, and whether the weights are the same bits
         if [ "$threads" != 1 ]; then
             say "(b) $label, 1 thread: $batches batches"
             label1="$label, 1 thread"
-            if timed "train-$prec-1t" "$nmt" train --data "$corpus" --out "$tmp/nmt-$prec-1t.nmt" --epochs 1 \
+            if timed "train-$name-1t" "$nmt" train "${aflag[@]}" --data "$corpus" --out "$tmp/nmt-$name-1t.nmt" --epochs 1 \
                 --max-batches "$batches" --valid-max 32 --quiet --threads 1 "${pflag[@]}" \
-                --log "$tmp/nmt-$prec-1t.jsonl"; then
-                tps1=$(sed -n 's/.*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-$prec-1t.jsonl" | tail -n 1)
-                s2=$(sha "$tmp/nmt-$prec.nmt")
-                s1=$(sha "$tmp/nmt-$prec-1t.nmt")
+                --log "$tmp/nmt-$name-1t.jsonl"; then
+                tps1=$(sed -n 's/.*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-$name-1t.jsonl" | tail -n 1)
+                s2=$(sha "$tmp/nmt-$name.nmt")
+                s1=$(sha "$tmp/nmt-$name-1t.nmt")
                 if [ -n "$s1" ] && [ "$s1" = "$s2" ]; then same="weights bit-identical to the $(thr "$threads") run (weights_sha256 ${s1:0:16}…)"
                 else same="weights DIFFER from the $(thr "$threads") run (${s1:0:16} vs ${s2:0:16})"; fi
-                if cmp -s "$tmp/nmt-$prec.nmt" "$tmp/nmt-$prec-1t.nmt"; then same="$same; model files byte-identical"
+                if cmp -s "$tmp/nmt-$name.nmt" "$tmp/nmt-$name-1t.nmt"; then same="$same; model files byte-identical"
                 else same="$same; model files differ"; fi
-                g1=$(awk -v t="$tps1" -v f="$flop_tok" 'BEGIN { printf "%.2f", t * f * 1e-9 }')
-                rows+=("| $label1 | $(commas "$tps1") tok/s | @TORCH:$tps1@ | $(gf "$g1") | | | $(rss "train-$prec-1t") | $same |")
+                g1=""
+                [ -n "$f" ] && g1=$(awk -v t="$tps1" -v f="$f" 'BEGIN { printf "%.2f", t * f * 1e-9 }')
+                rows+=("| $label1 | $(commas "$tps1") tok/s | @TORCH:$arch:$tps1@ | $(gf "$g1") | | | $(rss "train-$name-1t") | $same |")
             else
-                rows+=("| $label1 | skipped ($(reason "train-$prec-1t" $?)) | | | | | | |")
+                rows+=("| $label1 | skipped ($(reason "train-$name-1t" $?)) | | | | | | |")
             fi
         fi
     else
-        rows+=("| $label | skipped ($(reason "train-$prec" $?)) | | | | | | |")
+        rows+=("| $label | skipped ($(reason "train-$name" $?)) | | | | | | |")
     fi
-done
+}
+if has_arch basic; then
+    for prec in fp32 bf16; do nmt_train basic $prec; done
+fi
 
 # ---------------------------------------------------------------- (c) PyTorch and Keras
 torch_ok=0
@@ -252,36 +296,47 @@ else
     fi
     if "$py" -c 'import torch' 2>"$tmp/torch-import.err"; then torch_ok=1; else torch_why="no PyTorch in $py: $(tail -n 1 "$tmp/torch-import.err" | cut -c1-100)"; fi
 fi
-torch_tps=""   # the reference of the "vs PyTorch" column: the faster PyTorch training run
-torch_ref=""
-if [ $torch_ok = 1 ]; then
-    # PyTorch at $threads threads, as specified; and at 1 thread, because its OpenMP
-    # threads can slow it down on small VMs: the faster of the two is the reference.
-    tlist=("$threads")
+# the reference of the "vs PyTorch" column, by architecture: the faster PyTorch training run
+declare -A torch_best torch_ref_of torch_sec
+# PyTorch training of one architecture (bench_torch.py train; basic without --arch), at
+# $threads threads, as specified, and at 1 thread, because its OpenMP threads can slow it
+# down on small VMs: the faster of the two is the reference. Appends its rows.
+#   torch_train ARCH
+torch_train() {
+    local arch=$1 what="train, packed" name="" t r tps g
+    local aflag=() tlist=("$threads")
+    if [ "$arch" != basic ]; then
+        what="train $arch, packed"
+        name=$arch-   # scratch files: torch-train-NAMET.*
+        aflag=(--arch "$arch")
+    fi
+    if [ $torch_ok = 0 ]; then rows+=("| PyTorch $what | skipped ($torch_why) | | | | | | |"); return; fi
     [ "$threads" != 1 ] && [ "${BENCH_TORCH_1T:-1}" = 1 ] && tlist+=(1)
     for t in "${tlist[@]}"; do
-        say "(c) PyTorch training: $batches batches, $(thr "$t")"
-        if timed "torch-train-$t" "$py" tools/bench_torch.py train --data "$corpus" --batches "$batches" \
-            --threads "$t" --result "$tmp/torch-train-$t.txt"; then
-            r=$tmp/torch-train-$t.txt
+        say "(c) PyTorch $what: $batches batches, $(thr "$t")"
+        if timed "torch-train-$name$t" "$py" tools/bench_torch.py train "${aflag[@]}" --data "$corpus" --batches "$batches" \
+            --threads "$t" --result "$tmp/torch-train-$name$t.txt"; then
+            r=$tmp/torch-train-$name$t.txt
             tps=$(get "$r" tokens_per_s)
             g=$(get "$r" gflop_per_s)
-            if [ -n "$tps" ] && awk -v a="$tps" -v b="${torch_tps:-0}" 'BEGIN { exit !(a > b) }'; then
-                torch_tps=$tps
-                torch_ref="PyTorch at $(thr "$t")"
+            if [ -n "$tps" ] && awk -v a="$tps" -v b="${torch_best[$arch]:-0}" 'BEGIN { exit !(a > b) }'; then
+                torch_best[$arch]=$tps
+                torch_ref_of[$arch]="PyTorch at $(thr "$t")"
             fi
-            rows+=("| PyTorch $(get "$r" torch_version) train, packed, $(thr "$t") | $(commas "$tps") tok/s | @TORCH:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss "torch-train-$t") | $batches batches in $(get "$r" seconds) s after 1 warm-up batch |")
+            [ "$t" = "$threads" ] && torch_sec[$arch]=$(get "$r" seconds)
+            rows+=("| PyTorch $(get "$r" torch_version) $what, $(thr "$t") | $(commas "$tps") tok/s | @TORCH:$arch:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss "torch-train-$name$t") | $batches batches in $(get "$r" seconds) s after 1 warm-up batch |")
         else
-            rows+=("| PyTorch train, packed, $(thr "$t") | skipped ($(reason "torch-train-$t" $?)) | | | | | | |")
+            rows+=("| PyTorch $what, $(thr "$t") | skipped ($(reason "torch-train-$name$t" $?)) | | | | | | |")
         fi
     done
-else
-    rows+=("| PyTorch train, packed | skipped ($torch_why) | | | | | | |")
-fi
+}
+has_arch basic && torch_train basic
 
 keras_why=""
 keras_py=$venv/bin/python
-if [ $have_corpus = 0 ]; then
+if ! has_arch basic; then
+    keras_why="-"   # the basic model only: no row
+elif [ $have_corpus = 0 ]; then
     keras_why="no corpus at $corpus"
 else
     if ! "$keras_py" -c 'import tensorflow' 2>/dev/null && [ "$install" = 1 ]; then
@@ -304,20 +359,47 @@ if [ -z "$keras_why" ]; then
         r=$tmp/keras-train.txt
         tps=$(get "$r" tokens_per_s)
         g=$(get "$r" gflop_per_s)
-        rows+=("| Keras $(get "$r" keras_version) (TF $(get "$r" tf_version)) train, padded to 50 | $(commas "$tps") tok/s | @TORCH:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss keras-train) | $keras_batches batches in $(get "$r" seconds) s ($(get "$r" ms_per_step) ms/step) after the tracing batch |")
+        rows+=("| Keras $(get "$r" keras_version) (TF $(get "$r" tf_version)) train, padded to 50 | $(commas "$tps") tok/s | @TORCH:basic:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss keras-train) | $keras_batches batches in $(get "$r" seconds) s ($(get "$r" ms_per_step) ms/step) after the tracing batch |")
     else
         rows+=("| Keras 2 train, padded to 50 | skipped ($(reason keras-train $?)) | | | | | | |")
     fi
-else
+elif [ "$keras_why" != - ]; then
     rows+=("| Keras 2 train, padded to 50 | skipped ($keras_why) | | | | | | |")
 fi
 
-# PyTorch's rate is known now: fill in the training rows' ratio
-for i in "${!rows[@]}"; do
-    if [[ ${rows[$i]} =~ @TORCH:([0-9.eE+-]*)@ ]]; then
-        rows[$i]=${rows[$i]/"${BASH_REMATCH[0]}"/$(ratio "${BASH_REMATCH[1]}" "$torch_tps")}
+# ---------------------------------------------------------------- (b, c) other architectures
+# nmt (fp32) and PyTorch; then the time per batch relative to the basic model's: nmt
+# trains the same batches (its shuffle does not depend on the architecture), and so
+# does PyTorch (the first N pairs)
+for arch in $archs; do
+    [ "$arch" = basic ] && continue
+    nmt_train "$arch" fp32
+    torch_train "$arch"
+    label="nmt $arch vs basic, time per batch"
+    target=""
+    [ "$arch" = attention ] && target="target ≤ 1.50× (the issue's, per epoch); "
+    if [ -n "${nmt_sec[$arch]:-}" ] && [ -n "${nmt_sec[basic]:-}" ]; then
+        rel=$(ratio "${torch_sec[$arch]:-}" "${torch_sec[basic]:-}")
+        rows+=("| $label | $(ratio "${nmt_sec[$arch]}" "${nmt_sec[basic]}") basic's | | | | | | $target$batches batches of each in $(printf '%.1f' "${nmt_sec[$arch]}") s and $(printf '%.1f' "${nmt_sec[basic]}") s, fp32, $(thr "$threads"); PyTorch at $(thr "$threads"): $rel |")
+    else
+        if [ $nmt_ok = 0 ]; then why="$nmt is not built"
+        elif [ $have_corpus = 0 ]; then why="no corpus at $corpus"
+        elif ! has_arch basic; then why="basic not in BENCH_ARCHS"
+        elif [ -z "${nmt_sec[$arch]:-}" ]; then why="nmt train $arch fp32 not measured"
+        else why="nmt train basic fp32 not measured"; fi
+        rows+=("| $label | skipped ($why) | | | | | | |")
     fi
 done
+
+# PyTorch's rates are known now: fill in the training rows' ratio (against PyTorch's
+# faster run of the same architecture)
+for i in "${!rows[@]}"; do
+    if [[ ${rows[$i]} =~ @TORCH:([a-z]+):([0-9.eE+-]*)@ ]]; then
+        rows[$i]=${rows[$i]/"${BASH_REMATCH[0]}"/$(ratio "${BASH_REMATCH[2]}" "${torch_best[${BASH_REMATCH[1]}]:-}")}
+    fi
+done
+torch_tps=${torch_best[basic]:-}
+torch_ref=${torch_ref_of[basic]:-}
 
 # ---------------------------------------------------------------- (d) translation
 model=${BENCH_MODEL:-}
@@ -398,6 +480,7 @@ cmd="NMT_DATA=$data_dir BENCH_BATCHES=$batches BENCH_KERAS_BATCHES=$keras_batche
 [ "$quick" = 1 ] && cmd="BENCH_QUICK=1 $cmd"
 [ -n "${BENCH_MODEL:-}" ] && cmd="$cmd BENCH_MODEL=$BENCH_MODEL"
 [ "$backends" != naive,cblas,dnnl,pmat,dnnl-bf16 ] && cmd="$cmd BENCH_BACKENDS=$backends"
+[ "$archs" != "$archs_default" ] && cmd="$cmd BENCH_ARCHS=\"$archs\""
 cmd="$cmd make bench"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi
@@ -452,9 +535,24 @@ elapsed=$(( $(date +%s) - start_epoch ))
     echo
     echo "$gemm_md"
     echo
+    archs_note=""
+    [ "$archs" != basic ] && archs_note="architectures ${archs// /, } (nmt train --arch; nmt in fp32 only except basic); "
+    if [ "$archs" = basic ]; then
+        vs="training against ${torch_ref:-PyTorch (not measured)}"
+        mflop="$(awk -v f="$flop_tok" 'BEGIN { printf "%.2f", f * 1e-6 }') MFLOP per token for nmt"
+    else
+        vs="training against PyTorch's faster run of the same architecture ("
+        mflop="MFLOP per token:"
+        for a in $archs; do
+            vs="$vs$a: ${torch_ref_of[$a]:-not measured}; "
+            mflop="$mflop $a $(awk -v f="${flop_of[$a]}" 'BEGIN { if (f == "") print "?"; else printf "%.2f", f * 1e-6 }'),"
+        done
+        vs="${vs%; }; the issue's targets: every architecture ≥ 4×, attention within 1.5× of basic's time per epoch)"
+        mflop="${mflop%,}"
+    fi
     echo "**(b–d) Training and translation**, $threads threads. Training: $batches batches of 32 (Keras: $keras_batches)," \
-        "tokens/s = real source + decoder-input tokens per second; vs PyTorch: training against ${torch_ref:-PyTorch (not measured)}, translation against PyTorch's translation; model GFLOP/s = model FLOPs per second" \
-        "($(awk -v f="$flop_tok" 'BEGIN { printf "%.2f", f * 1e-6 }') MFLOP per token for nmt, forward + backward; see the method above);" \
+        "${archs_note}tokens/s = real source + decoder-input tokens per second; vs PyTorch: $vs, translation against PyTorch's translation; model GFLOP/s = model FLOPs per second" \
+        "($mflop, forward + backward; see the method above);" \
         "matmul rate = the best fp32 rate on the 2048³ square at $threads threads${best_mm:+: $(gf "$best_mm") GFLOP/s ($best_mm_name)};" \
         "FMA peak = the arithmetic limit at $threads threads (fused multiply-adds on registers, under the table above)${peak:+: $(gf "$peak") GFLOP/s}." \
         "Translation: the first $ntrans validation sentences, greedy, with ${model_note:-no model}; its GFLOP/s counts forward FLOPs."

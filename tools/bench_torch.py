@@ -3,19 +3,32 @@
 tools/bench_keras.py. Run by tools/bench.sh; usable by hand:
 
   bench_torch.py prep      --data spa.txt --out-dir DIR [--n-valid 2000]
-  bench_torch.py train     --data spa.txt --batches N [--threads 2] [--result FILE]
+  bench_torch.py train     --data spa.txt --batches N [--threads 2] [--arch basic] [--result FILE]
   bench_torch.py translate --model es.nmt --input en.txt --output es.txt [--threads 2]
                            [--max-seconds S] [--result FILE]
   bench_torch.py flops     --model es.nmt --input en.txt --translations es.txt [--result FILE]
 
 prep      needs only Python: writes DIR/valid_en.txt (the first N validation English
           sentences, for the translation benchmark) and DIR/prep.txt (token counts of the
-          training set, from which bench.sh weights the model FLOPs per token).
+          training set, from which bench.sh weights the model FLOPs per token, of each
+          architecture: flop_per_token for basic, flop_per_token_ARCH for the others).
 train     the chapter-16 encoder-decoder in PyTorch with packed sequences: nn.Embedding +
           nn.LSTM (pack_padded_sequence, encoder state at each sentence's last real token
           passed to the decoder) + nn.Linear over the packed decoder tokens only, cross
           entropy averaged over real target tokens, torch.optim.NAdam, batch 32. One
-          warm-up batch, then N timed batches.
+          warm-up batch, then N timed batches. --arch selects the model, as `nmt train
+          --arch` does:
+            basic          the above (the default);
+            bidirectional  the encoder is nn.LSTM(bidirectional=True), 256 units per
+                           direction, over the packed source (the backward direction starts
+                           at each sentence's last real token); the decoder LSTM(512)
+                           starts from [h_fwd; h_bwd], [c_fwd; c_bwd];
+            attention      the same encoder, its outputs padded back (pad_packed_sequence);
+                           after the decoder LSTM(512), Luong dot-product attention over the
+                           source's real positions (bmm, padded positions masked out of the
+                           softmax), and nn.Linear over the context vectors of the real
+                           target tokens only.
+          tokens/s counts real source + decoder-input tokens, whatever the architecture.
 translate greedy decoding with the encoder and decoder state carried, one sentence at a
           time (batch 1), with the weights and vocabularies of an nmt model file (so its
           output can be compared with `nmt translate` line by line). With --max-seconds,
@@ -145,12 +158,28 @@ def vectorize(pairs, vocab_en, vocab_es):
     return out
 
 
+ARCHS = ("basic", "bidirectional", "attention")
+
+
 def flops_per_token(embed=EMBED, units=UNITS, vocab=VOCAB):
     """Model FLOPs per real token, forward + backward (backward = 2x forward)."""
     g = 4 * units
     src = 3 * 2 * (embed * g + units * g)
     dec = 3 * 2 * (embed * g + units * g + units * vocab)
     return src, dec
+
+
+def arch_flops(arch, embed=EMBED, units=UNITS, vocab=VOCAB):
+    """(per real source token, per real decoder token, per source x decoder token pair)
+    model FLOPs of an architecture, forward + backward (backward = 2x forward). The
+    bidirectional encoder runs two LSTMs of units/2; attention adds, per decoder token
+    and real source position, a dot product and a weighted sum over units values."""
+    src, dec = flops_per_token(embed, units, vocab)
+    if arch == "basic":
+        return src, dec, 0
+    h = units // 2
+    src = 3 * 2 * 2 * (embed * 4 * h + h * 4 * h)
+    return src, dec, (3 * 2 * 2 * units if arch == "attention" else 0)
 
 
 def emit(result, path):
@@ -176,6 +205,11 @@ def cmd_prep(a):
     src_f, dec_f = flops_per_token()
     enc = sum(len(s) for s, _, _ in train)
     dec = sum(len(d) for _, d, _ in train)
+    cross = sum(len(s) * len(d) for s, d, _ in train)
+    per_arch = {}
+    for arch in ARCHS[1:]:
+        sf, df, xf = arch_flops(arch)
+        per_arch["flop_per_token_" + arch] = round((enc * sf + dec * df + cross * xf) / (enc + dec))
     emit({
         "pairs": len(pairs),
         "first_pairs": json.dumps([p[0] for p in pairs[:3]]),
@@ -184,6 +218,7 @@ def cmd_prep(a):
         "flop_per_src_token": src_f,
         "flop_per_dec_token": dec_f,
         "flop_per_token": round((enc * src_f + dec * dec_f) / (enc + dec)),
+        **per_arch,
         "valid_sentences": len(valid),
         "valid_src_tokens": sum(len(ids(en, vocab_en)) for en, _ in valid),
     }, os.path.join(a.out_dir, "prep.txt"))
@@ -194,7 +229,7 @@ def cmd_prep(a):
 def cmd_train(a):
     import torch
     from torch import nn
-    from torch.nn.utils.rnn import pack_padded_sequence
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
@@ -228,6 +263,7 @@ def cmd_train(a):
             pad([t for _, _, t in chunk]),
             torch.tensor(dec_len),
             sum(src_len), sum(dec_len),
+            sum(s * d for s, d in zip(src_len, dec_len)),
         ))
 
     class Model(nn.Module):
@@ -246,15 +282,52 @@ def cmd_train(a):
             out, _ = self.dec(packed, state)
             return self.out(out.data)     # logits of the real decoder tokens only
 
-    model = Model()
+        def targets(self, tgt, dec_len):  # in the order of the logits
+            return pack_padded_sequence(tgt, dec_len, batch_first=True, enforce_sorted=False).data
+
+    class Bidirectional(Model):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.LSTM(EMBED, UNITS // 2, batch_first=True, bidirectional=True)
+
+        def encode(self, src, src_len):
+            packed = pack_padded_sequence(self.enc_emb(src), src_len, batch_first=True, enforce_sorted=False)
+            out, (h, c) = self.enc(packed)  # h, c: (2 directions, batch, UNITS/2), batch order
+            # [fwd at the last real token; bwd at the first], as the decoder's initial state
+            return out, (torch.cat((h[0], h[1]), 1).unsqueeze(0), torch.cat((c[0], c[1]), 1).unsqueeze(0))
+
+        def forward(self, src, src_len, dec, dec_len):
+            _, state = self.encode(src, src_len)
+            packed = pack_padded_sequence(self.dec_emb(dec), dec_len, batch_first=True, enforce_sorted=False)
+            out, _ = self.dec(packed, state)
+            return self.out(out.data)
+
+    class Attention(Bidirectional):
+        def forward(self, src, src_len, dec, dec_len):
+            enc_out, state = self.encode(src, src_len)
+            enc_out, _ = pad_packed_sequence(enc_out, batch_first=True)   # (B, S, UNITS), batch order
+            packed = pack_padded_sequence(self.dec_emb(dec), dec_len, batch_first=True, enforce_sorted=False)
+            out, _ = self.dec(packed, state)
+            q, _ = pad_packed_sequence(out, batch_first=True)             # (B, T, UNITS)
+            scores = torch.bmm(q, enc_out.transpose(1, 2))                # (B, T, S)
+            pad_src = torch.arange(enc_out.shape[1]) >= src_len[:, None]  # (B, S): padded positions
+            weights = torch.softmax(scores.masked_fill(pad_src[:, None, :], float("-inf")), dim=2)
+            context = torch.bmm(weights, enc_out)                         # (B, T, UNITS)
+            real = torch.arange(q.shape[1]) < dec_len[:, None]            # (B, T): real target tokens
+            return self.out(context[real])  # logits of the real target tokens only, row-major
+
+        def targets(self, tgt, dec_len):
+            return tgt[:, : int(dec_len.max())][torch.arange(int(dec_len.max())) < dec_len[:, None]]
+
+    model = {"basic": Model, "bidirectional": Bidirectional, "attention": Attention}[a.arch]()
     opt = torch.optim.NAdam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()       # mean over the real target tokens
 
     def step(b):
-        src, src_len, dec, tgt, dec_len, _, _ = b
+        src, src_len, dec, tgt, dec_len = b[:5]
         opt.zero_grad(set_to_none=True)
         logits = model(src, src_len, dec, dec_len)
-        target = pack_padded_sequence(tgt, dec_len, batch_first=True, enforce_sorted=False).data
+        target = model.targets(tgt, dec_len)
         loss = loss_fn(logits, target)
         loss.backward()
         opt.step()
@@ -268,16 +341,19 @@ def cmd_train(a):
     sec = time.perf_counter() - t0
     enc = sum(b[5] for b in batches[1:])
     dec = sum(b[6] for b in batches[1:])
-    src_f, dec_f = flops_per_token()
+    cross = sum(b[7] for b in batches[1:])
+    src_f, dec_f, cross_f = arch_flops(a.arch)
     emit({
         "torch_version": torch.__version__,
+        "arch": a.arch,
         "threads": torch.get_num_threads(),
         "batches": a.batches,
         "src_tokens": enc,
         "dec_tokens": dec,
         "seconds": f"{sec:.3f}",
+        "ms_per_batch": f"{sec / a.batches * 1e3:.2f}",
         "tokens_per_s": f"{(enc + dec) / sec:.1f}",
-        "gflop_per_s": f"{(enc * src_f + dec * dec_f) / sec * 1e-9:.2f}",
+        "gflop_per_s": f"{(enc * src_f + dec * dec_f + cross * cross_f) / sec * 1e-9:.2f}",
         "last_loss": f"{loss:.4f}",
     }, a.result)
 
@@ -430,6 +506,7 @@ def main():
     s.add_argument("--data", required=True)
     s.add_argument("--batches", type=int, default=300)
     s.add_argument("--threads", type=int, default=2)
+    s.add_argument("--arch", choices=ARCHS, default="basic")
     s.add_argument("--result")
     s = sub.add_parser("translate")
     s.add_argument("--model", required=True)

@@ -77,4 +77,17 @@ check "bench.sh: the 6 training, PyTorch, Keras and translation rows say why the
     test "$(grep -c "^| [^|]* | skipped (no corpus at $TMP/no-data/spa-eng/spa.txt) | | | | | | |$" "$TMP/perf.md")" = 6
 check "bench.sh: no other row in the main table (header + 6)" test "$(sed -n '/^| benchmark |/,$p' "$TMP/perf.md" | grep -c '^| ')" = 7
 
+# ... and with the three architectures: 3 more skipped rows for each variant (nmt,
+# PyTorch, time per batch against basic)
+run 0 env NMT_BIN="$NMT_BIN" BENCH_GEMM_BIN="$GEMM_BIN" NMT_DATA="$TMP/no-data" BENCH_QUICK=1 BENCH_INSTALL=0 \
+    BENCH_APPEND=1 BENCH_REPORT="$TMP/perf3.md" BENCH_PYTHON="$TMP/no-python" NMT_BENCH_VENV="$TMP/no-venv" \
+    BENCH_BACKENDS=cblas BENCH_ARCHS="basic bidirectional attention" nice -n 19 bash tools/bench.sh
+check "bench.sh, three architectures: its tables are even" tables_even "$TMP/perf3.md"
+check "bench.sh, three architectures: 12 rows say why they were skipped" \
+    test "$(grep -c "^| [^|]* | skipped (no corpus at $TMP/no-data/spa-eng/spa.txt) | | | | | | |$" "$TMP/perf3.md")" = 12
+check "bench.sh, three architectures: no other row in the main table (header + 12)" \
+    test "$(sed -n '/^| benchmark |/,$p' "$TMP/perf3.md" | grep -c '^| ')" = 13
+run 2 env NMT_BIN="$NMT_BIN" BENCH_GEMM_BIN="$GEMM_BIN" BENCH_ARCHS="basic nonesuch" bash tools/bench.sh
+err_has "nonesuch" "BENCH_ARCHS with an unknown architecture"
+
 finish
