@@ -148,7 +148,7 @@ static const float *act(const nmt_ws *ws, const char *name) {
 }
 
 /* Values of a packed LSTM's copies that are not bf16: W, the gates, U^T, W16. */
-static long lstm_not_bf16(const lstm_rec *r) {
+static long lstm_not_bf16(const nmt_lstm_rec *r) {
     long c = count_not_bf16(r->W.data, pmat_len(&r->W)) + count_not_bf16(r->Ut.data, pmat_len(&r->Ut));
     for (int g = 0; g < 4; g++) c += count_not_bf16(r->gate[g].data, pmat_len(&r->gate[g]));
     return c + (r->W16 ? count_not_bf16(r->W16, (long)r->in * 4 * r->u) : 0);
@@ -251,11 +251,11 @@ static void check_model(const char *arch) {
         CHECK(c16 == 0, "%s bf16: %s has %ld of %ld values that are not bf16", arch, ops[i].name, c16, ops[i].n);
     }
     for (int w = 0; w < 3; w++) {
-        const lstm_rec *r = nmt_s2s_lstm_packed(&w16, w);
+        const nmt_lstm_rec *r = nmt_s2s_lstm_packed(&w16, w);
         CHECK((r != NULL) == (w != 1 || bidir), "%s: packed LSTM %d", arch, w);
         if (r) CHECK(lstm_not_bf16(r) == 0, "%s bf16: packed LSTM %d has values that are not bf16", arch, w);
     }
-    const dense_w *ow = nmt_s2s_dense_packed(&w16);
+    const nmt_dense_w *ow = nmt_s2s_dense_packed(&w16);
     CHECK(count_not_bf16(ow->W.data, pmat_len(&ow->W)) == 0 && count_not_bf16(ow->W16, u * V) == 0,
           "%s bf16: output layer copies not bf16", arch);
     // ... which the check can tell apart: in fp32 they are not

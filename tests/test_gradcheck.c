@@ -52,14 +52,14 @@ static void fd_check(const char *what, double *x, long n, const double *g, doubl
 enum { B = 4, IN = 3, U = 5, T = 5 };
 static nmt_packed pk;
 static double *lx, *lW, *lU, *lb, *lh0, *lc0, *Rh, *RhT, *RcT;
-static lstm_rec_f64 lrec;   /* lW, lU packed, re-packed whenever they may have changed */
+static nmt_lstm_rec_f64 lrec;   /* lW, lU packed, re-packed whenever they may have changed */
 
 static double lstm_loss(void *ctx) {
     int n = pk.ntok;
     double *h = calloc(n * U, 8), *c = calloc(n * U, 8), *z = calloc(n * 4 * U, 8);
     double hT[B * U], cT[B * U];
-    lstm_rec_pack_f64(&lrec, lW, lU, IN, U, 0, NMT_FP32);
-    lstm_forward_f64(h, c, z, hT, cT, lx, lh0, lc0, &lrec, lb, &pk, IN, U);
+    nmt_lstm_rec_pack_f64(&lrec, lW, lU, IN, U, 0, NMT_FP32);
+    nmt_lstm_forward_f64(h, c, z, hT, cT, lx, lh0, lc0, &lrec, lb, &pk, IN, U);
     double L = dot(h, Rh, n * U) + dot(hT, RhT, B * U) + dot(cT, RcT, B * U);
     free(h), free(c), free(z);
     return L;
@@ -75,12 +75,12 @@ static void check_lstm(void) {
     lh0 = rvec(B * U), lc0 = rvec(B * U), Rh = rvec(n * U), RhT = rvec(B * U), RcT = rvec(B * U);
     double *h = calloc(n * U, 8), *c = calloc(n * U, 8), *z = calloc(n * 4 * U, 8);
     double hT[B * U], cT[B * U];
-    lstm_rec_pack_f64(&lrec, lW, lU, IN, U, 1, NMT_FP32);
-    lstm_forward_f64(h, c, z, hT, cT, lx, lh0, lc0, &lrec, lb, &pk, IN, U);
+    nmt_lstm_rec_pack_f64(&lrec, lW, lU, IN, U, 1, NMT_FP32);
+    nmt_lstm_forward_f64(h, c, z, hT, cT, lx, lh0, lc0, &lrec, lb, &pk, IN, U);
     double *dx = calloc(n * IN, 8), *dW = calloc(IN * 4 * U, 8), *dU = calloc(U * 4 * U, 8);
     double *db = calloc(4 * U, 8), *dh0 = calloc(B * U, 8), *dc0 = calloc(B * U, 8);
-    double *scratch = calloc(lstm_backward_scratch_f64(B, n, U), 8);
-    lstm_backward_f64(dx, dW, dU, db, dh0, dc0, Rh, RhT, RcT, lx, lh0, lc0, h, c, z, lW, &lrec, &pk, IN, U, scratch);
+    double *scratch = calloc(nmt_lstm_backward_scratch_f64(B, n, U), 8);
+    nmt_lstm_backward_f64(dx, dW, dU, db, dh0, dc0, Rh, RhT, RcT, lx, lh0, lc0, h, c, z, lW, &lrec, &pk, IN, U, scratch);
     fd_check("lstm dx", lx, n * IN, dx, lstm_loss, NULL);
     fd_check("lstm dW (kernel)", lW, IN * 4 * U, dW, lstm_loss, NULL);
     fd_check("lstm dU (recurrent kernel)", lU, U * 4 * U, dU, lstm_loss, NULL);
@@ -94,7 +94,7 @@ static void check_lstm(void) {
     free(h), free(c), free(z), free(dx), free(dW), free(dU), free(db), free(dh0), free(dc0), free(scratch);
     free(lx), free(lW), free(lU), free(lb), free(lh0), free(lc0), free(Rh), free(RhT), free(RcT);
     nmt_packed_free(&pk);
-    lstm_rec_free_f64(&lrec);
+    nmt_lstm_rec_free_f64(&lrec);
 }
 
 /* ---- Dense + softmax cross-entropy ---- */
@@ -102,13 +102,13 @@ enum { DN = 6, DK = 4, DV = 7 };
 static double *dxv, *dWv, *dbv;
 static int32_t tg[DN];
 
-static dense_w_f64 dw;
+static nmt_dense_w_f64 dw;
 
 static double dense_ce_loss(void *ctx) {
     double logits[DN * DV], loss[DN];
-    dense_pack_f64(&dw, dWv, DK, DV, NMT_FP32);
-    dense_forward_f64(logits, dxv, &dw, dbv, DN);
-    softmax_xent_f64(NULL, loss, NULL, logits, tg, DN, DV, 1);
+    nmt_dense_pack_f64(&dw, dWv, DK, DV, NMT_FP32);
+    nmt_dense_forward_f64(logits, dxv, &dw, dbv, DN);
+    nmt_softmax_xent_f64(NULL, loss, NULL, logits, tg, DN, DV, 1);
     double s = 0;
     for (int i = 0; i < DN; i++) s += loss[i];
     return 0.37 * s;
@@ -119,16 +119,16 @@ static void check_dense_ce(void) {
     for (int i = 0; i < DN; i++) tg[i] = (i * 3) % DV;
     double logits[DN * DV], loss[DN];
     int32_t pred[DN];
-    dense_pack_f64(&dw, dWv, DK, DV, NMT_FP32);
-    dense_forward_f64(logits, dxv, &dw, dbv, DN);
-    softmax_xent_f64(logits, loss, pred, logits, tg, DN, DV, 0.37);
+    nmt_dense_pack_f64(&dw, dWv, DK, DV, NMT_FP32);
+    nmt_dense_forward_f64(logits, dxv, &dw, dbv, DN);
+    nmt_softmax_xent_f64(logits, loss, pred, logits, tg, DN, DV, 0.37);
     double *dx = calloc(DN * DK, 8), *dW = calloc(DK * DV, 8), *db = calloc(DV, 8);
-    dense_backward_f64(dx, dW, db, logits, dxv, dWv, &dw, DN);
+    nmt_dense_backward_f64(dx, dW, db, logits, dxv, dWv, &dw, DN);
     fd_check("dense+xent dx", dxv, DN * DK, dx, dense_ce_loss, NULL);
     fd_check("dense+xent dW", dWv, DK * DV, dW, dense_ce_loss, NULL);
     fd_check("dense+xent db", dbv, DV, db, dense_ce_loss, NULL);
     free(dx), free(dW), free(db), free(dxv), free(dWv), free(dbv);
-    dense_w_free_f64(&dw);
+    nmt_dense_w_free_f64(&dw);
 }
 
 /* ---- Embedding ---- */
@@ -137,13 +137,13 @@ static double *etab, *eR;
 static int32_t eids[EN] = {1, 4, 4, 0, 5, 1, 4};
 static double emb_loss(void *ctx) {
     double out[EN * EE];
-    embedding_forward_f64(out, eids, etab, EN, EE);
+    nmt_embedding_forward_f64(out, eids, etab, EN, EE);
     return dot(out, eR, EN * EE);
 }
 static void check_embedding(void) {
     etab = rvec(EV * EE), eR = rvec(EN * EE);
     double *d = calloc(EV * EE, 8);
-    embedding_backward_f64(d, eids, eR, EN, EE);
+    nmt_embedding_backward_f64(d, eids, eR, EN, EE);
     fd_check("embedding dtable", etab, EV * EE, d, emb_loss, NULL);
     free(d), free(etab), free(eR);
 }
@@ -158,10 +158,10 @@ static double rev_loss(void *ctx) {
     const int n = rb.enc.ntok;
     double *xr = calloc(n * IN, 8), *h = calloc(n * U, 8), *c = calloc(n * U, 8), *z = calloc(n * 4 * U, 8);
     double *hs = calloc(n * U, 8), hT[B * U], cT[B * U];
-    rows_gather_f64(xr, rx, rb.enc_rev, n, IN);
-    lstm_rec_pack_f64(&lrec, rW, rU, IN, U, 0, NMT_FP32);
-    lstm_forward_f64(h, c, z, hT, cT, xr, NULL, NULL, &lrec, rbias, &rb.enc, IN, U);
-    rows_gather_f64(hs, h, rb.enc_rev, n, U);
+    nmt_rows_gather_f64(xr, rx, rb.enc_rev, n, IN);
+    nmt_lstm_rec_pack_f64(&lrec, rW, rU, IN, U, 0, NMT_FP32);
+    nmt_lstm_forward_f64(h, c, z, hT, cT, xr, NULL, NULL, &lrec, rbias, &rb.enc, IN, U);
+    nmt_rows_gather_f64(hs, h, rb.enc_rev, n, U);
     double L = dot(hs, rR, n * U) + dot(hT, rRT, B * U);
     free(xr), free(h), free(c), free(z), free(hs);
     return L;
@@ -187,16 +187,16 @@ static void check_reverse_lstm(void) {
     rR = rvec(n * U), rRT = rvec(B * U);
     double *xr = calloc(n * IN, 8), *h = calloc(n * U, 8), *c = calloc(n * U, 8), *z = calloc(n * 4 * U, 8);
     double hT[B * U], cT[B * U];
-    rows_gather_f64(xr, rx, rb.enc_rev, n, IN);
-    lstm_rec_pack_f64(&lrec, rW, rU, IN, U, 1, NMT_FP32);
-    lstm_forward_f64(h, c, z, hT, cT, xr, NULL, NULL, &lrec, rbias, &rb.enc, IN, U);
+    nmt_rows_gather_f64(xr, rx, rb.enc_rev, n, IN);
+    nmt_lstm_rec_pack_f64(&lrec, rW, rU, IN, U, 1, NMT_FP32);
+    nmt_lstm_forward_f64(h, c, z, hT, cT, xr, NULL, NULL, &lrec, rbias, &rb.enc, IN, U);
     double *dh = calloc(n * U, 8), *dxr = calloc(n * IN, 8), *dx = calloc(n * IN, 8);
     double *dW = calloc(IN * 4 * U, 8), *dU = calloc(U * 4 * U, 8), *db = calloc(4 * U, 8);
-    double *scratch = calloc(lstm_backward_scratch_f64(B, n, U), 8);
-    rows_gather_f64(dh, rR, rb.enc_rev, n, U);   // d(h in reversed order)
-    lstm_backward_f64(dxr, dW, dU, db, NULL, NULL, dh, rRT, NULL, xr, NULL, NULL, h, c, z, rW, &lrec, &rb.enc, IN, U,
+    double *scratch = calloc(nmt_lstm_backward_scratch_f64(B, n, U), 8);
+    nmt_rows_gather_f64(dh, rR, rb.enc_rev, n, U);   // d(h in reversed order)
+    nmt_lstm_backward_f64(dxr, dW, dU, db, NULL, NULL, dh, rRT, NULL, xr, NULL, NULL, h, c, z, rW, &lrec, &rb.enc, IN, U,
                       scratch);
-    rows_gather_f64(dx, dxr, rb.enc_rev, n, IN);
+    nmt_rows_gather_f64(dx, dxr, rb.enc_rev, n, IN);
     fd_check("reverse lstm dx", rx, n * IN, dx, rev_loss, NULL);
     fd_check("reverse lstm dW", rW, IN * 4 * U, dW, rev_loss, NULL);
     fd_check("reverse lstm dU", rU, U * 4 * U, dU, rev_loss, NULL);
@@ -208,7 +208,7 @@ static void check_reverse_lstm(void) {
     free(xr), free(h), free(c), free(z), free(dh), free(dxr), free(dx), free(dW), free(dU), free(db), free(scratch);
     free(rx), free(rW), free(rU), free(rbias), free(rR), free(rRT);
     nmt_batch_free(&rb);
-    lstm_rec_free_f64(&lrec);
+    nmt_lstm_rec_free_f64(&lrec);
 }
 
 /* ---- Luong attention with masks: sources of different lengths (one empty),
@@ -223,7 +223,7 @@ static double att_loss(void *ctx) {
     int *src = calloc(nq, sizeof(int));
     for (int t = 0; t < ab.dec.T; t++)
         for (int r = 0; r < ab.dec.bs[t]; r++) src[ab.dec.off[t] + r] = ab.dec_to_enc[r];
-    attention_forward_f64(out, w, aq, amem, src, &ab.enc, nq, AD);
+    nmt_attention_forward_f64(out, w, aq, amem, src, &ab.enc, nq, AD);
     double L = dot(out, aR, nq * AD);
     free(out), free(w), free(src);
     return L;
@@ -243,8 +243,8 @@ static void check_attention(void) {
     int *srcrow = calloc(nq, sizeof(int));
     for (int t = 0; t < ab.dec.T; t++)
         for (int r = 0; r < ab.dec.bs[t]; r++) srcrow[ab.dec.off[t] + r] = ab.dec_to_enc[r];
-    attention_forward_f64(out, w, aq, amem, srcrow, &ab.enc, nq, AD);
-    attention_backward_f64(dq, dmem, aR, w, aq, amem, &ab.enc, &ab.dec, ab.dec_to_enc, AD);
+    nmt_attention_forward_f64(out, w, aq, amem, srcrow, &ab.enc, nq, AD);
+    nmt_attention_backward_f64(dq, dmem, aR, w, aq, amem, &ab.enc, &ab.dec, ab.dec_to_enc, AD);
     fd_check("attention dq (queries)", aq, nq * AD, dq, att_loss, NULL);
     fd_check("attention dmem (keys = values)", amem, ne * AD, dmem, att_loss, NULL);
     // a query of the empty source gets zeros; every other row's weights sum to 1

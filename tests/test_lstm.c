@@ -35,13 +35,13 @@ static void run_float(fout *o, int u, const nmt_packed *p, const double *x, cons
     o->hT = calloc((size_t)B * u, 4), o->cT = calloc((size_t)B * u, 4), o->dx = calloc((size_t)n * IN, 4);
     o->dW = calloc((size_t)IN * G, 4), o->dU = calloc((size_t)u * G, 4), o->db = calloc(G, 4);
     o->dh0 = calloc((size_t)B * u, 4), o->dc0 = calloc((size_t)B * u, 4);
-    lstm_rec rec = {0};
-    lstm_rec_pack(&rec, Wf, Uf, IN, u, 1, NMT_FP32);
-    float *scratch = calloc(lstm_backward_scratch(B, n, u), 4);
-    lstm_forward(o->h, o->c, o->z, o->hT, o->cT, xf, h0f, c0f, &rec, bf, p, IN, u);
-    lstm_backward(o->dx, o->dW, o->dU, o->db, o->dh0, o->dc0, dhf, dhTf, dcTf, xf, h0f, c0f, o->h, o->c, o->z, Wf,
+    nmt_lstm_rec rec = {0};
+    nmt_lstm_rec_pack(&rec, Wf, Uf, IN, u, 1, NMT_FP32);
+    float *scratch = calloc(nmt_lstm_backward_scratch(B, n, u), 4);
+    nmt_lstm_forward(o->h, o->c, o->z, o->hT, o->cT, xf, h0f, c0f, &rec, bf, p, IN, u);
+    nmt_lstm_backward(o->dx, o->dW, o->dU, o->db, o->dh0, o->dc0, dhf, dhTf, dcTf, xf, h0f, c0f, o->h, o->c, o->z, Wf,
                   &rec, p, IN, u, scratch);
-    lstm_rec_free(&rec);
+    nmt_lstm_rec_free(&rec);
     free(scratch), free(xf), free(Wf), free(Uf), free(bf), free(h0f), free(c0f), free(dhf), free(dhTf), free(dcTf);
 }
 
@@ -82,12 +82,12 @@ static void check_units(int u, const int *lens, int zero_state) {
     double *hT = calloc((size_t)B * u, 8), *cT = calloc((size_t)B * u, 8), *dx = calloc((size_t)n * IN, 8);
     double *dW = calloc((size_t)IN * G, 8), *dU = calloc((size_t)u * G, 8), *db = calloc(G, 8);
     double *dh0 = calloc((size_t)B * u, 8), *dc0 = calloc((size_t)B * u, 8);
-    double *scratch = calloc(lstm_backward_scratch_f64(B, n, u), 8);
-    lstm_rec_f64 rec = {0};
-    lstm_rec_pack_f64(&rec, W, U, IN, u, 1, NMT_FP32);
-    lstm_forward_f64(h, c, z, hT, cT, x, h0, c0, &rec, b, &p, IN, u);
-    lstm_backward_f64(dx, dW, dU, db, dh0, dc0, dh, dhT, dcT, x, h0, c0, h, c, z, W, &rec, &p, IN, u, scratch);
-    lstm_rec_free_f64(&rec);
+    double *scratch = calloc(nmt_lstm_backward_scratch_f64(B, n, u), 8);
+    nmt_lstm_rec_f64 rec = {0};
+    nmt_lstm_rec_pack_f64(&rec, W, U, IN, u, 1, NMT_FP32);
+    nmt_lstm_forward_f64(h, c, z, hT, cT, x, h0, c0, &rec, b, &p, IN, u);
+    nmt_lstm_backward_f64(dx, dW, dU, db, dh0, dc0, dh, dhT, dcT, x, h0, c0, h, c, z, W, &rec, &p, IN, u, scratch);
+    nmt_lstm_rec_free_f64(&rec);
 
     fout o[2];
     for (int t = 1; t <= 2; t++) {

@@ -19,7 +19,7 @@ static real dot(const real *a, const real *b, int n) {
     return s;
 }
 
-void R(attention_forward)(real *out, real *w, const real *q, const real *mem, const int *src, const nmt_packed *pe,
+void R(nmt_attention_forward)(real *out, real *w, const real *q, const real *mem, const int *src, const nmt_packed *pe,
                           int nq, int D) {
     const int T = pe->T > 0 ? pe->T : 1;
 #pragma omp parallel for schedule(static) if ((long)nq * D >= 16384)
@@ -45,7 +45,7 @@ void R(attention_forward)(real *out, real *w, const real *q, const real *mem, co
     }
 }
 
-void R(attention_backward)(real *dq, real *dmem, const real *dout, const real *w, const real *q, const real *mem,
+void R(nmt_attention_backward)(real *dq, real *dmem, const real *dout, const real *w, const real *q, const real *mem,
                            const nmt_packed *pe, const nmt_packed *pd, const int *dec_to_enc, int D) {
     const int T = pe->T > 0 ? pe->T : 1;
 #pragma omp parallel for schedule(dynamic, 1) if ((long)pd->ntok * D >= 16384)

@@ -8,7 +8,7 @@
 #include "kernels/gemm.h"
 #include "layers/layers.h"
 
-void R(dense_pack)(R(dense_w) *dw, const real *W, int k, int m, nmt_precision prec) {
+void R(nmt_dense_pack)(R(nmt_dense_w) *dw, const real *W, int k, int m, nmt_precision prec) {
     dw->k = k, dw->m = m, dw->bf16 = prec == NMT_BF16;
     if (dw->bf16) {
         R(nmt_pmat_pack_bf16)(&dw->W, 0, k, m, W, m);
@@ -19,18 +19,18 @@ void R(dense_pack)(R(dense_w) *dw, const real *W, int k, int m, nmt_precision pr
     }
 }
 
-void R(dense_repack_rows)(R(dense_w) *dw, const real *W, int r0, int r1) {
+void R(nmt_dense_repack_rows)(R(nmt_dense_w) *dw, const real *W, int r0, int r1) {
     R(nmt_pmat_repack_rows)(&dw->W, 0, dw->k, dw->m, W, dw->m, r0, r1, dw->bf16);
     if (dw->bf16) R(nmt_bf16_span)(dw->W16 + (long)r0 * dw->m, W + (long)r0 * dw->m, (long)(r1 - r0) * dw->m);
 }
 
-void R(dense_w_free)(R(dense_w) *dw) {
+void R(nmt_dense_w_free)(R(nmt_dense_w) *dw) {
     R(nmt_pmat_free)(&dw->W);
     free(dw->W16);
     memset(dw, 0, sizeof *dw);
 }
 
-void R(dense_forward)(real *out, const real *x, const R(dense_w) *dw, const real *b, int n) {
+void R(nmt_dense_forward)(real *out, const real *x, const R(nmt_dense_w) *dw, const real *b, int n) {
     const int m = dw->m;
     // out (n, m) = x (n, k) . W (k, m): one FMA chain per element, then + b
     if (n <= 0) return;
@@ -42,8 +42,8 @@ void R(dense_forward)(real *out, const real *x, const R(dense_w) *dw, const real
     }
 }
 
-void R(dense_backward)(real *dx, real *dW, real *db, const real *dout, const real *x,
-                       const real *W, const R(dense_w) *dw, int n) {
+void R(nmt_dense_backward)(real *dx, real *dW, real *db, const real *dout, const real *x,
+                       const real *W, const R(nmt_dense_w) *dw, int n) {
     const int k = dw->k, m = dw->m;
     if (dw->bf16) W = dw->W16;   // the kernel as the forward product read it
     R(nmt_gemm_op) ops[2] = {
@@ -51,10 +51,10 @@ void R(dense_backward)(real *dx, real *dW, real *db, const real *dout, const rea
         {0, 1, n, k, m, 1, dout, m, W, m, 0, dx, k},   // dx = dout W^T
     };
     R(nmt_gemm_group)(ops, dx ? 2 : 1);
-    R(colsum_add)(db, dout, n, m);
+    R(nmt_colsum_add)(db, dout, n, m);
 }
 
-void R(colsum_add)(real *s, const real *a, int n, int m) {
+void R(nmt_colsum_add)(real *s, const real *a, int n, int m) {
     // blocks of 64 columns shared among threads; within a block the rows are added in
     // order into 64 running sums (independent lanes: the compiler vectorizes them), so
     // each column's sum is the plain row-order sum whatever the block or thread
@@ -104,7 +104,7 @@ static real sum_exp(const real *z, real mx, real *e, int V) {
     return sum;
 }
 
-void R(softmax_xent)(real *dlogits, real *loss, int32_t *pred, const real *logits,
+void R(nmt_softmax_xent)(real *dlogits, real *loss, int32_t *pred, const real *logits,
                      const int32_t *targets, int n, int V, real scale) {
 #pragma omp parallel for schedule(dynamic, 4)
     for (int r = 0; r < n; r++) {

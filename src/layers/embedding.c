@@ -4,12 +4,12 @@
 #include "core/real.h"
 #include "layers/layers.h"
 
-void R(embedding_forward)(real *out, const int32_t *ids, const real *table, int n, int E) {
+void R(nmt_embedding_forward)(real *out, const int32_t *ids, const real *table, int n, int E) {
     for (int k = 0; k < n; k++)
         memcpy(out + (long)k * E, table + (long)ids[k] * E, sizeof(real) * E);
 }
 
-void R(embedding_backward)(real *dtable, const int32_t *ids, const real *dout, int n, int E) {
+void R(nmt_embedding_backward)(real *dtable, const int32_t *ids, const real *dout, int n, int E) {
     for (int k = 0; k < n; k++) {   /* token order: a fixed summation order */
         real *d = dtable + (long)ids[k] * E;
         const real *g = dout + (long)k * E;

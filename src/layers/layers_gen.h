@@ -1,16 +1,16 @@
 /* Declarations for one precision; included twice by layers.h. No include guard. */
 
 /* Embedding: out (n, E) = table[ids[k]] for each packed token k. table (V, E). */
-void NMT_FN(embedding_forward)(NMT_T *out, const int32_t *ids, const NMT_T *table, int n, int E);
+void NMT_FN(nmt_embedding_forward)(NMT_T *out, const int32_t *ids, const NMT_T *table, int n, int E);
 /* dtable (V, E) += scatter of dout (n, E) by ids, summed in token order. */
-void NMT_FN(embedding_backward)(NMT_T *dtable, const int32_t *ids, const NMT_T *dout, int n, int E);
+void NMT_FN(nmt_embedding_backward)(NMT_T *dtable, const int32_t *ids, const NMT_T *dout, int n, int E);
 
 /* An LSTM's weights as its products read them (kernels/gemm_packed.h), packed
  * once per optimizer step: W (in, 4u) for the input projection x W; gate[g]
  * holds U[:, g u .. (g+1) u) for h_{t-1} U; Ut holds U^T for the backward
  * dz U^T (packed when with_transpose, i.e. for training). With NMT_BF16 the
  * packed copies are rounded to bf16, W16 is W rounded (for dx = dz W^T), and
- * lstm_forward / lstm_backward store h and dz (the other operands of the
+ * nmt_lstm_forward / nmt_lstm_backward store h and dz (the other operands of the
  * products) rounded to bf16 too; the caller passes x as bf16 values. */
 typedef struct {
     NMT_FN(nmt_pmat) W;
@@ -18,15 +18,15 @@ typedef struct {
     NMT_FN(nmt_pmat) Ut;
     NMT_T *W16;
     int in, u, bf16;
-} NMT_FN(lstm_rec);
-void NMT_FN(lstm_rec_pack)(NMT_FN(lstm_rec) *rec, const NMT_T *W, const NMT_T *U, int in, int u, int with_transpose,
+} NMT_FN(nmt_lstm_rec);
+void NMT_FN(nmt_lstm_rec_pack)(NMT_FN(nmt_lstm_rec) *rec, const NMT_T *W, const NMT_T *U, int in, int u, int with_transpose,
                            nmt_precision prec);
 /* Rows r0..r1 of W (which = 0) or of U (which = 1) have changed (r0 a multiple of
  * NMT_PMAT_W): re-packs them into rec, which holds a packing made by
- * lstm_rec_pack (in its precision, with U^T if it was asked for). On the
+ * nmt_lstm_rec_pack (in its precision, with U^T if it was asked for). On the
  * calling thread. */
-void NMT_FN(lstm_rec_repack_rows)(NMT_FN(lstm_rec) *rec, int which, const NMT_T *M, int r0, int r1);
-void NMT_FN(lstm_rec_free)(NMT_FN(lstm_rec) *rec);
+void NMT_FN(nmt_lstm_rec_repack_rows)(NMT_FN(nmt_lstm_rec) *rec, int which, const NMT_T *M, int r0, int r1);
+void NMT_FN(nmt_lstm_rec_free)(NMT_FN(nmt_lstm_rec) *rec);
 
 /* Keras LSTM (gate order i, f, c, o; sigmoid / tanh) over a packed batch.
  *   x (n, in)  W (in, 4u), U (u, 4u) as rec  b (4u)
@@ -40,32 +40,32 @@ void NMT_FN(lstm_rec_free)(NMT_FN(lstm_rec) *rec);
  * computed in an order that depends only on its own inputs, never on the
  * thread count or the other rows: one step of one row gives the same bits in
  * a training batch and in a decoder step of any size. */
-void NMT_FN(lstm_forward)(NMT_T *h, NMT_T *c, NMT_T *z, NMT_T *hT, NMT_T *cT,
+void NMT_FN(nmt_lstm_forward)(NMT_T *h, NMT_T *c, NMT_T *z, NMT_T *hT, NMT_T *cT,
                           const NMT_T *x, const NMT_T *h0, const NMT_T *c0,
-                          const NMT_FN(lstm_rec) *rec, const NMT_T *b,
+                          const NMT_FN(nmt_lstm_rec) *rec, const NMT_T *b,
                           const nmt_packed *p, int in, int u);
 /* The cell for m rows: z (m, 4u) holds x W + h U (without the bias) on entry and
  * the gate activations [i f g o] on return; cprev (m, u) or NULL (zeros);
  * writes h, c (m, u). Each row only depends on its own inputs. */
-void NMT_FN(lstm_cell_forward)(NMT_T *z, const NMT_T *b, const NMT_T *cprev, NMT_T *h, NMT_T *c, int m, int u);
-/* Scratch values lstm_backward needs for a batch of up to B sequences, n tokens. */
-long NMT_FN(lstm_backward_scratch)(int B, int n, int u);
+void NMT_FN(nmt_lstm_cell_forward)(NMT_T *z, const NMT_T *b, const NMT_T *cprev, NMT_T *h, NMT_T *c, int m, int u);
+/* Scratch values nmt_lstm_backward needs for a batch of up to B sequences, n tokens. */
+long NMT_FN(nmt_lstm_backward_scratch)(int B, int n, int u);
 /*   dh (n, u) gradient w.r.t. h (NULL: none)   dhT, dcT (B, u) w.r.t. hT, cT (NULL: none)
  * W (in, 4u) the float kernel (rec->W16 is used instead in bf16). rec must hold
  * Ut (packed with_transpose) when dh0 is wanted or any sequence is longer than 1.
  * Accumulates dW (in, 4u), dU (u, 4u), db (4u); overwrites dx (n, in), dh0, dc0
  * (B, u) (each may be NULL when not wanted). */
-void NMT_FN(lstm_backward)(NMT_T *dx, NMT_T *dW, NMT_T *dU, NMT_T *db, NMT_T *dh0, NMT_T *dc0,
+void NMT_FN(nmt_lstm_backward)(NMT_T *dx, NMT_T *dW, NMT_T *dU, NMT_T *db, NMT_T *dh0, NMT_T *dc0,
                            const NMT_T *dh, const NMT_T *dhT, const NMT_T *dcT,
                            const NMT_T *x, const NMT_T *h0, const NMT_T *c0,
                            const NMT_T *h, const NMT_T *c, const NMT_T *z,
-                           const NMT_T *W, const NMT_FN(lstm_rec) *rec,
+                           const NMT_T *W, const NMT_FN(nmt_lstm_rec) *rec,
                            const nmt_packed *p, int in, int u, NMT_T *scratch);
 
 /* Rows gathered: dst[k] = src[idx[k]] for k < n, rows of w values (dst != src).
  * With a batch's enc_rev it turns a packed sequence into its reverse and back
  * (the permutation is its own inverse). */
-void NMT_FN(rows_gather)(NMT_T *dst, const NMT_T *src, const int *idx, int n, int w);
+void NMT_FN(nmt_rows_gather)(NMT_T *dst, const NMT_T *src, const int *idx, int n, int w);
 
 /* A dense layer's kernel W (k, m) as its products read it: packed for the
  * forward product (one FMA chain per output element), and in bf16 W16 = W
@@ -74,16 +74,16 @@ typedef struct {
     NMT_FN(nmt_pmat) W;
     NMT_T *W16;
     int k, m, bf16;
-} NMT_FN(dense_w);
-void NMT_FN(dense_pack)(NMT_FN(dense_w) *dw, const NMT_T *W, int k, int m, nmt_precision prec);
-void NMT_FN(dense_repack_rows)(NMT_FN(dense_w) *dw, const NMT_T *W, int r0, int r1);
-void NMT_FN(dense_w_free)(NMT_FN(dense_w) *dw);
+} NMT_FN(nmt_dense_w);
+void NMT_FN(nmt_dense_pack)(NMT_FN(nmt_dense_w) *dw, const NMT_T *W, int k, int m, nmt_precision prec);
+void NMT_FN(nmt_dense_repack_rows)(NMT_FN(nmt_dense_w) *dw, const NMT_T *W, int r0, int r1);
+void NMT_FN(nmt_dense_w_free)(NMT_FN(nmt_dense_w) *dw);
 /* Dense: out (n, m) = (x (n, k) . W (k, m)) + b (m). */
-void NMT_FN(dense_forward)(NMT_T *out, const NMT_T *x, const NMT_FN(dense_w) *dw, const NMT_T *b, int n);
+void NMT_FN(nmt_dense_forward)(NMT_T *out, const NMT_T *x, const NMT_FN(nmt_dense_w) *dw, const NMT_T *b, int n);
 /* dW (k, m) += x^T dout; db (m) += column sums of dout; dx (n, k) = dout W^T (dx may be NULL).
  * W is the float kernel (dw->W16 is used instead in bf16). */
-void NMT_FN(dense_backward)(NMT_T *dx, NMT_T *dW, NMT_T *db, const NMT_T *dout, const NMT_T *x,
-                            const NMT_T *W, const NMT_FN(dense_w) *dw, int n);
+void NMT_FN(nmt_dense_backward)(NMT_T *dx, NMT_T *dW, NMT_T *db, const NMT_T *dout, const NMT_T *x,
+                            const NMT_T *W, const NMT_FN(nmt_dense_w) *dw, int n);
 
 /* Luong (dot-product) attention over packed batches, Keras Attention() with its
  * defaults (no scale, score_mode "dot"): for query row k (nq rows, width D)
@@ -95,25 +95,25 @@ void NMT_FN(dense_backward)(NMT_T *dx, NMT_T *dW, NMT_T *db, const NMT_T *dout, 
  * Bidirectional RNN are zeros). w (nq, pe->T) keeps the weights for backward
  * (row k's first len[s] entries). Every row is computed alone, sums in a fixed
  * order. */
-void NMT_FN(attention_forward)(NMT_T *out, NMT_T *w, const NMT_T *q, const NMT_T *mem, const int *src,
+void NMT_FN(nmt_attention_forward)(NMT_T *out, NMT_T *w, const NMT_T *q, const NMT_T *mem, const int *src,
                                const nmt_packed *pe, int nq, int D);
 /* Backward for queries that are the packed tokens of a decoder layout pd whose
  * row r attends to encoder row dec_to_enc[r] (one decoder row per encoder row:
  * a training batch): dq (pd->ntok, D) = the queries' gradient; dmem
  * (pe->ntok, D) += the keys' and values' gradient. Decoder rows are shared
  * among threads; each adds into its own source's rows, its tokens in order. */
-void NMT_FN(attention_backward)(NMT_T *dq, NMT_T *dmem, const NMT_T *dout, const NMT_T *w, const NMT_T *q,
+void NMT_FN(nmt_attention_backward)(NMT_T *dq, NMT_T *dmem, const NMT_T *dout, const NMT_T *w, const NMT_T *q,
                                 const NMT_T *mem, const nmt_packed *pe, const nmt_packed *pd,
                                 const int *dec_to_enc, int D);
 
 /* s (m) += column sums of a (n, m), each column summed in row order (a running
  * sum from 0 over rows 0..n-1, then added to s): the same bits on any thread count. */
-void NMT_FN(colsum_add)(NMT_T *s, const NMT_T *a, int n, int m);
+void NMT_FN(nmt_colsum_add)(NMT_T *s, const NMT_T *a, int n, int m);
 
 /* Sparse softmax cross-entropy from logits (n, V) against targets (n):
  *   loss[r]   = logsumexp(logits[r]) - logits[r][target[r]]
  *   pred[r]   = argmax of logits[r] (first index on ties)
  *   dlogits   = scale * (softmax(logits) - onehot(target))   (may alias logits; NULL: skip)
  * Per-row results only: callers sum them in a fixed order. */
-void NMT_FN(softmax_xent)(NMT_T *dlogits, NMT_T *loss, int32_t *pred, const NMT_T *logits,
+void NMT_FN(nmt_softmax_xent)(NMT_T *dlogits, NMT_T *loss, int32_t *pred, const NMT_T *logits,
                           const int32_t *targets, int n, int V, NMT_T scale);

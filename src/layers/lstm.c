@@ -46,7 +46,7 @@ static int group_blocks(int nblk) {
     return gb < 1 ? 1 : gb > 4 ? 4 : gb;
 }
 
-void R(lstm_rec_pack)(R(lstm_rec) *rec, const real *W, const real *U, int in, int u, int with_transpose,
+void R(nmt_lstm_rec_pack)(R(nmt_lstm_rec) *rec, const real *W, const real *U, int in, int u, int with_transpose,
                       nmt_precision prec) {
     rec->bf16 = prec == NMT_BF16;
     rec->in = in, rec->u = u;
@@ -63,7 +63,7 @@ void R(lstm_rec_pack)(R(lstm_rec) *rec, const real *W, const real *U, int in, in
     }
 }
 
-void R(lstm_rec_repack_rows)(R(lstm_rec) *rec, int which, const real *M, int r0, int r1) {
+void R(nmt_lstm_rec_repack_rows)(R(nmt_lstm_rec) *rec, int which, const real *M, int r0, int r1) {
     const int u = rec->u;
     if (which == 0) {
         R(nmt_pmat_repack_rows)(&rec->W, 0, rec->in, 4 * u, M, 4 * u, r0, r1, rec->bf16);
@@ -75,7 +75,7 @@ void R(lstm_rec_repack_rows)(R(lstm_rec) *rec, int which, const real *M, int r0,
     if (rec->Ut.data) R(nmt_pmat_repack_rows)(&rec->Ut, 1, 4 * u, u, M, 4 * u, r0, r1, rec->bf16);
 }
 
-void R(lstm_rec_free)(R(lstm_rec) *rec) {
+void R(nmt_lstm_rec_free)(R(nmt_lstm_rec) *rec) {
     R(nmt_pmat_free)(&rec->W);
     for (int g = 0; g < 4; g++) R(nmt_pmat_free)(&rec->gate[g]);
     R(nmt_pmat_free)(&rec->Ut);
@@ -83,7 +83,7 @@ void R(lstm_rec_free)(R(lstm_rec) *rec) {
     memset(rec, 0, sizeof *rec);
 }
 
-void R(rows_gather)(real *dst, const real *src, const int *idx, int n, int w) {
+void R(nmt_rows_gather)(real *dst, const real *src, const int *idx, int n, int w) {
 #pragma omp parallel for schedule(static) if ((long)n * w >= 65536)
     for (int k = 0; k < n; k++) memcpy(dst + (long)k * w, src + (long)idx[k] * w, sizeof(real) * w);
 }
@@ -129,7 +129,7 @@ static inline void cell_units(real *zr, const real *b, const real *cp, real *hr,
     }
 }
 
-/* One row's step of backward for units [j0, j1) (see lstm_backward). bf16: dz
+/* One row's step of backward for units [j0, j1) (see nmt_lstm_backward). bf16: dz
  * (an operand of every product that follows) is stored rounded to bf16. */
 static inline void bwd_units(const real *zr, const real *cr, const real *dho, const real *cp, real *dzr,
                              real *dHr, real *dCr, int j0, int j1, int u, int bf16) {
@@ -172,16 +172,16 @@ static inline void bwd_units(const real *zr, const real *cr, const real *dho, co
     }
 }
 
-void R(lstm_cell_forward)(real *z, const real *b, const real *cprev, real *h, real *c, int m, int u) {
+void R(nmt_lstm_cell_forward)(real *z, const real *b, const real *cprev, real *h, real *c, int m, int u) {
 #pragma omp parallel for schedule(dynamic, 1) if (m * u >= 4096)
     for (int r = 0; r < m; r++)
         cell_units(z + (long)r * 4 * u, b, cprev ? cprev + (long)r * u : NULL, h + (long)r * u, c + (long)r * u,
                    0, u, u, 0);
 }
 
-void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
+void R(nmt_lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
                      const real *x, const real *h0, const real *c0,
-                     const R(lstm_rec) *rec, const real *b,
+                     const R(nmt_lstm_rec) *rec, const real *b,
                      const nmt_packed *p, int in, int u) {
     const int G = 4 * u, nblk = (u + NMT_PMAT_W - 1) / NMT_PMAT_W;
     // z (n, 4u) = x (n, in) . W (in, 4u)
@@ -223,7 +223,7 @@ void R(lstm_forward)(real *h, real *c, real *z, real *hT, real *cT,
     }
 }
 
-long R(lstm_backward_scratch)(int B, int n, int u) {
+long R(nmt_lstm_backward_scratch)(int B, int n, int u) {
     return (long)n * 4 * u + (long)n * u + 2L * B * u;
 }
 
@@ -238,11 +238,11 @@ long R(lstm_backward_scratch)(int B, int n, int u) {
  *   dU += Hprev^T dz, dW += x^T dz, db += colsum(dz), dx = dz W^T,
  * where Hprev holds h_{t-1} (h0 or 0 at t = 0) for every packed token.
  * Threads split each step by unit blocks, as in the forward pass. */
-void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *dc0,
+void R(nmt_lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *dc0,
                       const real *dh, const real *dhT, const real *dcT,
                       const real *x, const real *h0, const real *c0,
                       const real *h, const real *c, const real *z,
-                      const real *W, const R(lstm_rec) *rec,
+                      const real *W, const R(nmt_lstm_rec) *rec,
                       const nmt_packed *p, int in, int u, real *scratch) {
     const int G = 4 * u, n = p->ntok, B = p->B, nblk = (u + NMT_PMAT_W - 1) / NMT_PMAT_W;
     real *dz = scratch;                       // (n, 4u)
@@ -250,7 +250,7 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
     real *dH = hprev + (long)n * u;           // (B, u)
     real *dC = dH + (long)B * u;              // (B, u)
     if ((p->T > 1 || dh0) && !rec->Ut.data) {   // a caller's bug, not a user's
-        fprintf(stderr, "nmt: internal error: lstm_backward without a packed U^T\n");
+        fprintf(stderr, "nmt: internal error: nmt_lstm_backward without a packed U^T\n");
         abort();
     }
     // rows that end at step t take dhT/dcT at their last step; empty rows pass them straight to h0/c0
@@ -317,5 +317,5 @@ void R(lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, real *d
     if (rec->bf16) W = rec->W16;   // the kernel as the forward product read it
     if (dx) ops[nops++] = (R(nmt_gemm_op)){0, 1, n, in, G, 1, dz, G, W, G, 0, dx, in};   // dx (n, in) = dz W^T
     R(nmt_gemm_group)(ops, nops);
-    R(colsum_add)(db, dz, n, G);   // db += colsum(dz), each column in row order
+    R(nmt_colsum_add)(db, dz, n, G);   // db += colsum(dz), each column in row order
 }

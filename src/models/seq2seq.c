@@ -22,6 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "core/error.h"
 #include "core/real.h"
 #include "kernels/gemm.h"
@@ -66,7 +70,7 @@ enum {
     A_GX, A_GXR, A_GH, A_GH0, A_GC0,          /* (n,E) (n,E) (n,u) (B,u) (B,u) */
     A_GEHT, A_GECT, A_GEHT1, A_GECT1,         /* (B,eu) encoder final-state gradients, per direction */
     A_GMEM, A_GEH, A_GEH1, A_GCTX,            /* (n,u) (n,eu) (n,eu) (n,u) attention */
-    A_SCRATCH,                                /* lstm_backward's scratch */
+    A_SCRATCH, A_SCRATCH1,                    /* nmt_lstm_backward's scratch (per encoder direction) */
     A_COUNT
 };
 #define DIR(a, d) ((a) + (d) * (A_EH1 - A_EH))
@@ -113,7 +117,8 @@ void nmt_s2s_acts(nmt_act_table *a, const nmt_config *c, int maxB, int training)
         [A_GEHT] = tr * B * eu, [A_GECT] = tr * B * eu, [A_GEHT1] = tr * bi * B * eu, [A_GECT1] = tr * bi * B * eu,
         [A_GMEM] = tr * at * n * u, [A_GEH] = tr * at * n * eu, [A_GEH1] = tr * at * n * eu,
         [A_GCTX] = tr * at * n * u,
-        [A_SCRATCH] = tr * lstm_backward_scratch(maxB, (int)n, s.u),
+        [A_SCRATCH] = tr * nmt_lstm_backward_scratch(maxB, (int)n, s.u),
+        [A_SCRATCH1] = tr * bi * nmt_lstm_backward_scratch(maxB, (int)n, s.eu),
     };
     static const char *const names[A_COUNT] = {
         "enc.x", "enc.x_reversed", "enc.h", "enc.c", "enc.z", "enc.hT", "enc.cT", "enc.backward.h",
@@ -121,7 +126,7 @@ void nmt_s2s_acts(nmt_act_table *a, const nmt_config *c, int maxB, int training)
         "dec.c", "dec.z", "dec.h0", "dec.c0", "dec.hT", "dec.cT", "attention.context", "attention.weights",
         "logits", "grad.x", "grad.x_reversed", "grad.dec.h", "grad.dec.h0", "grad.dec.c0", "grad.enc.hT",
         "grad.enc.cT", "grad.enc.backward.hT", "grad.enc.backward.cT", "grad.enc.outputs", "grad.enc.h",
-        "grad.enc.backward.h", "grad.attention.context", "lstm.scratch",
+        "grad.enc.backward.h", "grad.attention.context", "lstm.scratch", "lstm.backward.scratch",
     };
     for (int i = 0; i < A_COUNT; i++) nmt_act_add(a, names[i], size[i]);
 }
@@ -136,10 +141,22 @@ int nmt_s2s_check(const nmt_config *c) {
 }
 #endif
 
+/* Whether the two directions of a bidirectional encoder run side by side, one
+ * thread each (with two threads: no barrier at every step, as two 256-unit
+ * LSTMs split among the threads would need). Each direction computes the same
+ * bits either way (every layer is thread-count independent). */
+static int directions_side_by_side(void) {
+#ifdef _OPENMP
+    return omp_get_max_threads() == 2 && !omp_in_parallel() && omp_get_max_active_levels() < 2;
+#else
+    return 0;
+#endif
+}
+
 /* The packed weights, and what inference keeps between encode and decode_step. */
 typedef struct {
-    R(lstm_rec) enc[2], dec;
-    R(dense_w) out;
+    R(nmt_lstm_rec) enc[2], dec;
+    R(nmt_dense_w) out;
     int *src;                  /* (maxN) attention: encoder row of each query */
     nmt_packed step;           /* a one-step layout of up to maxB rows (decode_step) */
     const nmt_packed *enc_pk;  /* the last encode's source layout (attention) */
@@ -158,9 +175,9 @@ void R(nmt_s2s_pack)(R(nmt_ws) *ws, const real *params, int training) {
         nmt_packed_alloc(&pv->step, ws->maxB, 1);
     }
     for (int d = 0; d < s.ndir; d++)
-        R(lstm_rec_pack)(&pv->enc[d], P(P_ENC(d, 0)), P(P_ENC(d, 1)), s.E, s.eu, training, ws->prec);
-    R(lstm_rec_pack)(&pv->dec, P(P_DEC(s, 0)), P(P_DEC(s, 1)), s.E, s.u, training, ws->prec);
-    R(dense_pack)(&pv->out, P(P_OUT_W(s)), s.u, s.V, ws->prec);
+        R(nmt_lstm_rec_pack)(&pv->enc[d], P(P_ENC(d, 0)), P(P_ENC(d, 1)), s.E, s.eu, training, ws->prec);
+    R(nmt_lstm_rec_pack)(&pv->dec, P(P_DEC(s, 0)), P(P_DEC(s, 1)), s.E, s.u, training, ws->prec);
+    R(nmt_dense_pack)(&pv->out, P(P_OUT_W(s)), s.u, s.V, ws->prec);
 }
 
 void R(nmt_s2s_pack_rows)(R(nmt_ws) *ws, const real *params, int i, long r0, long r1) {
@@ -168,18 +185,18 @@ void R(nmt_s2s_pack_rows)(R(nmt_ws) *ws, const real *params, int i, long r0, lon
     priv_t *pv = ws->priv;
     for (int d = 0; d < s.ndir; d++)
         for (int k = 0; k < 2; k++)
-            if (i == P_ENC(d, k)) R(lstm_rec_repack_rows)(&pv->enc[d], k, P(i), (int)r0, (int)r1);
+            if (i == P_ENC(d, k)) R(nmt_lstm_rec_repack_rows)(&pv->enc[d], k, P(i), (int)r0, (int)r1);
     for (int k = 0; k < 2; k++)
-        if (i == P_DEC(s, k)) R(lstm_rec_repack_rows)(&pv->dec, k, P(i), (int)r0, (int)r1);
-    if (i == P_OUT_W(s)) R(dense_repack_rows)(&pv->out, P(i), (int)r0, (int)r1);
+        if (i == P_DEC(s, k)) R(nmt_lstm_rec_repack_rows)(&pv->dec, k, P(i), (int)r0, (int)r1);
+    if (i == P_OUT_W(s)) R(nmt_dense_repack_rows)(&pv->out, P(i), (int)r0, (int)r1);
 }
 
 void R(nmt_s2s_unpack)(R(nmt_ws) *ws) {
     priv_t *pv = ws->priv;
     if (!pv) return;
-    for (int d = 0; d < 2; d++) R(lstm_rec_free)(&pv->enc[d]);
-    R(lstm_rec_free)(&pv->dec);
-    R(dense_w_free)(&pv->out);
+    for (int d = 0; d < 2; d++) R(nmt_lstm_rec_free)(&pv->enc[d]);
+    R(nmt_lstm_rec_free)(&pv->dec);
+    R(nmt_dense_w_free)(&pv->out);
     free(pv->src);
     nmt_packed_free(&pv->step);
     free(pv);
@@ -193,16 +210,15 @@ static void encode_fwd(R(nmt_ws) *ws, const real *params, const nmt_batch *b) {
     priv_t *pv = ws->priv;
     const int n = b->enc.ntok;
     // x (n, E) = embedding of the packed source ids
-    R(embedding_forward)(A(A_XE), b->enc_ids, P(P_EMB_SRC), n, s.E);
+    R(nmt_embedding_forward)(A(A_XE), b->enc_ids, P(P_EMB_SRC), n, s.E);
     if (ws->prec == NMT_BF16) R(nmt_round_bf16)(A(A_XE), A(A_XE), (long)n * s.E);
-    // from a zero state; each sentence's state is kept at its last token
-    R(lstm_forward)(A(A_EH), A(A_EC), A(A_EZ), A(A_EHT), A(A_ECT), A(A_XE), NULL, NULL, &pv->enc[0],
-                    P(P_ENC(0, 2)), &b->enc, s.E, s.eu);
-    if (s.bidir) {
-        // the backward direction: the same layout over each sentence's tokens last to first
-        R(rows_gather)(A(A_XR), A(A_XE), b->enc_rev, n, s.E);
-        R(lstm_forward)(A(A_EH1), A(A_EC1), A(A_EZ1), A(A_EHT1), A(A_ECT1), A(A_XR), NULL, NULL, &pv->enc[1],
-                        P(P_ENC(1, 2)), &b->enc, s.E, s.eu);
+    // from a zero state; each sentence's state is kept at its last token. The backward
+    // direction: the same layout over each sentence's tokens last to first.
+#pragma omp parallel for num_threads(2) schedule(static, 1) if (s.bidir && directions_side_by_side())
+    for (int d = 0; d < s.ndir; d++) {
+        if (d) R(nmt_rows_gather)(A(A_XR), A(A_XE), b->enc_rev, n, s.E);
+        R(nmt_lstm_forward)(A(DIR(A_EH, d)), A(DIR(A_EC, d)), A(DIR(A_EZ, d)), A(DIR(A_EHT, d)), A(DIR(A_ECT, d)),
+                        A(d ? A_XR : A_XE), NULL, NULL, &pv->enc[d], P(P_ENC(d, 2)), &b->enc, s.E, s.eu);
     }
     if (s.att) {
         // mem[j] = [h_f[j]; h_b at the same source position] (n, u)
@@ -232,19 +248,19 @@ static void decode_fwd(R(nmt_ws) *ws, const real *params, const int32_t *ids, co
     const shape s = shape_of(&ws->cfg);
     priv_t *pv = ws->priv;
     const int n = pk->ntok;
-    R(embedding_forward)(A(A_XD), ids, P(P_EMB_DEC), n, s.E);
+    R(nmt_embedding_forward)(A(A_XD), ids, P(P_EMB_DEC), n, s.E);
     if (ws->prec == NMT_BF16) R(nmt_round_bf16)(A(A_XD), A(A_XD), (long)n * s.E);
-    R(lstm_forward)(A(A_DH), A(A_DC), A(A_DZ), A(A_DHT), A(A_DCT), A(A_XD), A(A_H0), A(A_C0), &pv->dec,
+    R(nmt_lstm_forward)(A(A_DH), A(A_DC), A(A_DZ), A(A_DHT), A(A_DCT), A(A_XD), A(A_H0), A(A_C0), &pv->dec,
                     P(P_DEC(s, 2)), pk, s.E, s.u);
     const real *top = A(A_DH);
     if (s.att) {
         // context (n, u) of each decoder output over its own source's encoder outputs
-        R(attention_forward)(A(A_CTX), A(A_ATTW), A(A_DH), A(A_MEM), src, enc_pk, n, s.u);
+        R(nmt_attention_forward)(A(A_CTX), A(A_ATTW), A(A_DH), A(A_MEM), src, enc_pk, n, s.u);
         if (ws->prec == NMT_BF16) R(nmt_round_bf16)(A(A_CTX), A(A_CTX), (long)n * s.u);   // a product's operand
         top = A(A_CTX);
     }
     // logits (n, V) = top (n, u) . W_out (u, V) + b_out
-    R(dense_forward)(logits, top, &pv->out, P(P_OUT_B(s)), n);
+    R(nmt_dense_forward)(logits, top, &pv->out, P(P_OUT_B(s)), n);
 }
 
 void R(nmt_s2s_forward_backward)(R(nmt_ws) *ws, const real *params, real *grads, const nmt_batch *b, real loss_scale) {
@@ -258,23 +274,23 @@ void R(nmt_s2s_forward_backward)(R(nmt_ws) *ws, const real *params, real *grads,
             for (int r = 0; r < b->dec.bs[t]; r++) pv->src[b->dec.off[t] + r] = b->dec_to_enc[r];
     decode_fwd(ws, params, b->dec_ids, pv->src, &b->dec, &b->enc, A(A_LOGITS));
     ws->logits = A(A_LOGITS);
-    R(softmax_xent)(grads ? A(A_LOGITS) : NULL, ws->loss, ws->pred, A(A_LOGITS), b->tgt_ids, n, s.V, loss_scale);
+    R(nmt_softmax_xent)(grads ? A(A_LOGITS) : NULL, ws->loss, ws->pred, A(A_LOGITS), b->tgt_ids, n, s.V, loss_scale);
     if (!grads) return;
     if (ws->prec == NMT_BF16) R(nmt_round_bf16)(A(A_LOGITS), A(A_LOGITS), (long)n * s.V);   // dlogits: a product's operand
 
     // ---- backward ----
     // output layer: d(top) = dlogits W_out^T; dW_out, db_out accumulated
-    R(dense_backward)(s.att ? A(A_GCTX) : A(A_GH), G(P_OUT_W(s)), G(P_OUT_B(s)), A(A_LOGITS),
+    R(nmt_dense_backward)(s.att ? A(A_GCTX) : A(A_GH), G(P_OUT_W(s)), G(P_OUT_B(s)), A(A_LOGITS),
                       s.att ? A(A_CTX) : A(A_DH), P(P_OUT_W(s)), &pv->out, n);
     if (s.att) {
         memset(A(A_GMEM), 0, sizeof(real) * (size_t)ne * u);
-        R(attention_backward)(A(A_GH), A(A_GMEM), A(A_GCTX), A(A_ATTW), A(A_DH), A(A_MEM), &b->enc, &b->dec,
+        R(nmt_attention_backward)(A(A_GH), A(A_GMEM), A(A_GCTX), A(A_ATTW), A(A_DH), A(A_MEM), &b->enc, &b->dec,
                               b->dec_to_enc, u);
     }
-    R(lstm_backward)(A(A_GX), G(P_DEC(s, 0)), G(P_DEC(s, 1)), G(P_DEC(s, 2)), A(A_GH0), A(A_GC0), A(A_GH), NULL,
+    R(nmt_lstm_backward)(A(A_GX), G(P_DEC(s, 0)), G(P_DEC(s, 1)), G(P_DEC(s, 2)), A(A_GH0), A(A_GC0), A(A_GH), NULL,
                      NULL, A(A_XD), A(A_H0), A(A_C0), A(A_DH), A(A_DC), A(A_DZ), P(P_DEC(s, 0)), &pv->dec, &b->dec, E,
                      u, A(A_SCRATCH));
-    R(embedding_backward)(G(P_EMB_DEC), b->dec_ids, A(A_GX), n, E);
+    R(nmt_embedding_backward)(G(P_EMB_DEC), b->dec_ids, A(A_GX), n, E);
     // the decoder's initial-state gradient is the encoder's final-state gradient (per direction)
     for (int r = 0; r < B; r++) {
         const int e = b->dec_to_enc[r];
@@ -288,13 +304,13 @@ void R(nmt_s2s_forward_backward)(R(nmt_ws) *ws, const real *params, real *grads,
             memcpy(A(A_GEH) + (long)j * eu, A(A_GMEM) + (long)j * u, sizeof(real) * eu);
             memcpy(A(A_GEH1) + (long)j * eu, A(A_GMEM) + (long)b->enc_rev[j] * u + eu, sizeof(real) * eu);
         }
-    R(lstm_backward)(A(A_GX), G(P_ENC(0, 0)), G(P_ENC(0, 1)), G(P_ENC(0, 2)), NULL, NULL, s.att ? A(A_GEH) : NULL,
-                     A(A_GEHT), A(A_GECT), A(A_XE), NULL, NULL, A(A_EH), A(A_EC), A(A_EZ), P(P_ENC(0, 0)), &pv->enc[0],
-                     &b->enc, E, eu, A(A_SCRATCH));
+#pragma omp parallel for num_threads(2) schedule(static, 1) if (s.bidir && directions_side_by_side())
+    for (int d = 0; d < s.ndir; d++)
+        R(nmt_lstm_backward)(A(d ? A_GXR : A_GX), G(P_ENC(d, 0)), G(P_ENC(d, 1)), G(P_ENC(d, 2)), NULL, NULL,
+                         s.att ? A(d ? A_GEH1 : A_GEH) : NULL, A(GDIR(A_GEHT, d)), A(GDIR(A_GECT, d)),
+                         A(d ? A_XR : A_XE), NULL, NULL, A(DIR(A_EH, d)), A(DIR(A_EC, d)), A(DIR(A_EZ, d)),
+                         P(P_ENC(d, 0)), &pv->enc[d], &b->enc, E, eu, A(d ? A_SCRATCH1 : A_SCRATCH));
     if (s.bidir) {
-        R(lstm_backward)(A(A_GXR), G(P_ENC(1, 0)), G(P_ENC(1, 1)), G(P_ENC(1, 2)), NULL, NULL,
-                         s.att ? A(A_GEH1) : NULL, A(A_GEHT1), A(A_GECT1), A(A_XR), NULL, NULL, A(A_EH1), A(A_EC1),
-                         A(A_EZ1), P(P_ENC(1, 0)), &pv->enc[1], &b->enc, E, eu, A(A_SCRATCH));
         // both directions' input gradients, in source order
         real *gx = A(A_GX);
         const real *gxr = A(A_GXR);
@@ -303,7 +319,7 @@ void R(nmt_s2s_forward_backward)(R(nmt_ws) *ws, const real *params, real *grads,
             for (int e = 0; e < E; e++) gx[(long)j * E + e] += g[e];
         }
     }
-    R(embedding_backward)(G(P_EMB_SRC), b->enc_ids, A(A_GX), ne, E);
+    R(nmt_embedding_backward)(G(P_EMB_SRC), b->enc_ids, A(A_GX), ne, E);
 }
 
 void R(nmt_s2s_encode)(R(nmt_ws) *ws, const real *params, const nmt_batch *b, real *state) {
@@ -346,13 +362,13 @@ const nmt_config_field nmt_s2s_fields[5] = {
 };
 #endif
 
-const R(lstm_rec) *R(nmt_s2s_lstm_packed)(const R(nmt_ws) *ws, int which) {
+const R(nmt_lstm_rec) *R(nmt_s2s_lstm_packed)(const R(nmt_ws) *ws, int which) {
     const priv_t *pv = ws->priv;
     if (!pv || which < 0 || which > 2 || (which == 1 && !shape_of(&ws->cfg).bidir)) return NULL;
     return which == 2 ? &pv->dec : &pv->enc[which];
 }
 
-const R(dense_w) *R(nmt_s2s_dense_packed)(const R(nmt_ws) *ws) {
+const R(nmt_dense_w) *R(nmt_s2s_dense_packed)(const R(nmt_ws) *ws) {
     const priv_t *pv = ws->priv;
     return pv ? &pv->out : NULL;
 }

@@ -10,5 +10,5 @@ void NMT_FN(nmt_s2s_decode_step)(NMT_FN(nmt_ws) *ws, const NMT_T *params, int n,
 /* For tests: the packed weights of a workspace (which: 0 the encoder, 1 its
  * backward direction, 2 the decoder; NULL if the architecture has no such
  * layer or nothing is packed), and the output layer's. */
-const NMT_FN(lstm_rec) *NMT_FN(nmt_s2s_lstm_packed)(const NMT_FN(nmt_ws) *ws, int which);
-const NMT_FN(dense_w) *NMT_FN(nmt_s2s_dense_packed)(const NMT_FN(nmt_ws) *ws);
+const NMT_FN(nmt_lstm_rec) *NMT_FN(nmt_s2s_lstm_packed)(const NMT_FN(nmt_ws) *ws, int which);
+const NMT_FN(nmt_dense_w) *NMT_FN(nmt_s2s_dense_packed)(const NMT_FN(nmt_ws) *ws);
