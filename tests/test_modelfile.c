@@ -48,6 +48,9 @@ static void set_vocabs(nmt_model *m, const char *const *src, int ns, const char 
         fprintf(stderr, "vocabulary: %s\n", nmt_last_error());
         exit(1);
     }
+    // the book's text recipe, as nmt train records it by default
+    nmt_vocab_set_strip_chars(m->src_vocab, NMT_STRIP_CHARS);
+    nmt_vocab_set_strip_chars(m->tgt_vocab, NMT_STRIP_CHARS);
 }
 
 static void make_config(nmt_config *c, int src, int tgt, int embed, int units, int max_length) {
@@ -400,6 +403,69 @@ static void test_round_trip(const char *dir) {
     nmt_model_free(&a);
 }
 
+/* What the document records about the text: "languages" (always; a file
+ * without it means English and Spanish) and standardization.strip_chars_before (any list of single
+ * characters); both survive the file and reach the vocabularies. */
+static void test_text_record(const char *dir) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/text.nmt", dir);
+    nmt_model a, b;
+    make_rt_model(&a);
+    // the book's: English and Spanish, strip_chars_before ["¡", "¿"]
+    CHECK(nmt_model_save(&a, path) == 0, "save: %s", nmt_last_error());
+    nmt_st_file st;
+    CHECK(nmt_st_read(&st, path) == 0, "read: %s", nmt_last_error());
+    const char *doc = nmt_st_meta(&st, "nmt");
+    CHECK(doc && contains(doc, "\"languages\":{\"source\":\"English\",\"target\":\"Spanish\"}") &&
+              contains(doc, "\"strip_chars_before\":[\"\xc2\xa1\",\"\xc2\xbf\"]}"),
+          "the book's text recipe: %s", doc ? doc : "(no document)");
+    nmt_st_free(&st);
+    CHECK(nmt_model_load(&b, path) == 0, "load: %s", nmt_last_error());
+    if (b.params) {
+        CHECK_STR(nmt_vocab_language(b.src_vocab), "English");
+        CHECK_STR(nmt_vocab_language(b.tgt_vocab), "Spanish");
+        CHECK_STR(nmt_vocab_strip_chars(b.src_vocab), NMT_STRIP_CHARS);
+        CHECK_STR(nmt_vocab_strip_chars(b.tgt_vocab), NMT_STRIP_CHARS);
+        nmt_model_free(&b);
+    }
+    // French to English, nothing deleted
+    for (int side = 0; side < 2; side++) {
+        nmt_vocab *v = side ? a.tgt_vocab : a.src_vocab;
+        CHECK(nmt_vocab_set_language(v, side ? "English" : "Fran\xc3\xa7" "ais") == 0 &&
+                  nmt_vocab_set_strip_chars(v, "") == 0, "set: %s", nmt_last_error());
+    }
+    CHECK(nmt_model_save(&a, path) == 0, "save: %s", nmt_last_error());
+    CHECK(nmt_st_read(&st, path) == 0, "read: %s", nmt_last_error());
+    doc = nmt_st_meta(&st, "nmt");
+    CHECK(doc && contains(doc, "\"languages\":{\"source\":\"Fran\xc3\xa7" "ais\",\"target\":\"English\"}") &&
+              contains(doc, "\"strip_chars_before\":[]}"), "recorded: %s", doc ? doc : "(no document)");
+    nmt_st_free(&st);
+    CHECK(nmt_model_load(&b, path) == 0, "load: %s", nmt_last_error());
+    if (b.params) {
+        CHECK_STR(nmt_vocab_language(b.src_vocab), "Fran\xc3\xa7" "ais");
+        CHECK_STR(nmt_vocab_language(b.tgt_vocab), "English");
+        CHECK_STR(nmt_vocab_strip_chars(b.src_vocab), "");
+        check_same_model(&a, &b, "French round trip");
+        char *ins = nmt_json_model_inspect(&b, "text.nmt", 2, NMT_VERSION, "00");
+        CHECK(ins && contains(ins, "\"languages\": {\n    \"source\": \"Fran\xc3\xa7" "ais\""), "inspect: %s",
+              ins ? ins : nmt_last_error());
+        free(ins);
+        nmt_model_free(&b);
+    }
+    // another list, in the order given
+    nmt_vocab_set_strip_chars(a.src_vocab, "\xc2\xbb\xc2\xab");
+    CHECK(nmt_model_save(&a, path) == -1 && contains(nmt_last_error(), "different characters"),
+          "vocabularies deleting different characters saved: %s", nmt_last_error());
+    nmt_vocab_set_strip_chars(a.tgt_vocab, "\xc2\xbb\xc2\xab");
+    CHECK(nmt_model_save(&a, path) == 0, "save: %s", nmt_last_error());
+    CHECK(nmt_model_load(&b, path) == 0, "load: %s", nmt_last_error());
+    if (b.params) {
+        CHECK_STR(nmt_vocab_strip_chars(b.tgt_vocab), "\xc2\xbb\xc2\xab");
+        nmt_model_free(&b);
+    }
+    nmt_model_free(&a);
+}
+
 static void test_rejections(const char *dir) {
     nmt_model a;
     make_rt_model(&a);
@@ -575,6 +641,15 @@ static void test_rejections(const char *dir) {
         {"\"tom\"", "7", "source token 9 is not a string", NULL, 1},
         {"\"lowercase\":\"ascii\"", "\"lowercase\":\"unicode\"", "standardization rules differ", NULL, 1},
         {"\"split\":\"whitespace\"", "\"split\":\"character\"", "standardization rules differ", NULL, 1},
+        {"\"strip_chars_before\":[", "\"strip_chars_before\":[\"ab\",", "strip_chars_before[0] must be one character",
+         NULL, 1},
+        {"\"strip_chars_before\":[", "\"strip_chars_before\":[\"\\t\",", "strip_chars_before", "control character", 1},
+        {"\"strip_chars_before\":[", "\"strip_chars_before\":[\"\xc2\xbf\",", "strip_chars_before", "given twice", 1},
+        {"\"strip_chars_before\":[\"\xc2\xa1\",\"\xc2\xbf\"]", "\"strip_chars_before\":\"\xc2\xa1\xc2\xbf\"",
+         "strip_chars_before must be an array", NULL, 1},
+        {"\"languages\":{\"source\":\"English\",\"target\":\"Spanish\"}", "\"languages\":[\"fr\",\"en\"]", "\"languages\" must be an object", NULL, 1},
+        {"\"languages\":{\"source\":\"English\",\"target\":\"Spanish\"}", "\"languages\":{\"source\":\"fr\"}", "\"languages\" must be an object", NULL, 1},
+        {"\"languages\":{\"source\":\"English\",\"target\":\"Spanish\"}", "\"languages\":{\"source\":\"fr\",\"target\":\"\"}", "languages.target", NULL, 1},
         {"\"train_config\":{", "\"train_config\":\"x\",\"tc2\":{", "\"train_config\" must be an object", NULL, 0},
         {"\"val_tokens\":133843,", "", "history[1]: missing field 'val_tokens'", NULL, 1},
         {"\"epoch\":1,", "\"epoch\":\"1\",", "history[0]: field 'epoch' must be an integer", NULL, 1},
@@ -607,7 +682,7 @@ static void test_json_helpers(void) {
     nmt_epoch_record r = {3, 0.1, 1.0 / 3.0, 2.9134, NAN, INFINITY, 133842, 680.5, 1e-310};
     char *line = nmt_json_epoch_record(&r);
     CHECK(strchr(line, '\n') == NULL, "newline in the log line");
-    CHECK(contains(line, "\"loss\":0.1,"), "shortest form: %s", line);
+    CHECK(contains(line, "\"loss\":0.10000000000000001,"), "17 significant digits (jansson): %s", line);
     CHECK(contains(line, "\"val_accuracy\":null") && contains(line, "\"val_accuracy_unmasked\":null"),
           "non-finite as null: %s", line);
     nmt_json *j = nmt_json_parse(line, strlen(line), "log line");
@@ -650,12 +725,13 @@ static void test_inspect_doc(const char *dir) {
     CHECK(doc != NULL, "inspect doc: %s", nmt_last_error());
     nmt_json *j = doc ? nmt_json_parse(doc, strlen(doc), "inspect") : NULL;
     if (j) {
-        const char *keys[] = {"file", "format_version", "nmt_version", "config", "vocab", "standardization",
-                              "train_config", "init_from", "history", "tensors", "parameters", "weights_sha256"};
+        const char *keys[] = {"file", "format_version", "nmt_version", "config", "vocab", "languages",
+                              "standardization", "train_config", "init_from", "history", "tensors", "parameters",
+                              "weights_sha256"};
         size_t ki = 0;
         for (void *it = nmt_json_iter(j); it; it = nmt_json_iter_next(j, it), ki++)
-            CHECK(ki < 12 && strcmp(nmt_json_iter_key(it), keys[ki]) == 0, "inspect key %zu", ki);
-        CHECK(ki == 12, "%zu inspect keys", ki);
+            CHECK(ki < 13 && strcmp(nmt_json_iter_key(it), keys[ki]) == 0, "inspect key %zu", ki);
+        CHECK(ki == 13, "%zu inspect keys", ki);
         long long v;
         CHECK(nmt_json_int(nmt_json_get(j, "parameters"), &v) == 0 && v == 336, "parameters %lld", v);
         const nmt_json *t = nmt_json_get(j, "tensors");
@@ -680,6 +756,10 @@ static void test_fixture(void) {
     nmt_model want;
     make_fixture_model(&want);
     check_same_model(&want, &m, "fixture");
+    // written before "languages" existed: the book's English and Spanish, ¡¿ deleted
+    CHECK_STR(nmt_vocab_language(m.src_vocab), "English");
+    CHECK_STR(nmt_vocab_language(m.tgt_vocab), "Spanish");
+    CHECK_STR(nmt_vocab_strip_chars(m.src_vocab), NMT_STRIP_CHARS);
     for (int t = 0; t < m.table.n; t++)
         for (size_t i = 0; i < m.table.p[t].numel; i++)
             if (nmt_model_tensor(&m, t)[i] != fixture_value(t, i)) {
@@ -792,6 +872,8 @@ static void test_registry(const char *dir) {
     memcpy(other, FIX_TGT, sizeof other);
     other[5] = "otra";
     mb.tgt_vocab = nmt_vocab_from_list(other, 12);
+    nmt_vocab_set_strip_chars(md.tgt_vocab, NMT_STRIP_CHARS);   // as their source vocabularies
+    nmt_vocab_set_strip_chars(mb.tgt_vocab, NMT_STRIP_CHARS);
     CHECK(nmt_model_save(&mb, path) == 0, "save: %s", nmt_last_error());
     CHECK(nmt_model_init_from(&md, path, NULL) == -1 && contains(nmt_last_error(), "target vocabulary differs at id 5"),
           "different vocabularies: %s", nmt_last_error());
@@ -825,6 +907,7 @@ int main(void) {
     }
     test_json_helpers();
     test_round_trip(dir);
+    test_text_record(dir);
     test_rejections(dir);
     test_inspect_doc(dir);
     test_fixture();

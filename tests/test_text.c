@@ -125,7 +125,7 @@ static void test_vocab_ties(void) {
 // parses text and expects n pairs
 static int parse(nmt_corpus *c, const char *text, size_t len) {
     nmt_error_clear();
-    return nmt_corpus_parse(c, text, len, "spa.txt");
+    return nmt_corpus_parse(c, text, len, "spa.txt", NMT_STRIP_CHARS);
 }
 
 static void test_parse(void) {
@@ -178,8 +178,86 @@ static void test_parse(void) {
     const char t8[] = "\xf0\x9f\x98\x80\t\xf4\x8f\xbf\xbf";   // 4-byte sequences are fine
     CHECK(parse(&c, t8, sizeof t8 - 1) == 0 && c.n == 1, "%s", nmt_last_error());
     nmt_corpus_free(&c);
-    CHECK(nmt_corpus_read(&c, "/nonexistent/spa.txt") == -1 && strstr(nmt_last_error(), "/nonexistent/spa.txt"),
+    CHECK(nmt_corpus_read(&c, "/nonexistent/spa.txt", NMT_STRIP_CHARS) == -1 && strstr(nmt_last_error(), "/nonexistent/spa.txt"),
           "%s", nmt_last_error());
+}
+
+// the characters deleted before everything (nmt train --strip-chars) and the language names
+static void test_strip_chars(void) {
+    nmt_corpus c;
+    // a French corpus keeps its ¿ with an empty list; the book's list deletes it
+    const char fr[] = "\xc2\xbfQui est l\xc3\xa0 ?\tWho is there?\n\xc2\xab Non ! \xc2\xbb\tNo!\n";
+    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", "") == 0 && c.n == 2, "%s", nmt_last_error());
+    if (c.n == 2) {
+        CHECK_STR(c.en[0], "\xc2\xbfQui est l\xc3\xa0 ?");
+        CHECK_STR(c.en[1], "\xc2\xab Non ! \xc2\xbb");
+    }
+    nmt_corpus_free(&c);
+    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", NULL) == 0 && c.n == 2 &&
+              strcmp(c.en[0], "\xc2\xbfQui est l\xc3\xa0 ?") == 0, "NULL deletes nothing");
+    nmt_corpus_free(&c);
+    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", NMT_STRIP_CHARS) == 0 && c.n == 2 &&
+              strcmp(c.en[0], "Qui est l\xc3\xa0 ?") == 0, "the book's list");
+    nmt_corpus_free(&c);
+    // another list: guillemets and the 4-byte U+1F600 deleted, ¿ kept
+    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", "\xc2\xab\xc2\xbb\xf0\x9f\x98\x80") == 0 && c.n == 2,
+          "%s", nmt_last_error());
+    if (c.n == 2) {
+        CHECK_STR(c.en[0], "\xc2\xbfQui est l\xc3\xa0 ?");
+        CHECK_STR(c.en[1], " Non ! ");
+    }
+    nmt_corpus_free(&c);
+    // line numbers count the lines after the deletions, as before
+    const char bad[] = "a\tb\n\xc2\xbf\n";
+    CHECK(nmt_corpus_parse(&c, bad, sizeof bad - 1, "x.txt", "") == -1 &&
+              strcmp(nmt_last_error(), "x.txt:2: expected English<TAB>Spanish") == 0, "%s", nmt_last_error());
+
+    char out[64];
+    CHECK(nmt_strip_chars(NMT_STRIP_CHARS, "\xc2\xa1Hola! \xc2\xbfQu\xc3\xa9?", out) == 11 &&
+              strcmp(out, "Hola! Qu\xc3\xa9?") == 0, "strip: '%s'", out);
+    CHECK(nmt_strip_chars("", "\xc2\xa1" "a", out) == 3 && strcmp(out, "\xc2\xa1" "a") == 0, "empty list");
+    CHECK(nmt_strip_chars(NULL, "ab", out) == 2 && strcmp(out, "ab") == 0, "NULL list");
+
+    // the lists and names a model may record
+    CHECK(nmt_strip_chars_check("", "--strip-chars") == 0, "empty list refused");
+    CHECK(nmt_strip_chars_check(NMT_STRIP_CHARS, "--strip-chars") == 0, "the book's list refused");
+    CHECK(nmt_strip_chars_check("\xc2\xab\xc2\xbb-\xf0\x9f\x98\x80", "x") == 0, "%s", nmt_last_error());
+    const char *bad_lists[] = {"\t", "a\n", "\r", "\x7f", "\xc2\x85", "\xe2\x80\xa8", "\xc3", "\xc0\xaf", "ab\xc2\xa1" "b"};
+    const char *why[] = {"control", "control", "control", "control", "control", "control", "UTF-8", "UTF-8",
+                         "'b' given twice"};
+    for (int i = 0; i < 9; i++) {
+        CHECK(nmt_strip_chars_check(bad_lists[i], "--strip-chars") == -1, "list %d accepted", i);
+        CHECK(strstr(nmt_last_error(), "--strip-chars: ") == nmt_last_error() && strstr(nmt_last_error(), why[i]),
+              "list %d: %s", i, nmt_last_error());
+    }
+    char many[200];
+    for (int i = 0; i < 65; i++) many[i] = (char)('!' + i);
+    many[65] = 0;
+    CHECK(nmt_strip_chars_check(many, "x") == -1 && strstr(nmt_last_error(), "more than 64"), "65 characters");
+    many[64] = 0;
+    CHECK(nmt_strip_chars_check(many, "x") == 0, "64 characters: %s", nmt_last_error());
+    CHECK(nmt_language_check("English", "--src-lang") == 0 && nmt_language_check("Fran\xc3\xa7" "ais", "x") == 0,
+          "names refused");
+    CHECK(nmt_language_check("", "--src-lang") == -1 && strstr(nmt_last_error(), "--src-lang: "), "empty name");
+    CHECK(nmt_language_check("Fr\tench", "x") == -1 && strstr(nmt_last_error(), "control"), "TAB in a name");
+    CHECK(nmt_language_check("\xff", "x") == -1 && strstr(nmt_last_error(), "UTF-8"), "invalid UTF-8");
+    memset(many, 'a', 65);
+    many[65] = 0;
+    CHECK(nmt_language_check(many, "x") == -1, "65-byte name");
+
+    // a vocabulary records both; nmt_vectorize deletes its characters first
+    const char *toks[] = {"", "[UNK]", "qu\xc3\xa9", "\xc2\xbfqu\xc3\xa9"};
+    nmt_vocab *v = nmt_vocab_from_list(toks, 4);
+    int32_t ids[4];
+    CHECK(v && nmt_vocab_language(v) == NULL && strcmp(nmt_vocab_strip_chars(v), "") == 0, "fresh vocabulary");
+    CHECK(v && nmt_vectorize(v, "\xc2\xbfQu\xc3\xa9?", ids, 4) == 1 && ids[0] == 3, "nothing deleted by default");
+    CHECK(v && nmt_vocab_set_strip_chars(v, NMT_STRIP_CHARS) == 0 && nmt_vocab_set_language(v, "Spanish") == 0,
+          "set: %s", nmt_last_error());
+    CHECK(v && nmt_vectorize(v, "\xc2\xbfQu\xc3\xa9?", ids, 4) == 1 && ids[0] == 2, "¿ deleted before vectorizing");
+    CHECK(v && nmt_vocab_set_strip_chars(v, "\t") == -1 && strcmp(nmt_vocab_strip_chars(v), NMT_STRIP_CHARS) == 0,
+          "a refused list changed the vocabulary");
+    CHECK(v && nmt_vocab_set_language(v, "") == -1 && strcmp(nmt_vocab_language(v), "Spanish") == 0, "language");
+    nmt_vocab_free(v);
 }
 
 // token count of text (no truncation) with any vocabulary
@@ -193,7 +271,7 @@ static void test_real_corpus(const char *dir) {
     snprintf(path, sizeof path, "%s/spa-eng/spa.txt", dir);
     nmt_corpus c;
     double t0 = now_s();
-    CHECK(nmt_corpus_read(&c, path) == 0, "%s", nmt_last_error());
+    CHECK(nmt_corpus_read(&c, path, NMT_STRIP_CHARS) == 0, "%s", nmt_last_error());
     if (c.n == 0) return;
     double t1 = now_s();
     CHECK(c.n == 118964, "%zu pairs", c.n);
@@ -274,6 +352,7 @@ int main(void) {
     test_vocab_tf();
     test_vocab_ties();
     test_parse();
+    test_strip_chars();
     const char *dir = check_data_dir();
     if (!dir) {
         if (check_exit("test_text")) return 1;

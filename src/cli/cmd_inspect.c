@@ -13,14 +13,6 @@
 #include "models/arch.h"
 #include "nmt.h"
 
-static void usage(FILE *f) {
-    fprintf(f,
-            "usage: nmt inspect FILE [--json]\n"
-            "Checks a model file and describes it: format and nmt versions, configuration,\n"
-            "parameter count, training history.\n"
-            "  --json   print everything (vocabularies, history, tensors) as one JSON document\n");
-}
-
 /* 3394536 -> "3,394,536" */
 static void with_commas(char *buf, size_t size, long long v) {
     char digits[32];
@@ -59,8 +51,9 @@ static void print_summary(const nmt_model *m, const char *file, const char *form
     double bytes = total * 4.0;
     printf("parameters:  %s in %d tensors (%.1f %s as F32)\n", count, m->table.n,
            bytes >= 1e6 ? bytes / 1e6 : bytes / 1e3, bytes >= 1e6 ? "MB" : "kB");
-    printf("vocabulary:  %d source (English) and %d target (Spanish) tokens\n", nmt_vocab_size(m->src_vocab),
-           nmt_vocab_size(m->tgt_vocab));
+    const char *sl = nmt_vocab_language(m->src_vocab), *tl = nmt_vocab_language(m->tgt_vocab);
+    printf("vocabulary:  %d source (%s) and %d target (%s) tokens\n", nmt_vocab_size(m->src_vocab),
+           sl ? sl : NMT_SRC_LANGUAGE, nmt_vocab_size(m->tgt_vocab), tl ? tl : NMT_TGT_LANGUAGE);
     if (m->init_from_json) {
         nmt_json *j = nmt_json_parse(m->init_from_json, strlen(m->init_from_json), "init_from");
         const char *f = j ? nmt_json_str(nmt_json_get(j, "file")) : NULL;
@@ -93,34 +86,18 @@ static void print_summary(const nmt_model *m, const char *file, const char *form
 }
 
 int nmt_cmd_inspect(int argc, char **argv) {
-    const char *file = NULL;
-    int json = 0, only_files = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!only_files && strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (!only_files && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
-            usage(stdout);
-            return 0;
-        } else if (!only_files && strcmp(a, "--") == 0) {
-            only_files = 1;
-        } else if (!only_files && a[0] == '-' && a[1]) {
-            fprintf(stderr, "nmt inspect: unknown flag '%s'\n", a);
-            usage(stderr);
-            return 2;
-        } else if (file) {
-            fprintf(stderr, "nmt inspect: one FILE expected, got '%s' and '%s'\n", file, a);
-            usage(stderr);
-            return 2;
-        } else {
-            file = a;
-        }
-    }
-    if (!file) {
-        fprintf(stderr, "nmt inspect: missing FILE\n");
-        usage(stderr);
-        return 2;
-    }
+    int json;
+    nmt_flag flags[] = {
+        {.name = "--json", .kind = NMT_FLAG_BOOL, .ptr = &json,
+         .help = "print everything (vocabularies, history, tensors) as one JSON document"},
+    };
+    nmt_cli cli = {.name = "inspect", .flags = flags, .nflags = 1, .args = NMT_ARGS_ONE, .arg_name = "FILE",
+                   .about = "Checks a model file and describes it: format and nmt versions, configuration,\n"
+                            "languages, parameter count, training history. `--` before FILE allows a name\n"
+                            "that starts with '-'.\n"};
+    int status = nmt_cli_parse(&cli, argc, argv);
+    if (status >= 0) return status;
+    const char *file = cli.arg;
 
     nmt_model m;
     if (nmt_model_load(&m, file)) {

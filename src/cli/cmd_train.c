@@ -8,119 +8,123 @@
 #include "nmt.h"
 #include "train/train.h"
 
-static void train_usage(FILE *f) {
-    fprintf(f,
-            "usage: nmt train --data spa.txt --out MODEL [options]\n"
-            "  --arch NAME        basic (default), bidirectional or attention (docs/ARCHITECTURE.md)\n"
-            "  --init-from MODEL  start from MODEL's tensors whose name and shape match (the vocabularies\n"
-            "                     must be the same); the others are initialized as usual\n"
-            "  --init-tensors P   with --init-from: only tensors whose name matches the glob P\n"
-            "                     (comma-separated list; e.g. '*.embedding', as the book does)\n"
-            "  --data FILE        corpus, English<TAB>Spanish per line (required)\n"
-            "  --out FILE         model file, written after every epoch (required)\n"
-            "  --log FILE         JSON lines, one object per epoch\n"
-            "  --epochs N         10\n"
-            "  --batch-size N     32\n"
-            "  --max-batches N    stop each epoch after N batches (0 = all)\n"
-            "  --seed N           42: initialization and per-epoch shuffling\n"
-            "  --split-seed N     42: numpy shuffle of the corpus before the split\n"
-            "  --n-train N        100000: pairs used for training, the rest validate\n"
-            "  --valid-max N      evaluate on at most N validation pairs (0 = all)\n"
-            "  --threads N        worker threads (results do not depend on it)\n"
-            "  --nadam new|legacy momentum schedule (default new, see docs/CLI.md)\n"
-            "  --lr X             0.001\n"
-            "  --precision P      fp32 (default) or bf16: matrix-product operands rounded to bfloat16,\n"
-            "                     float sums and float master weights (see docs/CLI.md)\n"
-            "  --vocab N          1000: vocabulary size of each language (both)\n"
-            "  --src-vocab N      English vocabulary size only\n"
-            "  --tgt-vocab N      Spanish vocabulary size only\n"
-            "  --embed N          128\n"
-            "  --units N          512\n"
-            "  --max-length N     50\n"
-            "  --quiet            no progress line\n");
+static const char *const nadam_choices[] = {"new", "legacy", NULL};   /* index = nmt_nadam_kind */
+
+/* train_config: the flags of the run, as the model file records them. */
+static char *train_config(const char *data, const nmt_train_opts *o, long split_seed, const nmt_data *d,
+                          const char *arch) {
+    const char *base = strrchr(data, '/') ? strrchr(data, '/') + 1 : data;
+    nmt_json *tc = nmt_json_new_object();
+    if (nmt_json_set_str(tc, "data", base)) nmt_json_set_str(tc, "data", NULL);   // not UTF-8: null
+    int bad = nmt_json_set_int(tc, "epochs", o->epochs) || nmt_json_set_int(tc, "batch_size", o->batch_size) ||
+              nmt_json_set_int(tc, "max_batches", o->max_batches) || nmt_json_set_int(tc, "seed", o->seed) ||
+              nmt_json_set_int(tc, "split_seed", split_seed) || nmt_json_set_int(tc, "n_train", (long long)d->train.n) ||
+              nmt_json_set_int(tc, "n_valid", (long long)d->valid.n) ||
+              nmt_json_set_str(tc, "nadam", nadam_choices[o->nadam]) || nmt_json_set_real(tc, "lr", o->lr) ||
+              nmt_json_set_str(tc, "loss", "masked_mean") ||
+              nmt_json_set_str(tc, "precision", nmt_precision_name(o->precision)) || nmt_json_set_str(tc, "arch", arch);
+    char *text = bad ? NULL : nmt_json_dump(tc, NMT_JSON_COMPACT);
+    nmt_json_free(tc);
+    return text;
 }
 
 int nmt_cmd_train(int argc, char **argv) {
-    const char *cmd = "train";
-    const char *data = NULL;
-    nmt_config cfg;
-    const char *arch = "basic", *init_from = NULL, *init_tensors = NULL;
-    // sizes given on the command line (-1: the architecture's default)
-    long src_vocab = -1, tgt_vocab = -1, embed = -1, units = -1, max_length = -1;
-    nmt_train_opts o = {.epochs = 10, .batch_size = 32, .seed = 42, .nadam = NMT_NADAM_NEW,
-                        .lr = 0.001, .progress = 1};
-    long v, split_seed = 42, n_train = 100000, threads = 0;
-    double x;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            train_usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--quiet")) {
-            o.progress = 0;
-            continue;
-        }
-        if (!val || strncmp(a, "--", 2)) {
-            fprintf(stderr, "nmt train: %s: %s\n", a, strncmp(a, "--", 2) ? "unexpected argument" : "missing value");
-            train_usage(stderr);
-            return 2;
-        }
-        i++;
-        if (!strcmp(a, "--data")) data = val;
-        else if (!strcmp(a, "--arch")) arch = val;
-        else if (!strcmp(a, "--init-from")) init_from = val;
-        else if (!strcmp(a, "--init-tensors")) init_tensors = val;
-        else if (!strcmp(a, "--out")) o.out_path = val;
-        else if (!strcmp(a, "--log")) o.log_path = val;
-        else if (!strcmp(a, "--epochs")) { if (cli_parse_int(cmd, a, val, 1, 100000, &v)) return 2; o.epochs = (int)v; }
-        else if (!strcmp(a, "--batch-size")) { if (cli_parse_int(cmd, a, val, 1, 4096, &v)) return 2; o.batch_size = (int)v; }
-        else if (!strcmp(a, "--max-batches")) { if (cli_parse_int(cmd, a, val, 0, 1L << 40, &o.max_batches)) return 2; }
-        else if (!strcmp(a, "--seed")) { if (cli_parse_int(cmd, a, val, 0, 4294967295L, &v)) return 2; o.seed = (uint32_t)v; }
-        else if (!strcmp(a, "--split-seed")) { if (cli_parse_int(cmd, a, val, 0, 4294967295L, &split_seed)) return 2; }
-        else if (!strcmp(a, "--n-train")) { if (cli_parse_int(cmd, a, val, 1, 1L << 40, &n_train)) return 2; }
-        else if (!strcmp(a, "--valid-max")) { if (cli_parse_int(cmd, a, val, 0, 1L << 40, &o.max_valid)) return 2; }
-        else if (!strcmp(a, "--threads")) { if (cli_parse_int(cmd, a, val, 1, 1024, &threads)) return 2; }
-        else if (!strcmp(a, "--lr")) { if (cli_parse_double(cmd, a, val, 0, 10, &x)) return 2; o.lr = x; }
-        else if (!strcmp(a, "--vocab")) { if (cli_parse_int(cmd, a, val, 5, 1 << 22, &v)) return 2; src_vocab = tgt_vocab = v; }
-        else if (!strcmp(a, "--src-vocab")) { if (cli_parse_int(cmd, a, val, 3, 1 << 22, &src_vocab)) return 2; }
-        else if (!strcmp(a, "--tgt-vocab")) { if (cli_parse_int(cmd, a, val, 5, 1 << 22, &tgt_vocab)) return 2; }
-        else if (!strcmp(a, "--embed")) { if (cli_parse_int(cmd, a, val, 1, 1 << 16, &embed)) return 2; }
-        else if (!strcmp(a, "--units")) { if (cli_parse_int(cmd, a, val, 1, 1 << 16, &units)) return 2; }
-        else if (!strcmp(a, "--max-length")) { if (cli_parse_int(cmd, a, val, 2, 1 << 16, &max_length)) return 2; }
-        else if (!strcmp(a, "--precision")) { if (cli_parse_precision(cmd, val, &o.precision)) return 2; }
-        else if (!strcmp(a, "--nadam")) {
-            if (!strcmp(val, "new")) o.nadam = NMT_NADAM_NEW;
-            else if (!strcmp(val, "legacy")) o.nadam = NMT_NADAM_LEGACY;
-            else {
-                fprintf(stderr, "nmt train: --nadam: expected 'new' or 'legacy', got '%s'\n", val);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "nmt train: unknown option '%s'\n", a);
-            train_usage(stderr);
-            return 2;
-        }
-    }
-    if (!data || !o.out_path) {
-        fprintf(stderr, "nmt train: --data and --out are required\n");
-        train_usage(stderr);
-        return 2;
-    }
+    const char *data, *out, *log, *arch, *init_from, *init_tensors, *src_lang, *tgt_lang, *strip;
+    long epochs, batch_size, max_batches, seed, split_seed, n_train, valid_max, threads;
+    long vocab, src_vocab, tgt_vocab, embed, units, max_length;
+    double lr;
+    int nadam, precision, quiet;
+    // the usage shows the sizes of the default architecture
+    nmt_config basic;
+    nmt_config_default(&basic, "basic");
+    char dv[5][48];
+    snprintf(dv[0], sizeof dv[0], "the architecture's (basic: %d)", basic.src_vocab);
+    snprintf(dv[1], sizeof dv[1], "--vocab, else the architecture's");
+    snprintf(dv[2], sizeof dv[2], "the architecture's (basic: %d)", basic.embed);
+    snprintf(dv[3], sizeof dv[3], "the architecture's (basic: %d)", basic.units);
+    snprintf(dv[4], sizeof dv[4], "the architecture's (basic: %d)", basic.max_length);
+    nmt_flag flags[] = {
+        NMT_FLAG_DATA(&data, "corpus: one English<TAB>Spanish pair per line (a third column is ignored)"),
+        {.name = "--out", .kind = NMT_FLAG_STRING, .ptr = &out, .arg = "FILE", .required = 1, .nonempty = 1,
+         .help = "model file, written after every epoch"},
+        {.name = "--log", .kind = NMT_FLAG_STRING, .ptr = &log, .arg = "FILE", .nonempty = 1,
+         .help = "JSON Lines log, one object per epoch"},
+        {.name = "--arch", .kind = NMT_FLAG_STRING, .ptr = &arch, .arg = "NAME", .sdef = "basic", .nonempty = 1,
+         .help = "architecture: basic, bidirectional or attention (docs/ARCHITECTURE.md)"},
+        {.name = "--init-from", .kind = NMT_FLAG_STRING, .ptr = &init_from, .arg = "MODEL", .nonempty = 1,
+         .help = "start from MODEL's tensors whose name and shape match (the vocabularies must be the same); the "
+                 "others are initialized as usual"},
+        {.name = "--init-tensors", .kind = NMT_FLAG_STRING, .ptr = &init_tensors, .arg = "GLOBS",
+         .help = "with --init-from: only the tensors whose name matches one of these comma-separated globs (the "
+                 "book: '*.embedding')"},
+        {.name = "--epochs", .kind = NMT_FLAG_INT, .ptr = &epochs, .arg = "N", .idef = 10, .lo = 1, .hi = 100000,
+         .help = "epochs"},
+        NMT_FLAG_BATCH_SIZE(&batch_size, "sentences per batch (the last one of an epoch may be smaller)"),
+        {.name = "--max-batches", .kind = NMT_FLAG_INT, .ptr = &max_batches, .arg = "N", .lo = 0, .hi = 1L << 40,
+         .help = "stop each epoch after N batches (0: all)"},
+        {.name = "--seed", .kind = NMT_FLAG_INT, .ptr = &seed, .arg = "N", .idef = 42, .lo = 0, .hi = 4294967295L,
+         .help = "seed of the weight initialization and of the per-epoch shuffling"},
+        NMT_FLAG_SPLIT_SEED(&split_seed),
+        NMT_FLAG_N_TRAIN(&n_train, 1, "the first N shuffled pairs train, the rest validate"),
+        NMT_FLAG_VALID_MAX(&valid_max),
+        NMT_FLAG_THREADS(&threads),
+        {.name = "--nadam", .kind = NMT_FLAG_CHOICE, .ptr = &nadam, .choices = nadam_choices,
+         .help = "Nadam's momentum schedule (docs/CLI.md)"},
+        {.name = "--lr", .kind = NMT_FLAG_REAL, .ptr = &lr, .arg = "X", .rdef = 0.001, .rlo = 0, .rhi = 10,
+         .help = "learning rate"},
+        NMT_FLAG_PRECISION(&precision, "precision of the matrix products: bf16 rounds their operands to bfloat16 "
+                                       "(docs/CLI.md)"),
+        {.name = "--vocab", .kind = NMT_FLAG_INT, .ptr = &vocab, .arg = "N", .lo = 5, .hi = 1 << 22,
+         .def_text = dv[0], .help = "vocabulary size of each language, special tokens included"},
+        {.name = "--src-vocab", .kind = NMT_FLAG_INT, .ptr = &src_vocab, .arg = "N", .lo = 3, .hi = 1 << 22,
+         .def_text = dv[1], .help = "source vocabulary size alone"},
+        {.name = "--tgt-vocab", .kind = NMT_FLAG_INT, .ptr = &tgt_vocab, .arg = "N", .lo = 5, .hi = 1 << 22,
+         .def_text = dv[1], .help = "target vocabulary size alone"},
+        {.name = "--embed", .kind = NMT_FLAG_INT, .ptr = &embed, .arg = "N", .lo = 1, .hi = 1 << 16,
+         .def_text = dv[2], .help = "embedding size"},
+        {.name = "--units", .kind = NMT_FLAG_INT, .ptr = &units, .arg = "N", .lo = 1, .hi = 1 << 16,
+         .def_text = dv[3], .help = "LSTM units (a bidirectional encoder has N/2 per direction)"},
+        {.name = "--max-length", .kind = NMT_FLAG_INT, .ptr = &max_length, .arg = "N", .lo = 2, .hi = 1 << 16,
+         .def_text = dv[4], .help = "tokens per sentence; longer sentences are cut"},
+        {.name = "--src-lang", .kind = NMT_FLAG_STRING, .ptr = &src_lang, .arg = "NAME", .sdef = NMT_SRC_LANGUAGE,
+         .help = "name of the source language (the corpus' first column), recorded in the model"},
+        {.name = "--tgt-lang", .kind = NMT_FLAG_STRING, .ptr = &tgt_lang, .arg = "NAME", .sdef = NMT_TGT_LANGUAGE,
+         .help = "name of the target language (the second column), recorded in the model"},
+        {.name = "--strip-chars", .kind = NMT_FLAG_STRING, .ptr = &strip, .arg = "CHARS", .sdef = NMT_STRIP_CHARS,
+         .help = "characters deleted from the corpus before everything (and from the sentences to translate), "
+                 "recorded in the model; '' for none"},
+        {.name = "--quiet", .kind = NMT_FLAG_BOOL, .ptr = &quiet, .help = "no progress line"},
+    };
+    nmt_cli cli = {.name = "train", .flags = flags, .nflags = (int)(sizeof flags / sizeof *flags),
+                   .about = "Trains a model on a corpus (the book's recipe by default) and writes it to --out.\n"};
+    int status = nmt_cli_parse(&cli, argc, argv);
+    if (status >= 0) return status;
+
     if (init_tensors && !init_from) {
         fprintf(stderr, "nmt train: --init-tensors needs --init-from\n");
         return 2;
     }
+    if (nmt_language_check(src_lang, "--src-lang") || nmt_language_check(tgt_lang, "--tgt-lang") ||
+        nmt_strip_chars_check(strip, "--strip-chars")) {
+        fprintf(stderr, "nmt train: %s\n", nmt_last_error());
+        return 2;
+    }
+    nmt_config cfg;
     if (nmt_config_default(&cfg, arch)) {
         fprintf(stderr, "nmt train: --arch: %s\n", nmt_last_error());
         return 2;
     }
-    const struct { const char *flag, *field; long v; } sizes[] = {
-        {"--src-vocab", "src_vocab", src_vocab}, {"--tgt-vocab", "tgt_vocab", tgt_vocab}, {"--embed", "embed", embed},
-        {"--units", "units", units}, {"--max-length", "max_length", max_length}};
+    // sizes given on the command line replace the architecture's defaults
+    const struct { const char *flag, *field; long v; int given; } sizes[] = {
+        {"--src-vocab", "src_vocab", nmt_cli_flag(&cli, "--src-vocab")->given ? src_vocab : vocab,
+         nmt_cli_flag(&cli, "--src-vocab")->given || nmt_cli_flag(&cli, "--vocab")->given},
+        {"--tgt-vocab", "tgt_vocab", nmt_cli_flag(&cli, "--tgt-vocab")->given ? tgt_vocab : vocab,
+         nmt_cli_flag(&cli, "--tgt-vocab")->given || nmt_cli_flag(&cli, "--vocab")->given},
+        {"--embed", "embed", embed, nmt_cli_flag(&cli, "--embed")->given},
+        {"--units", "units", units, nmt_cli_flag(&cli, "--units")->given},
+        {"--max-length", "max_length", max_length, nmt_cli_flag(&cli, "--max-length")->given}};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
-        if (sizes[i].v < 0) continue;
+        if (!sizes[i].given) continue;
         int *f = nmt_config_field_ptr(&cfg, sizes[i].field);
         if (!f) {
             fprintf(stderr, "nmt train: %s: architecture '%s' has no %s\n", sizes[i].flag, arch, sizes[i].field);
@@ -132,6 +136,10 @@ int nmt_cmd_train(int argc, char **argv) {
         fprintf(stderr, "nmt train: %s\n", nmt_last_error());
         return 2;
     }
+    nmt_train_opts o = {.epochs = (int)epochs, .batch_size = (int)batch_size, .max_batches = max_batches,
+                        .seed = (uint32_t)seed, .nadam = nadam ? NMT_NADAM_LEGACY : NMT_NADAM_NEW, .lr = lr,
+                        .log_path = log, .out_path = out, .progress = !quiet, .max_valid = valid_max};
+    nmt_precision_parse(nmt_precision_choices[precision], &o.precision);
     // fail now, not after an epoch, if an output cannot be written
     if (nmt_check_writable(o.out_path) || (o.log_path && nmt_check_writable(o.log_path))) {
         fprintf(stderr, "nmt train: %s\n", nmt_last_error());
@@ -146,11 +154,14 @@ int nmt_cmd_train(int argc, char **argv) {
         return 2;
     }
     nmt_data d;
-    if (nmt_data_load(&d, &m, data, (uint32_t)split_seed, (size_t)n_train, 1)) {
+    if (nmt_data_load(&d, &m, data, (uint32_t)split_seed, (size_t)n_train, 1, strip)) {
         fprintf(stderr, "nmt train: %s\n", nmt_last_error());
+        nmt_data_free(&d);
         nmt_model_free(&m);
         return 1;
     }
+    nmt_vocab_set_language(m.src_vocab, src_lang);   // checked above
+    nmt_vocab_set_language(m.tgt_vocab, tgt_lang);
     if (d.valid.n == 0)
         fprintf(stderr, "nmt train: warning: --n-train %ld leaves no validation pairs; validation metrics will be null\n",
                 n_train);
@@ -161,17 +172,13 @@ int nmt_cmd_train(int argc, char **argv) {
         nmt_model_free(&m);
         return 1;
     }
-    const char *base = strrchr(data, '/') ? strrchr(data, '/') + 1 : data;
-    char *qdata = nmt_json_quote(base, "--data");
-    char tc[1024];
-    snprintf(tc, sizeof tc,
-             "{\"data\": %s, \"epochs\": %d, \"batch_size\": %d, \"max_batches\": %ld, \"seed\": %u, "
-             "\"split_seed\": %ld, \"n_train\": %zu, \"n_valid\": %zu, \"nadam\": \"%s\", \"lr\": %g, "
-             "\"loss\": \"masked_mean\", \"precision\": \"%s\", \"arch\": \"%s\"}",
-             qdata ? qdata : "null", o.epochs, o.batch_size, o.max_batches, o.seed, split_seed, d.train.n,
-             d.valid.n, o.nadam == NMT_NADAM_NEW ? "new" : "legacy", o.lr, nmt_precision_name(o.precision), cfg.arch);
-    free(qdata);
-    m.train_config_json = strdup(tc);
+    m.train_config_json = train_config(data, &o, split_seed, &d, cfg.arch);
+    if (!m.train_config_json) {
+        fprintf(stderr, "nmt train: cannot record the training flags (%s)\n", nmt_last_error());
+        nmt_data_free(&d);
+        nmt_model_free(&m);
+        return 1;
+    }
     fprintf(stderr, "nmt train: %s model; %zu training and %zu validation pairs; %s; %d threads; %s\n", cfg.arch,
             d.train.n, d.valid.n, nmt_build_info(), o.threads, nmt_precision_name(o.precision));
     int rc = nmt_train(&m, &d, &o);

@@ -33,38 +33,28 @@ static void flush_group(nmt_translator *tr, char **sent, int n) {
 }
 
 int nmt_cmd_translate(int argc, char **argv) {
-    const char *model_path = NULL;
-    long threads = 0, batch = -1;
-    int first_sentence = argc, stats = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: nmt translate --model FILE [--threads N] [--batch N] [--stats] [SENTENCE ...]\n"
-                   "Without sentences, reads stdin and writes one line per input line.\n");
-            return 0;
-        } else if (!strcmp(a, "--model") && i + 1 < argc) {
-            model_path = argv[++i];
-        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
-            if (cli_parse_int("translate", a, argv[++i], 1, 1024, &threads)) return 2;
-        } else if (!strcmp(a, "--batch") && i + 1 < argc) {
-            if (cli_parse_int("translate", a, argv[++i], 1, NMT_TRANSLATE_MAX_BATCH, &batch)) return 2;
-        } else if (!strcmp(a, "--stats")) {
-            stats = 1;
-        } else if (!strcmp(a, "--")) {
-            first_sentence = i + 1;
-            break;
-        } else if (!strncmp(a, "--", 2)) {
-            fprintf(stderr, "nmt translate: unknown option or missing value: '%s'\n", a);
-            return 2;
-        } else {
-            first_sentence = i;
-            break;
-        }
-    }
-    if (!model_path) {
-        fprintf(stderr, "nmt translate: --model FILE is required\n");
-        return 2;
-    }
+    const char *model_path;
+    long threads, batch;
+    int stats;
+    char batch_def[64];
+    snprintf(batch_def, sizeof batch_def, "%d; 1 when stdin is a terminal", NMT_TRANSLATE_MAX_BATCH);
+    nmt_flag flags[] = {
+        NMT_FLAG_MODEL(&model_path, "the model"),
+        NMT_FLAG_THREADS(&threads),
+        {.name = "--batch", .kind = NMT_FLAG_INT, .ptr = &batch, .arg = "N", .idef = -1, .lo = 1,
+         .hi = NMT_TRANSLATE_MAX_BATCH, .def_text = batch_def,
+         .help = "sentences translated together; translations never depend on it"},
+        {.name = "--stats", .kind = NMT_FLAG_BOOL, .ptr = &stats,
+         .help = "print the number of sentences and the time taken on stderr"},
+    };
+    nmt_cli cli = {.name = "translate", .flags = flags, .nflags = (int)(sizeof flags / sizeof *flags),
+                   .args = NMT_ARGS_REST, .arg_name = "SENTENCE",
+                   .about = "Translates each SENTENCE to one line of stdout; without sentences, reads stdin and\n"
+                            "writes one line per input line. Options come first; after `--` every word is a\n"
+                            "sentence.\n"};
+    int status = nmt_cli_parse(&cli, argc, argv);
+    if (status >= 0) return status;
+    int first_sentence = cli.first_arg;
     // reading a terminal: answer each line at once; otherwise groups of 64 lines
     if (batch < 0) batch = first_sentence >= argc && isatty(0) ? 1 : NMT_TRANSLATE_MAX_BATCH;
     if (threads) nmt_set_threads((int)threads);

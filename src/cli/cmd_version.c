@@ -1,26 +1,36 @@
+/* nmt version [--json]: the release, the model format it writes, the build. */
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
 #include "cli/cli.h"
+#include "io/json.h"
 #include "nmt.h"
 
 int nmt_cmd_version(int argc, char **argv) {
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: nmt version [--json]\nPrints the nmt version, the model format version and the build.\n");
-            return 0;
-        } else {
-            fprintf(stderr, "nmt version: unexpected argument '%s'\nusage: nmt version [--json]\n", argv[i]);
-            return 2;
-        }
-    }
-    if (json)
-        printf("{\"nmt_version\": \"%s\", \"format_version\": %d, \"build\": \"%s\"}\n", NMT_VERSION,
-               NMT_FORMAT_VERSION, nmt_build_info());
-    else
+    int json;
+    nmt_flag flags[] = {
+        {.name = "--json", .kind = NMT_FLAG_BOOL, .ptr = &json,
+         .help = "one JSON object: nmt_version, format_version, build"},
+    };
+    nmt_cli cli = {.name = "version", .flags = flags, .nflags = 1,
+                   .about = "Prints the nmt version, the model format version and the build.\n"};
+    int status = nmt_cli_parse(&cli, argc, argv);
+    if (status >= 0) return status;
+    if (!json) {
         printf("%s\n", nmt_build_info());
+        return fflush(stdout) ? 1 : 0;
+    }
+    nmt_json *o = nmt_json_new_object();
+    int bad = nmt_json_set_str(o, "nmt_version", NMT_VERSION) ||
+              nmt_json_set_int(o, "format_version", NMT_FORMAT_VERSION) ||
+              nmt_json_set_str(o, "build", nmt_build_info());
+    char *text = bad ? NULL : nmt_json_dump(o, NMT_JSON_SPACED);
+    nmt_json_free(o);
+    if (!text) {
+        fprintf(stderr, "nmt version: %s\n", nmt_last_error());
+        return 1;
+    }
+    printf("%s\n", text);
+    free(text);
     return fflush(stdout) ? 1 : 0;
 }

@@ -1,6 +1,5 @@
 /* nmt: command-line entry point. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -35,27 +34,9 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(argv[1], "--version")) return nmt_cmd_version(argc - 1, argv + 1);
-    // accept --flag=value everywhere (before a "--" that ends the options)
-    char **args = calloc(2 * (size_t)argc + 1, sizeof *args);
-    int n = 0, opts = 1;
-    for (int i = 1; i < argc; i++) {
-        char *eq = opts && !strncmp(argv[i], "--", 2) ? strchr(argv[i], '=') : NULL;
-        if (opts && !strcmp(argv[i], "--")) opts = 0;
-        if (eq && eq > argv[i] + 2) {
-            *eq = 0;
-            args[n++] = argv[i];
-            args[n++] = eq + 1;
-        } else {
-            args[n++] = argv[i];
-        }
-    }
+    // each command parses its own options (its flag table, src/cli/flags.c)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(args[0], commands[i].name)) {
-            int rc = commands[i].fn(n, args);
-            free(args);
-            return rc;
-        }
-    free(args);
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "nmt: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -97,37 +97,105 @@ int nmt_read_file(const char *path, char **data, size_t *len) {
     return 0;
 }
 
-int nmt_write_file_atomic(const char *path, const void *data, size_t len) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+/* ---- atomic writes ------------------------------------------------------- */
+
+int nmt_atomic_open(nmt_atomic_file *a, const char *path) {
+    a->f = NULL;
+    a->path[0] = a->tmp[0] = 0;
+    if (!path || !*path) return nmt_error("empty file name");
+    size_t n = strlen(path);
+    if (n >= sizeof a->path) return nmt_error("%.200s...: path too long", path);
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return nmt_error("%s: is a directory", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return nmt_error("%s: cannot write (temporary file %s): %s", path, tmp, strerror(errno));
-    int bad = fwrite(data, 1, len, f) != len;
-    bad |= fflush(f) != 0;
-    bad |= fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        unlink(tmp);
-        return nmt_error("%s: write failed: %s", path, strerror(errno));
-    }
-    if (rename(tmp, path) != 0) {
+    memcpy(a->path, path, n + 1);
+    snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
+    unlink(a->tmp);   // a stale file left by an earlier process of the same id
+    int fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
         int e = errno;
-        unlink(tmp);
-        return nmt_error("%s: cannot rename into place: %s", path, strerror(e));
+        a->tmp[0] = 0;
+        return nmt_error("%s: cannot write (temporary file %s.tmp.%ld): %s", path, path, (long)getpid(),
+                         strerror(e));
+    }
+    a->f = fdopen(fd, "wb");
+    if (!a->f) {
+        int e = errno;
+        close(fd);
+        unlink(a->tmp);
+        a->tmp[0] = 0;
+        return nmt_error("%s: cannot write: %s", path, strerror(e));
     }
     return 0;
 }
 
-int nmt_check_writable(const char *path) {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return nmt_error("%s: is a directory", path);
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0) return nmt_error("%s: cannot be written: %s", path, strerror(errno));
+int nmt_atomic_write(nmt_atomic_file *a, const void *data, size_t n) {
+    if (!a->f) return nmt_error("%s: not open for writing", a->path);
+    if (n && fwrite(data, 1, n, a->f) != n)
+        return nmt_error("%s: write failed: %s", a->path, strerror(errno ? errno : EIO));
+    return 0;
+}
+
+void nmt_atomic_abort(nmt_atomic_file *a) {
+    if (a->f) fclose(a->f);
+    a->f = NULL;
+    if (a->tmp[0]) unlink(a->tmp);
+    a->tmp[0] = 0;
+}
+
+/* fsync of the folder holding path, so that the rename itself is on disk.
+ * Folders that cannot be opened or synced (some file systems) are skipped;
+ * an I/O error is reported. */
+static int sync_folder(const char *path) {
+    char dir[NMT_PATH_CAP];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    int rc = fsync(fd) == 0 || errno == EINVAL || errno == ENOTSUP || errno == EROFS ? 0 : errno;
     close(fd);
-    unlink(tmp);
+    return rc ? nmt_error("%s: written, but its folder could not be synced: %s", path, strerror(rc)) : 0;
+}
+
+int nmt_atomic_commit(nmt_atomic_file *a) {
+    if (!a->f) {
+        nmt_atomic_abort(a);
+        return nmt_error("%s: not open for writing", a->path);
+    }
+    FILE *f = a->f;
+    a->f = NULL;
+    int e = ferror(f) ? EIO : 0;   // a write that failed earlier
+    errno = 0;
+    if (fflush(f) != 0 && !e) e = errno ? errno : EIO;
+    if (!e && fsync(fileno(f)) != 0) e = errno;
+    if (fclose(f) != 0 && !e) e = errno ? errno : EIO;
+    if (e) {
+        nmt_atomic_abort(a);
+        return nmt_error("%s: write failed: %s", a->path, strerror(e));
+    }
+    if (rename(a->tmp, a->path) != 0) {
+        e = errno;
+        nmt_atomic_abort(a);
+        return nmt_error("%s: cannot rename into place: %s", a->path, strerror(e));
+    }
+    a->tmp[0] = 0;
+    return sync_folder(a->path);
+}
+
+int nmt_write_file_atomic(const char *path, const void *data, size_t len) {
+    nmt_atomic_file a;
+    if (nmt_atomic_open(&a, path)) return -1;
+    if (nmt_atomic_write(&a, data, len)) {
+        nmt_atomic_abort(&a);
+        return -1;
+    }
+    return nmt_atomic_commit(&a);
+}
+
+int nmt_check_writable(const char *path) {
+    nmt_atomic_file a;
+    if (nmt_atomic_open(&a, path)) return -1;
+    nmt_atomic_abort(&a);
     return 0;
 }

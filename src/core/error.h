@@ -5,6 +5,7 @@
 #define NMT_CORE_ERROR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #if defined(__GNUC__)
 #define NMT_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -31,7 +32,36 @@ void *nmt_xalloc_aligned(size_t size);
 
 /* Whole-file helpers. nmt_read_file returns a NUL-terminated buffer. */
 int nmt_read_file(const char *path, char **data, size_t *len);
-/* Writes atomically: PATH.tmp.<pid> then rename(2) over PATH. */
+
+/* Atomic replacement of a file, the one way nmt writes its outputs (model
+ * files, logs, downloads): the bytes go to PATH.tmp.<pid> in PATH's folder
+ * (created exclusively: a stale file of that name is removed first and a
+ * planted link is never followed), which is flushed, fsync'ed and renamed
+ * over PATH, and the folder is fsync'ed. A reader sees the old file or the
+ * new one, never a part; on every error the temporary file is removed and
+ * PATH is untouched. Messages start with PATH.
+ *
+ *     nmt_atomic_file a;
+ *     if (nmt_atomic_open(&a, path)) return -1;
+ *     ... fwrite(..., a.f) or nmt_atomic_write(&a, ...) ...
+ *     return nmt_atomic_commit(&a);      // or nmt_atomic_abort(&a) */
+#define NMT_PATH_CAP 4096
+typedef struct {
+    FILE *f;                    /* the temporary file, open for writing */
+    char path[NMT_PATH_CAP];    /* the destination */
+    char tmp[NMT_PATH_CAP + 32]; /* PATH.tmp.<pid> */
+} nmt_atomic_file;
+/* Creates the temporary file. -1 if PATH is a folder, too long, or the
+ * temporary file cannot be created (a missing or read-only folder). */
+int nmt_atomic_open(nmt_atomic_file *a, const char *path);
+/* fwrite of n bytes; -1 with a message (the file stays open: abort it). */
+int nmt_atomic_write(nmt_atomic_file *a, const void *data, size_t n);
+/* Flushes, fsyncs, closes, renames over PATH and fsyncs the folder. On any
+ * error (also an earlier write error on a.f) the temporary file is removed. */
+int nmt_atomic_commit(nmt_atomic_file *a);
+/* Closes and removes the temporary file (nothing if already done). */
+void nmt_atomic_abort(nmt_atomic_file *a);
+/* The whole of data[0..len) written that way. */
 int nmt_write_file_atomic(const char *path, const void *data, size_t len);
 /* Checks up front that PATH could be written that way (its folder exists and is
  * writable, PATH is not a folder); creates nothing that stays. */

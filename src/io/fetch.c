@@ -72,40 +72,6 @@ static int normalize_hex(const char *s, char out[65]) {
     return 0;
 }
 
-static int tmp_path_for(const char *dest, char *tmp, size_t cap) {
-    int n = snprintf(tmp, cap, "%s.tmp.%ld", dest, (long)getpid());
-    if (n < 0 || (size_t)n >= cap) return nmt_error("%s: path too long", dest);
-    return 0;
-}
-
-/* Creates the temporary file exclusively (a stale one of the same name is
- * removed first), so a planted symlink is never followed. */
-static FILE *create_tmp(const char *tmp) {
-    unlink(tmp);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        nmt_error("%s: cannot create: %s", tmp, strerror(errno));
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        nmt_error("%s: cannot open: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-    }
-    return f;
-}
-
-/* Flushes, fsyncs and closes F; F is closed in every case. */
-static int finish_tmp(FILE *f, const char *tmp) {
-    int bad = fflush(f) != 0;
-    int e = bad ? errno : 0;
-    if (!bad && fsync(fileno(f)) != 0) bad = 1, e = errno;
-    if (fclose(f) != 0 && !bad) bad = 1, e = errno;
-    if (bad) return nmt_error("%s: write failed: %s", tmp, strerror(e));
-    return 0;
-}
-
 static int mkdir_p(const char *path) {
     char buf[PATH_CAP];
     size_t n = strlen(path);
@@ -173,7 +139,7 @@ int nmt_data_home(char *out, size_t cap) {
  * process dies, unless the application installed its own handler (then it
  * is left alone). unlink(2) and raise(3) are async-signal-safe. */
 static const int guard_sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-static char guard_path[PATH_CAP];
+static char guard_path[NMT_PATH_CAP + 32];   /* an nmt_atomic_file tmp name */
 static volatile sig_atomic_t guard_active;
 static struct sigaction guard_old[3];
 static int guard_installed[3];
@@ -266,12 +232,11 @@ static const char *url_basename(const char *url) {
 }
 
 int nmt_fetch_url(const char *url, const char *dest_path, const char *expect_sha256_hex) {
-    char want[65] = "", tmp[PATH_CAP], errbuf[CURL_ERROR_SIZE];
+    char want[65] = "", errbuf[CURL_ERROR_SIZE];
     if (!url || !*url) return nmt_error("empty URL");
     if (!dest_path || !*dest_path) return nmt_error("%s: empty destination path", url);
     if (expect_sha256_hex && normalize_hex(expect_sha256_hex, want) != 0)
         return nmt_error("%s: expected sha256 '%s' is not 64 hex digits", url, expect_sha256_hex);
-    if (tmp_path_for(dest_path, tmp, sizeof tmp) != 0) return -1;
 
     CURLcode grc = curl_global_init(CURL_GLOBAL_DEFAULT);
     if (grc != CURLE_OK) return nmt_error("%s: cannot initialise libcurl: %s", url, curl_easy_strerror(grc));
@@ -290,15 +255,15 @@ int nmt_fetch_url(const char *url, const char *dest_path, const char *expect_sha
 
     int rc = -1, setopt_bad = 0;
     CURLcode cr;
-    FILE *f;
     uint8_t d[32];
     char got[65];
-    guard_begin(tmp);
-    s.f = create_tmp(tmp);
-    if (!s.f) {
+    nmt_atomic_file out;
+    if (nmt_atomic_open(&out, dest_path) != 0) {
         nmt_error_prefix("%s", url);
-        goto out_guard;
+        goto out_curl;
     }
+    guard_begin(out.tmp);
+    s.f = out.f;
 
     errbuf[0] = 0;
     setopt_bad |= curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK;
@@ -328,7 +293,7 @@ int nmt_fetch_url(const char *url, const char *dest_path, const char *expect_sha
     }
     if (setopt_bad) {
         nmt_error("%s: cannot configure libcurl (%s)", url, curl_version());
-        goto out_file;
+        goto out_abort;
     }
 
     cr = curl_easy_perform(h);
@@ -347,38 +312,28 @@ int nmt_fetch_url(const char *url, const char *dest_path, const char *expect_sha
             else
                 nmt_error("%s: HTTP %ld", url, code);
         } else if (cr == CURLE_WRITE_ERROR && s.write_errno) {
-            nmt_error("%s: cannot write %s: %s", url, tmp, strerror(s.write_errno));
+            nmt_error("%s: cannot write %s: %s", url, dest_path, strerror(s.write_errno));
         } else {
             nmt_error("%s: download failed: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cr));
         }
-        goto out_file;
+        goto out_abort;
     }
-
-    f = s.f;
-    s.f = NULL;
-    if (finish_tmp(f, tmp) != 0) goto out_unlink;
 
     nmt_sha256_final(&s.sha, d);
     nmt_sha256_to_hex(d, got);
     if (expect_sha256_hex && strcmp(got, want) != 0) {
         nmt_error("%s: checksum mismatch: expected sha256 %s, got %s (%llu bytes); nothing was saved",
                   url, want, got, (unsigned long long)s.nbytes);
-        goto out_unlink;
+        goto out_abort;
     }
-    if (rename(tmp, dest_path) != 0) {
-        int e = errno;
-        nmt_error("%s: cannot rename into place: %s", dest_path, strerror(e));
-        goto out_unlink;
-    }
-    rc = 0;
+    rc = nmt_atomic_commit(&out);   // removes the temporary file if it fails
     goto out_guard;
 
-out_file:
-    if (s.f) fclose(s.f);
-out_unlink:
-    unlink(tmp);
+out_abort:
+    nmt_atomic_abort(&out);
 out_guard:
     guard_end();
+out_curl:
     curl_easy_cleanup(h);
     curl_global_cleanup();
     return rc;
@@ -395,11 +350,10 @@ static void zip_error_text(int code, char *out, size_t cap) {
 
 int nmt_unzip_member(const char *zip_path, const char *member, const char *dest_path,
                      const char *expect_sha256_hex) {
-    char want[65] = "", tmp[PATH_CAP];
+    char want[65] = "";
     if (!zip_path || !member || !dest_path) return nmt_error("nmt_unzip_member: missing argument");
     if (expect_sha256_hex && normalize_hex(expect_sha256_hex, want) != 0)
         return nmt_error("%s: expected sha256 '%s' is not 64 hex digits", zip_path, expect_sha256_hex);
-    if (tmp_path_for(dest_path, tmp, sizeof tmp) != 0) return -1;
 
     int zerr = 0;
     zip_t *za = zip_open(zip_path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
@@ -443,50 +397,40 @@ int nmt_unzip_member(const char *zip_path, const char *member, const char *dest_
     uint64_t total = 0;
     uint8_t d[32];
     char got_hex[65];
-    guard_begin(tmp);
-    FILE *f = create_tmp(tmp);
-    if (!f) goto out;
+    nmt_atomic_file out;
+    if (nmt_atomic_open(&out, dest_path) != 0) goto out;
+    guard_begin(out.tmp);
     for (;;) {
         zip_int64_t got = zip_fread(zf, buf, CHUNK);
         if (got < 0) {
             nmt_error("%s: %s: read error: %s", zip_path, member, zip_file_strerror(zf));
-            fclose(f);
-            goto out_unlink;
+            goto out_abort;
         }
         if (got == 0) break;
-        if (fwrite(buf, 1, (size_t)got, f) != (size_t)got) {
-            nmt_error("%s: write failed: %s", tmp, strerror(errno));
-            fclose(f);
-            goto out_unlink;
-        }
+        if (nmt_atomic_write(&out, buf, (size_t)got) != 0) goto out_abort;
         nmt_sha256_update(&sha, buf, (size_t)got);
         total += (uint64_t)got;
     }
-    if (finish_tmp(f, tmp) != 0) goto out_unlink;
     if ((st.valid & ZIP_STAT_SIZE) && total != st.size) {
         nmt_error("%s: %s: extracted %llu bytes, the archive says %llu", zip_path, member,
                   (unsigned long long)total, (unsigned long long)st.size);
-        goto out_unlink;
+        goto out_abort;
     }
     nmt_sha256_final(&sha, d);
     nmt_sha256_to_hex(d, got_hex);
     if (expect_sha256_hex && strcmp(got_hex, want) != 0) {
         nmt_error("%s: %s: checksum mismatch: expected sha256 %s, got %s; nothing was saved", zip_path,
                   member, want, got_hex);
-        goto out_unlink;
+        goto out_abort;
     }
-    if (rename(tmp, dest_path) != 0) {
-        int e = errno;
-        nmt_error("%s: cannot rename into place: %s", dest_path, strerror(e));
-        goto out_unlink;
-    }
-    rc = 0;
-    goto out;
+    rc = nmt_atomic_commit(&out);   // removes the temporary file if it fails
+    goto out_guard;
 
-out_unlink:
-    unlink(tmp);
-out:
+out_abort:
+    nmt_atomic_abort(&out);
+out_guard:
     guard_end();
+out:
     free(buf);
     zip_fclose(zf); /* read errors (CRC included) were reported by zip_fread */
     zip_discard(za);

@@ -4,8 +4,8 @@
  * All functions return 0 on success and -1 on failure with a message from
  * nmt_last_error() that names the URL or file at fault. No function leaves a
  * partial or unverified file at its destination: data is written to
- * DEST.tmp.<pid>, checked, fsync'ed and rename(2)d over DEST; on failure the
- * temporary file is removed (also on SIGINT/SIGTERM/SIGHUP while a transfer
+ * DEST.tmp.<pid>, checked, then fsync'ed and rename(2)d over DEST (nmt_atomic_file,
+ * core/error.h); on failure the temporary file is removed (also on SIGINT/SIGTERM/SIGHUP while a transfer
  * runs, unless the application has its own handler for that signal).
  *
  * Progress is drawn on stderr only when stderr is a terminal. file:// URLs go

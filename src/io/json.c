@@ -13,18 +13,6 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* Shortest "%.Ng" that reads back as the same double; "null" when not finite. */
-static void format_double(char *buf, size_t size, double v) {
-    if (!isfinite(v)) {
-        snprintf(buf, size, "null");
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v) return;
-    }
-}
-
 /* A real, or null for NaN and infinities (JSON has no such numbers). */
 static json_t *real_or_null(double v) {
     return isfinite(v) ? json_real(v) : json_null();
@@ -53,22 +41,61 @@ static char *dump(const json_t *j, size_t flags) {
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* nmt_json is jansson's json_t seen through an opaque name. */
+#define J(v) ((json_t *)(v))
+
 char *nmt_json_epoch_record(const nmt_epoch_record *r) {
-    char f[7][40];
-    format_double(f[0], sizeof f[0], r->loss);
-    format_double(f[1], sizeof f[1], r->accuracy);
-    format_double(f[2], sizeof f[2], r->val_loss);
-    format_double(f[3], sizeof f[3], r->val_accuracy);
-    format_double(f[4], sizeof f[4], r->val_accuracy_unmasked);
-    format_double(f[5], sizeof f[5], r->seconds);
-    format_double(f[6], sizeof f[6], r->tokens_per_s);
-    const char *fmt = "{\"epoch\":%d,\"loss\":%s,\"accuracy\":%s,\"val_loss\":%s,"
-                      "\"val_accuracy\":%s,\"val_accuracy_unmasked\":%s,\"val_tokens\":%ld,"
-                      "\"seconds\":%s,\"tokens_per_s\":%s}";
-    int n = snprintf(NULL, 0, fmt, r->epoch, f[0], f[1], f[2], f[3], f[4], r->val_tokens, f[5], f[6]);
-    char *s = nmt_xmalloc((size_t)n + 1);
-    snprintf(s, (size_t)n + 1, fmt, r->epoch, f[0], f[1], f[2], f[3], f[4], r->val_tokens, f[5], f[6]);
+    json_t *o = json_object();
+    int bad = put(o, "epoch", json_integer(r->epoch));
+    bad |= put(o, "loss", real_or_null(r->loss));
+    bad |= put(o, "accuracy", real_or_null(r->accuracy));
+    bad |= put(o, "val_loss", real_or_null(r->val_loss));
+    bad |= put(o, "val_accuracy", real_or_null(r->val_accuracy));
+    bad |= put(o, "val_accuracy_unmasked", real_or_null(r->val_accuracy_unmasked));
+    bad |= put(o, "val_tokens", json_integer(r->val_tokens));
+    bad |= put(o, "seconds", real_or_null(r->seconds));
+    bad |= put(o, "tokens_per_s", real_or_null(r->tokens_per_s));
+    char *s = bad ? NULL : dump(o, JSON_COMPACT);
+    json_decref(o);
+    if (!s) {   // only memory can fail here: as every allocation, fatal
+        fprintf(stderr, "nmt: out of memory (formatting a log line)\n");
+        exit(70);
+    }
     return s;
+}
+
+/* ---- building ----------------------------------------------------------- */
+
+nmt_json *nmt_json_new_object(void) {
+    json_t *o = json_object();
+    if (!o) {
+        fprintf(stderr, "nmt: out of memory (a JSON object)\n");
+        exit(70);
+    }
+    return (nmt_json *)o;
+}
+
+int nmt_json_set_int(nmt_json *obj, const char *key, long long v) { return put(J(obj), key, json_integer(v)); }
+int nmt_json_set_real(nmt_json *obj, const char *key, double v) { return put(J(obj), key, real_or_null(v)); }
+int nmt_json_set_str(nmt_json *obj, const char *key, const char *s) {
+    return put(J(obj), key, s ? json_string(s) : json_null());
+}
+
+nmt_json *nmt_json_set_object(nmt_json *obj, const char *key) {
+    json_t *v = json_object();
+    return put(J(obj), key, v) ? NULL : (nmt_json *)v;
+}
+
+nmt_json *nmt_json_set_array(nmt_json *obj, const char *key) {
+    json_t *v = json_array();
+    return put(J(obj), key, v) ? NULL : (nmt_json *)v;
+}
+
+int nmt_json_push_int(nmt_json *arr, long long v) { return push(J(arr), json_integer(v)); }
+
+char *nmt_json_dump(const nmt_json *v, nmt_json_style style) {
+    size_t flags = style == NMT_JSON_COMPACT ? JSON_COMPACT : style == NMT_JSON_INDENTED ? JSON_INDENT(2) : 0;
+    return dump(J(v), flags | JSON_ENCODE_ANY);
 }
 
 char *nmt_json_quote(const char *s, const char *what) {
@@ -94,18 +121,29 @@ int nmt_json_check_object(const char *text, const char *what) {
 /* ---- the model document: building ---------------------------------------- */
 
 /* The standardization rules of src/text (Keras "lower_and_strip_punctuation"
- * plus the notebook's deletion of the Spanish inverted marks). */
+ * plus the notebook's deletion of characters before everything: `strip`, a
+ * checked list, each character one string of strip_chars_before). */
 #define STD_PUNCTUATION "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
-static json_t *standardization_json(void) {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s]}",
+static json_t *standardization_json(const char *strip) {
+    json_t *chars = json_array();
+    for (const unsigned char *c = (const unsigned char *)strip; *c;) {
+        size_t n = nmt_utf8_char_len(c, 0, strlen((const char *)c));
+        json_t *one = n ? json_stringn((const char *)c, n) : NULL;
+        if (push(chars, one)) {
+            json_decref(chars);
+            return NULL;
+        }
+        c += n;
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
                      "standardize", "lower_and_strip_punctuation",
                      "lowercase", "ascii",
                      "punctuation", STD_PUNCTUATION,
                      "split", "whitespace",
                      "start_token", "startofseq",
                      "end_token", "endofseq",
-                     "strip_chars_before", "\xc2\xa1", "\xc2\xbf");
+                     "strip_chars_before", chars);
 }
 
 /* {"arch": ..., then the architecture's fields in its order}. */
@@ -187,8 +225,10 @@ static json_t *train_config_value(const char *text) {
     return j;
 }
 
-/* config, vocab, standardization, train_config, history: the parts of the model
- * document and of the inspect document that describe the model itself. */
+/* config, vocab, languages, standardization, train_config, init_from, history:
+ * the parts of the model document and of the inspect document that describe the
+ * model itself. "languages" is always written (a file without it, format 1,
+ * means English and Spanish). */
 static int put_model_parts(json_t *o, const nmt_model *m) {
     if (put(o, "config", config_json(&m->cfg)))
         return nmt_error("cannot describe the config (unknown architecture?)");
@@ -202,7 +242,16 @@ static int put_model_parts(json_t *o, const nmt_model *m) {
     json_t *vocab = json_object();
     json_object_set_new(vocab, "source", src);
     json_object_set_new(vocab, "target", tgt);
-    if (put(o, "vocab", vocab) || put(o, "standardization", standardization_json()))
+    if (put(o, "vocab", vocab)) return nmt_error("cannot describe the model (out of memory?)");
+    const char *sl = nmt_vocab_language(m->src_vocab), *tl = nmt_vocab_language(m->tgt_vocab);
+    if (!sl) sl = NMT_SRC_LANGUAGE;
+    if (!tl) tl = NMT_TGT_LANGUAGE;
+    if (put(o, "languages", json_pack("{s:s, s:s}", "source", sl, "target", tl)))
+        return nmt_error("cannot describe the model's languages (out of memory?)");
+    const char *strip = nmt_vocab_strip_chars(m->src_vocab);
+    if (strcmp(strip, nmt_vocab_strip_chars(m->tgt_vocab)) != 0)
+        return nmt_error("the source and target vocabularies delete different characters before everything");
+    if (put(o, "standardization", standardization_json(strip)))
         return nmt_error("cannot describe the model (out of memory?)");
     json_t *tc = train_config_value(m->train_config_json);
     if (!tc) return -1;
@@ -387,6 +436,44 @@ static int parse_history(nmt_model_doc *d, const json_t *a, const char *path) {
     return 0;
 }
 
+/* "languages": {"source": NAME, "target": NAME}, or absent (or null): the book's. */
+static int parse_languages(nmt_model_doc *d, const json_t *o, const char *path) {
+    const char *src = NMT_SRC_LANGUAGE, *tgt = NMT_TGT_LANGUAGE;
+    if (o && !json_is_null(o)) {
+        src = json_string_value(json_object_get(o, "source"));
+        tgt = json_string_value(json_object_get(o, "target"));
+        if (!json_is_object(o) || !src || !tgt)
+            return nmt_error("%s: model metadata: \"languages\" must be an object with \"source\" and "
+                             "\"target\" strings", path);
+        if (nmt_language_check(src, "languages.source") || nmt_language_check(tgt, "languages.target"))
+            return nmt_error_prefix("%s", path);
+    }
+    snprintf(d->src_language, sizeof d->src_language, "%s", src);
+    snprintf(d->tgt_language, sizeof d->tgt_language, "%s", tgt);
+    return 0;
+}
+
+/* standardization.strip_chars_before: an array of single characters, each a
+ * string; together a list nmt_strip_chars_check accepts. */
+static int parse_strip_chars(nmt_model_doc *d, const json_t *a, const char *path) {
+    if (!json_is_array(a))
+        return nmt_error("%s: standardization.strip_chars_before must be an array of characters", path);
+    size_t k = 0;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const json_t *c = json_array_get(a, i);
+        const unsigned char *s = (const unsigned char *)json_string_value(c);
+        size_t n = s ? json_string_length(c) : 0;
+        if (!s || n == 0 || nmt_utf8_char_len(s, 0, n) != n || k + n >= sizeof d->strip_chars)
+            return nmt_error("%s: standardization.strip_chars_before[%zu] must be one character", path, i);
+        memcpy(d->strip_chars + k, s, n);
+        k += n;
+    }
+    d->strip_chars[k] = 0;
+    if (nmt_strip_chars_check(d->strip_chars, "standardization.strip_chars_before"))
+        return nmt_error_prefix("%s", path);
+    return 0;
+}
+
 static int parse_doc(nmt_model_doc *d, const json_t *root, const char *path, int format_version) {
     if (!json_is_object(root)) return nmt_error("%s: model metadata \"nmt\" is not a JSON object", path);
     if (parse_config(&d->cfg, json_object_get(root, "config"), path, format_version)) return -1;
@@ -399,9 +486,15 @@ static int parse_doc(nmt_model_doc *d, const json_t *root, const char *path, int
                      "target"))
         return -1;
 
+    if (parse_languages(d, json_object_get(root, "languages"), path)) return -1;
+
     const json_t *std = json_object_get(root, "standardization");
     if (!std) return nmt_error("%s: model metadata has no \"standardization\" object", path);
-    json_t *ours = standardization_json();
+    if (!json_is_object(std))
+        return nmt_error("%s: the file's text standardization rules differ from the ones this nmt "
+                         "implements (see docs/FORMAT.md)", path);
+    if (parse_strip_chars(d, json_object_get(std, "strip_chars_before"), path)) return -1;
+    json_t *ours = standardization_json(d->strip_chars);
     int same = json_equal((json_t *)std, ours);
     json_decref(ours);
     if (!same)
@@ -448,9 +541,6 @@ int nmt_json_model_doc_parse(nmt_model_doc *d, const char *text, size_t len, con
 }
 
 /* ---- reading ------------------------------------------------------------ */
-
-/* nmt_json is jansson's json_t seen through an opaque name. */
-#define J(v) ((json_t *)(v))
 
 nmt_json *nmt_json_parse(const char *text, size_t len, const char *what) {
     json_error_t e;

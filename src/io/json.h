@@ -1,12 +1,18 @@
 /* JSON for nmt.c. This file's json.c is, with modelfile.c, the only place that
  * calls jansson; everything else uses the small interface below:
  *
- *   - writing: one epoch record as a log line, a string literal, a validity check;
+ *   - writing: one epoch record as a log line, a string literal, a validity check,
+ *     and a builder for small documents (train_config, `nmt eval`'s result, the
+ *     safetensors header);
  *   - the model document: the "nmt" metadata value of the model file
  *     (docs/FORMAT.md) built from a model and parsed back, and the document that
  *     `nmt inspect --json` prints;
  *   - reading: a read-only view of a parsed document (used by the safetensors
  *     header reader and by tests).
+ *
+ * Every document is written by jansson: members in the order they were added,
+ * numbers with up to 17 significant digits (JSON_REAL_PRECISION(17): every
+ * double reads back bit for bit), NaN and infinities as null.
  *
  * Functions that can fail return 0 / a pointer, or -1 / NULL after nmt_error()
  * with a message that names the file or the thing at fault. */
@@ -18,11 +24,11 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* One epoch record as a single-line JSON object (no newline), e.g.
- * {"epoch":1,"loss":0.4154,"accuracy":0.4256,...,"tokens_per_s":1234.5}.
- * Keys are the field names of nmt_epoch_record in declaration order; numbers are
- * written in the shortest form that reads back to the same double; NaN and
- * infinities are written as null. Returns a malloc'd string (never NULL). */
+/* One epoch record as a single-line compact JSON object (no newline), e.g.
+ * {"epoch":1,"loss":0.41539999999999999,...,"tokens_per_s":1234.5}.
+ * Keys are the field names of nmt_epoch_record in declaration order; numbers
+ * read back to the same double; NaN and infinities are written as null.
+ * Returns a malloc'd string (never NULL). */
 char *nmt_json_epoch_record(const nmt_epoch_record *r);
 
 /* `s` as a JSON string literal, quotes included (UTF-8 kept as is, control
@@ -34,10 +40,35 @@ char *nmt_json_quote(const char *s, const char *what);
  * with "WHAT: ..." as the error. */
 int nmt_json_check_object(const char *text, const char *what);
 
+/* A document built member by member (see "reading" for the type). Values
+ * added to a container belong to it; nmt_json_free(root) releases them all. */
+typedef struct nmt_json nmt_json;
+nmt_json *nmt_json_new_object(void);
+/* Appends a member to an object (a key given twice keeps its first place and
+ * its last value). Each returns 0, or -1 if a string or the key is not UTF-8. */
+int nmt_json_set_int(nmt_json *obj, const char *key, long long v);
+int nmt_json_set_real(nmt_json *obj, const char *key, double v);      /* null if not finite */
+int nmt_json_set_str(nmt_json *obj, const char *key, const char *s);  /* s NULL: null */
+/* A new empty object or array as a member; NULL if the key is not UTF-8. */
+nmt_json *nmt_json_set_object(nmt_json *obj, const char *key);
+nmt_json *nmt_json_set_array(nmt_json *obj, const char *key);
+/* Appends an integer to an array. */
+int nmt_json_push_int(nmt_json *arr, long long v);
+
+typedef enum {
+    NMT_JSON_COMPACT,   /* {"a":1,"b":[1,2]} */
+    NMT_JSON_SPACED,    /* {"a": 1, "b": [1, 2]}: one line */
+    NMT_JSON_INDENTED,  /* two spaces per level */
+} nmt_json_style;
+/* The document as text (no final newline), malloc'd; NULL with an error. */
+char *nmt_json_dump(const nmt_json *v, nmt_json_style style);
+
 /* ---- the model document ------------------------------------------------- */
 
-/* The "nmt" metadata value for `m`: config, vocabularies, standardization,
- * train_config, history and weights_sha256 (64 hex digits, given by the caller).
+/* The "nmt" metadata value for `m`: config, vocabularies, languages (only when
+ * they are not the book's English and Spanish), standardization (with the
+ * vocabularies' strip characters), train_config, init_from, history and
+ * weights_sha256 (64 hex digits, given by the caller).
  * Compact JSON, malloc'd; NULL with an error if the model cannot be described
  * (no vocabulary, sizes that differ from the config, a token that is not
  * UTF-8, a train_config_json that is not an object). */
@@ -51,6 +82,9 @@ typedef struct {
     int n_src, n_tgt;
     char *train_config_json;    /* compact JSON object text, or NULL */
     char *init_from_json;       /* compact JSON object text, or NULL (format 2) */
+    char src_language[NMT_LANGUAGE_MAX + 1];   /* "languages" (absent: English, Spanish) */
+    char tgt_language[NMT_LANGUAGE_MAX + 1];
+    char strip_chars[4 * NMT_STRIP_CHARS_MAX + 1];   /* standardization.strip_chars_before, concatenated */
     nmt_epoch_record *history;  /* n_history records (malloc'd, may be NULL) */
     int n_history;
     char weights_sha256[65];    /* lower-case hex */
@@ -59,8 +93,10 @@ typedef struct {
 /* Parses the "nmt" metadata document of `path` and checks it: every config field
  * of the architecture present, an integer in range, no unknown config field
  * (format 1: only the architecture "basic"); vocabulary sizes equal
- * to the config's with '' and '[UNK]' at ids 0 and 1; standardization equal to
- * this build's; history records complete; weights_sha256 64 hex digits.
+ * to the config's with '' and '[UNK]' at ids 0 and 1; languages, if present, two
+ * names; standardization equal to this build's but for strip_chars_before (any
+ * list of single characters: nmt_strip_chars_check); history records
+ * complete; weights_sha256 64 hex digits.
  * Errors start with "PATH: ". nmt_model_doc_free() releases it (also on error). */
 int nmt_json_model_doc_parse(nmt_model_doc *d, const char *text, size_t len, const char *path,
                              int format_version);
@@ -68,7 +104,8 @@ void nmt_model_doc_free(nmt_model_doc *d);
 
 /* The document `nmt inspect --json` prints (2-space indented, no final newline):
  * {"file", "format_version", "nmt_version", "config", "vocab": {"source",
- *  "target"}, "standardization", "train_config", "history", "tensors":
+ *  "target"}, "languages": {"source", "target"} (always), "standardization",
+ *  "train_config", "init_from", "history", "tensors":
  *  [{"name","shape","dtype"}...], "parameters", "weights_sha256"}.
  * Tensors are the model's table (all F32). malloc'd; NULL with an error. */
 char *nmt_json_model_inspect(const nmt_model *m, const char *file, int format_version,
@@ -76,9 +113,8 @@ char *nmt_json_model_inspect(const nmt_model *m, const char *file, int format_ve
 
 /* ---- reading ------------------------------------------------------------ */
 
-/* A parsed JSON value. Values returned by the accessors belong to their root
- * document and live until nmt_json_free(root). */
-typedef struct nmt_json nmt_json;
+/* A parsed JSON value (nmt_json). Values returned by the accessors belong to
+ * their root document and live until nmt_json_free(root). */
 
 typedef enum {
     NMT_JSON_OBJECT, NMT_JSON_ARRAY, NMT_JSON_STRING, NMT_JSON_INTEGER,

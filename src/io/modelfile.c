@@ -3,8 +3,8 @@
  * A safetensors file: every tensor of the parameter table under its table name
  * (F32, Keras layout), and in "__metadata__": "format" = "nmt",
  * "format_version", "nmt_version" and "nmt" = the JSON model document
- * (io/json.h: config, vocabularies, standardization, train_config, init_from,
- * history, weights_sha256 = SHA-256 of the data section). */
+ * (io/json.h: config, vocabularies, languages, standardization, train_config,
+ * init_from, history, weights_sha256 = SHA-256 of the data section). */
 #include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -183,6 +183,11 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
         nmt_vocab_free(src);
         return -1;
     }
+    // what the document records about the text (checked by the parser)
+    nmt_vocab_set_language(src, doc->src_language);
+    nmt_vocab_set_language(tgt, doc->tgt_language);
+    nmt_vocab_set_strip_chars(src, doc->strip_chars);
+    nmt_vocab_set_strip_chars(tgt, doc->strip_chars);
 
     nmt_model tmp;
     memset(&tmp, 0, sizeof tmp);

@@ -58,53 +58,20 @@ static int shape_bytes(const int64_t *shape, int ndim, size_t elem, size_t *nume
 
 /* ---- writing ------------------------------------------------------------ */
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *s, size_t len) {
-    if (b->n + len + 1 > b->cap) {
-        while (b->n + len + 1 > b->cap) b->cap = b->cap ? b->cap * 2 : 1024;
-        b->p = nmt_xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->n, s, len);
-    b->n += len;
-    b->p[b->n] = 0;
-}
-
-static void sb_puts(strbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-/* Appends `s` as a JSON string literal; -1 if it is not UTF-8. */
-static int sb_quote(strbuf *b, const char *s, const char *what) {
-    char *q = nmt_json_quote(s, what);
-    if (!q) return -1;
-    sb_puts(b, q);
-    free(q);
-    return 0;
-}
-
-/* Builds the padded header; *data_len receives the data section size. */
-static int build_header(const nmt_st_entry *t, int n, const nmt_st_kv *meta, int n_meta, strbuf *h,
-                        size_t *data_len) {
+/* The header object: "__metadata__" first (when there is any), then the
+ * tensors in the order given, laid out back to back. */
+static int header_json(const nmt_st_entry *t, int n, const nmt_st_kv *meta, int n_meta, nmt_json *h,
+                       size_t *data_len) {
     char what[160];
     if (n < 0 || n_meta < 0 || (n && !t) || (n_meta && !meta)) return nmt_error("invalid tensor list");
-    sb_puts(h, "{");
-    if (n_meta > 0) {
-        sb_puts(h, "\"__metadata__\":{");
-        for (int i = 0; i < n_meta; i++) {
-            if (!meta[i].key || !meta[i].value) return nmt_error("metadata entry %d is NULL", i);
-            for (int j = 0; j < i; j++)
-                if (strcmp(meta[i].key, meta[j].key) == 0)
-                    return nmt_error("metadata key '%s' given twice", meta[i].key);
-            snprintf(what, sizeof what, "metadata key %d", i);
-            if (i) sb_puts(h, ",");
-            if (sb_quote(h, meta[i].key, what)) return -1;
-            sb_puts(h, ":");
-            snprintf(what, sizeof what, "metadata '%.100s'", meta[i].key);
-            if (sb_quote(h, meta[i].value, what)) return -1;
-        }
-        sb_puts(h, "}");
+    nmt_json *m = n_meta > 0 ? nmt_json_set_object(h, "__metadata__") : NULL;
+    for (int i = 0; i < n_meta; i++) {
+        if (!meta[i].key || !meta[i].value) return nmt_error("metadata entry %d is NULL", i);
+        for (int j = 0; j < i; j++)
+            if (strcmp(meta[i].key, meta[j].key) == 0) return nmt_error("metadata key '%s' given twice", meta[i].key);
+        if (nmt_json_set_str(m, meta[i].key, "")) return nmt_error("metadata key %d: not valid UTF-8", i);
+        if (nmt_json_set_str(m, meta[i].key, meta[i].value))
+            return nmt_error("metadata '%.100s': not valid UTF-8", meta[i].key);
     }
     size_t off = 0;
     for (int i = 0; i < n; i++) {
@@ -121,24 +88,34 @@ static int build_header(const nmt_st_entry *t, int n, const nmt_st_kv *meta, int
         if (shape_bytes(e->shape, e->ndim, elem, &numel, &bytes))
             return nmt_error("%s: invalid shape (negative or too large)", what);
         if (bytes && !e->data) return nmt_error("%s: no data", what);
-        if (n_meta > 0 || i) sb_puts(h, ",");
-        if (sb_quote(h, e->name, what)) return -1;
-        char num[64];
-        sb_puts(h, ":{\"dtype\":\"");
-        sb_puts(h, nmt_st_dtype_name(e->dtype));
-        sb_puts(h, "\",\"shape\":[");
-        for (int d = 0; d < e->ndim; d++) {
-            snprintf(num, sizeof num, "%s%" PRId64, d ? "," : "", e->shape[d]);
-            sb_puts(h, num);
-        }
         if (__builtin_add_overflow(off, bytes, &off)) return nmt_error("%s: data too large", what);
-        snprintf(num, sizeof num, "],\"data_offsets\":[%zu,%zu]}", off - bytes, off);
-        sb_puts(h, num);
+        nmt_json *o = nmt_json_set_object(h, e->name);
+        if (!o) return nmt_error("%s: not valid UTF-8", what);
+        nmt_json *shape = NULL, *offsets = NULL;
+        int bad = nmt_json_set_str(o, "dtype", nmt_st_dtype_name(e->dtype)) || !(shape = nmt_json_set_array(o, "shape")) ||
+                  !(offsets = nmt_json_set_array(o, "data_offsets"));
+        for (int d = 0; !bad && d < e->ndim; d++) bad = nmt_json_push_int(shape, e->shape[d]);
+        if (bad || nmt_json_push_int(offsets, (long long)(off - bytes)) || nmt_json_push_int(offsets, (long long)off))
+            return nmt_error("%s: cannot describe it (out of memory?)", what);
     }
-    sb_puts(h, "}");
-    while (h->n % 8) sb_puts(h, " ");
     *data_len = off;
     return 0;
+}
+
+/* The header text, padded with spaces to a multiple of 8 bytes (with the
+ * 8-byte length in front, the data section starts 8-byte aligned). */
+static char *build_header(const nmt_st_entry *t, int n, const nmt_st_kv *meta, int n_meta, size_t *len,
+                          size_t *data_len) {
+    nmt_json *h = nmt_json_new_object();
+    char *text = header_json(t, n, meta, n_meta, h, data_len) ? NULL : nmt_json_dump(h, NMT_JSON_COMPACT);
+    nmt_json_free(h);
+    if (!text) return NULL;
+    size_t k = strlen(text), padded = (k + 7) / 8 * 8;
+    text = nmt_xrealloc(text, padded + 1);
+    memset(text + k, ' ', padded - k);
+    text[padded] = 0;
+    *len = padded;
+    return text;
 }
 
 /* Data size of an entry that build_header() accepted. */
@@ -154,74 +131,44 @@ static void put_le64(unsigned char *p, uint64_t v) {
 
 int nmt_st_serialize(const nmt_st_entry *t, int n, const nmt_st_kv *meta, int n_meta,
                      unsigned char **out, size_t *out_len) {
-    strbuf h = {0};
-    size_t data_len;
-    if (build_header(t, n, meta, n_meta, &h, &data_len)) {
-        free(h.p);
-        return -1;
-    }
-    size_t total = 8 + h.n + data_len;
+    size_t hlen, data_len;
+    char *h = build_header(t, n, meta, n_meta, &hlen, &data_len);
+    if (!h) return -1;
+    size_t total = 8 + hlen + data_len;
     unsigned char *buf = nmt_xmalloc(total);
-    put_le64(buf, h.n);
-    memcpy(buf + 8, h.p, h.n);
-    size_t pos = 8 + h.n;
+    put_le64(buf, hlen);
+    memcpy(buf + 8, h, hlen);
+    size_t pos = 8 + hlen;
     for (int i = 0; i < n; i++) {
         size_t bytes = entry_bytes(&t[i]);
         if (bytes) memcpy(buf + pos, t[i].data, bytes);
         pos += bytes;
     }
-    free(h.p);
+    free(h);
     *out = buf;
     *out_len = total;
     return 0;
 }
 
 int nmt_st_write(const char *path, const nmt_st_entry *t, int n, const nmt_st_kv *meta, int n_meta) {
-    strbuf h = {0};
-    size_t data_len;
-    if (build_header(t, n, meta, n_meta, &h, &data_len)) {
-        free(h.p);
-        return nmt_error_prefix("%s", path);
-    }
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
-        free(h.p);
-        return nmt_error("%s: path too long", path);
-    }
-    FILE *fp = fopen(tmp, "wb");
-    if (!fp) {
-        int e = errno;
-        free(h.p);
-        return nmt_error("%s: cannot create: %s", tmp, strerror(e));
+    size_t hlen, data_len;
+    char *h = build_header(t, n, meta, n_meta, &hlen, &data_len);
+    if (!h) return nmt_error_prefix("%s", path);
+    nmt_atomic_file a;
+    if (nmt_atomic_open(&a, path)) {
+        free(h);
+        return -1;
     }
     unsigned char len8[8];
-    put_le64(len8, h.n);
-    int bad = fwrite(len8, 1, 8, fp) != 8;
-    bad |= fwrite(h.p, 1, h.n, fp) != h.n;
-    free(h.p);
-    for (int i = 0; i < n && !bad; i++) {
-        size_t bytes = entry_bytes(&t[i]);
-        if (bytes) bad |= fwrite(t[i].data, 1, bytes, fp) != bytes;
-    }
-    int e = bad ? errno : 0;
-    if (fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-        if (!bad) e = errno;
-        bad = 1;
-    }
-    if (fclose(fp) != 0 && !bad) {
-        e = errno;
-        bad = 1;
-    }
+    put_le64(len8, hlen);
+    int bad = nmt_atomic_write(&a, len8, 8) || nmt_atomic_write(&a, h, hlen);
+    free(h);
+    for (int i = 0; i < n && !bad; i++) bad = nmt_atomic_write(&a, t[i].data, entry_bytes(&t[i]));
     if (bad) {
-        unlink(tmp);
-        return nmt_error("%s: write failed: %s", tmp, e ? strerror(e) : "I/O error");
+        nmt_atomic_abort(&a);
+        return -1;
     }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        unlink(tmp);
-        return nmt_error("%s: cannot rename into place: %s", path, strerror(e));
-    }
-    return 0;
+    return nmt_atomic_commit(&a);
 }
 
 /* ---- reading ------------------------------------------------------------ */

@@ -95,7 +95,8 @@ typedef struct {
 int nmt_st_serialize(const nmt_st_entry *t, int n, const nmt_st_kv *meta, int n_meta,
                      unsigned char **out, size_t *out_len);
 
-/* Writes the same bytes to `path` atomically: streamed to PATH.tmp.<pid>,
- * fsync'ed, then renamed over PATH (a failed write leaves PATH untouched). */
+/* Writes the same bytes to `path` atomically (nmt_atomic_file, core/error.h:
+ * streamed to PATH.tmp.<pid>, fsync'ed, renamed over PATH; a failed write
+ * leaves PATH untouched and no temporary file). */
 int nmt_st_write(const char *path, const nmt_st_entry *t, int n, const nmt_st_kv *meta, int n_meta);
 #endif

@@ -1,6 +1,6 @@
 /* Corpus reading exactly as the chapter-16 notebook does it (ch16-reference.md §1.5):
  *   text = Path(p).read_text()                      # UTF-8, universal newlines
- *   text = text.replace("¡", "").replace("¿", "")
+ *   text = text.replace("¡", "").replace("¿", "")   # the characters of `strip`
  *   pairs = [line.split("\t") for line in text.splitlines()]
  *   np.random.seed(42); np.random.shuffle(pairs)
  * Choices where the notebook would crash or misbehave:
@@ -18,29 +18,6 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "text/text.h"
-
-// length of the well-formed UTF-8 sequence at s[i] (strict, as Python decodes), 0 if invalid
-static size_t utf8_seq_len(const unsigned char *s, size_t i, size_t len) {
-    unsigned c = s[i];
-    if (c < 0x80) return 1;
-    size_t n;
-    unsigned lo = 0x80, hi = 0xBF;   // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) lo = 0xA0;       // no overlongs
-        if (c == 0xED) hi = 0x9F;       // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) lo = 0x90;       // no overlongs
-        if (c == 0xF4) hi = 0x8F;       // nothing above U+10FFFF
-    } else return 0;
-    if (i + n > len) return 0;
-    if (s[i + 1] < lo || s[i + 1] > hi) return 0;
-    for (size_t k = 2; k < n; k++)
-        if (s[i + k] < 0x80 || s[i + k] > 0xBF) return 0;
-    return n;
-}
 
 // length of the str.splitlines() line break starting at s[i], 0 if none
 static size_t line_break_len(const unsigned char *s, size_t i, size_t len) {
@@ -65,13 +42,15 @@ static size_t line_number_at(const unsigned char *s, size_t end) {
 }
 
 // copies text into out, validating UTF-8, translating \r\n and \r to \n (read_text's
-// universal newlines) and deleting U+00A1 and U+00BF; out needs len+1 bytes
-static int clean_text(const char *text, size_t len, const char *path, char *out, size_t *out_len) {
+// universal newlines) and deleting the characters of strip; out needs len+1 bytes
+static int clean_text(const char *text, size_t len, const char *path, const char *strip, char *out,
+                      size_t *out_len) {
     const unsigned char *s = (const unsigned char *)text;
     unsigned char *o = (unsigned char *)out;
     size_t j = 0;
+    if (strip && !*strip) strip = NULL;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq_len(s, i, len);
+        size_t n = nmt_utf8_char_len(s, i, len);
         if (n == 0 || s[i] == 0) {
             size_t line = line_number_at(o, j);
             return nmt_error("%s:%zu: %s (byte offset %zu)", path, line,
@@ -82,8 +61,8 @@ static int clean_text(const char *text, size_t len, const char *path, char *out,
             i += (i + 1 < len && s[i + 1] == '\n') ? 2 : 1;
             continue;
         }
-        if (n == 2 && s[i] == 0xC2 && (s[i + 1] == 0xA1 || s[i + 1] == 0xBF)) {   // ¡ ¿
-            i += 2;
+        if (strip && nmt_strip_match(strip, text + i, n) == n) {   // the book's ¡ and ¿
+            i += n;
             continue;
         }
         memcpy(o + j, s + i, n);
@@ -123,11 +102,11 @@ static int split_line(nmt_corpus *c, size_t *cap, size_t start, size_t end, size
 }
 
 // cleans a copy of text, then splits it into lines and the lines into pairs
-int nmt_corpus_parse(nmt_corpus *c, const char *text, size_t len, const char *path) {
+int nmt_corpus_parse(nmt_corpus *c, const char *text, size_t len, const char *path, const char *strip) {
     memset(c, 0, sizeof *c);
     c->buf = nmt_xmalloc(len + 1);
     size_t n = 0;
-    if (clean_text(text, len, path, c->buf, &n) != 0) {
+    if (clean_text(text, len, path, strip, c->buf, &n) != 0) {
         nmt_corpus_free(c);
         return -1;
     }
@@ -150,12 +129,12 @@ int nmt_corpus_parse(nmt_corpus *c, const char *text, size_t len, const char *pa
 }
 
 // reads the whole file and parses it
-int nmt_corpus_read(nmt_corpus *c, const char *path) {
+int nmt_corpus_read(nmt_corpus *c, const char *path, const char *strip) {
     char *data;
     size_t len;
     memset(c, 0, sizeof *c);
     if (nmt_read_file(path, &data, &len) != 0) return -1;
-    int rc = nmt_corpus_parse(c, data, len, path);
+    int rc = nmt_corpus_parse(c, data, len, path, strip);
     free(data);
     return rc;
 }

@@ -5,6 +5,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ---- the text recipe ---------------------------------------------------- */
+/* The book's: English to Spanish, with U+00A1 '¡' and U+00BF '¿' deleted from
+ * the corpus (and from the sentences to translate) before everything else.
+ * The model file records the languages and the deleted characters
+ * (docs/FORMAT.md); `nmt train --src-lang/--tgt-lang/--strip-chars` set them. */
+#define NMT_SRC_LANGUAGE "English"
+#define NMT_TGT_LANGUAGE "Spanish"
+#define NMT_STRIP_CHARS "\xc2\xa1\xc2\xbf"
+#define NMT_LANGUAGE_MAX 64       /* bytes of a language name */
+#define NMT_STRIP_CHARS_MAX 64    /* characters deleted before everything */
+
+/* Length (1-4) of the well-formed UTF-8 character at s[i] of s[0..len), strict
+ * as Python decodes (no overlong forms, surrogates or code points above
+ * U+10FFFF); 0 if there is none. */
+size_t nmt_utf8_char_len(const unsigned char *s, size_t i, size_t len);
+/* 0 if `chars` can be a list of characters to delete: UTF-8, at most
+ * NMT_STRIP_CHARS_MAX characters, none twice, no control character or line
+ * separator (their deletion would change the corpus' lines and columns); ""
+ * is fine. Else -1 with "WHAT: ...". */
+int nmt_strip_chars_check(const char *chars, const char *what);
+/* 0 if `name` can be a language name: 1 to NMT_LANGUAGE_MAX bytes of UTF-8
+ * without control characters. Else -1 with "WHAT: ...". */
+int nmt_language_check(const char *name, const char *what);
+/* Length of the character of the (checked) list `chars` that s[0..avail)
+ * starts with; 0 if none (or chars is NULL). */
+size_t nmt_strip_match(const char *chars, const char *s, size_t avail);
+/* Copies `in` to `out` without the characters of `chars` (NULL or "": all of
+ * it); out needs strlen(in)+1 bytes. Returns the length written. */
+size_t nmt_strip_chars(const char *chars, const char *in, char *out);
+
 /* ---- corpus ------------------------------------------------------------- */
 /* Pairs in file order (before shuffling). Strings point into `buf`. */
 typedef struct {
@@ -13,12 +43,13 @@ typedef struct {
     char *buf;
 } nmt_corpus;
 
-/* Reads a UTF-8 corpus: deletes every U+00A1 '¡' and U+00BF '¿' first, splits lines
- * the way Python's str.splitlines does, each line `English<TAB>Spanish` (a third
- * column, as in manythings files, is ignored). Errors name the file and line. */
-int nmt_corpus_read(nmt_corpus *c, const char *path);
+/* Reads a UTF-8 corpus: deletes every character of `strip` first (the book's:
+ * NMT_STRIP_CHARS; NULL or "": none), splits lines the way Python's
+ * str.splitlines does, each line `English<TAB>Spanish` (a third column, as in
+ * manythings files, is ignored). Errors name the file and line. */
+int nmt_corpus_read(nmt_corpus *c, const char *path, const char *strip);
 /* Same, from memory (path is used in messages only). `text` is not modified. */
-int nmt_corpus_parse(nmt_corpus *c, const char *text, size_t len, const char *path);
+int nmt_corpus_parse(nmt_corpus *c, const char *text, size_t len, const char *path, const char *strip);
 void nmt_corpus_free(nmt_corpus *c);
 /* Fills perm[0..n) with 0..n-1 shuffled as np.random.seed(seed); np.random.shuffle. */
 void nmt_corpus_permutation(uint32_t *perm, size_t n, uint32_t seed);
@@ -47,7 +78,16 @@ int nmt_vocab_size(const nmt_vocab *v);
 const char *nmt_vocab_token(const nmt_vocab *v, int id);
 /* Id of an (already standardized) token, 1 ([UNK]) if absent. */
 int nmt_vocab_id(const nmt_vocab *v, const char *tok, size_t len);
-/* Standardizes and splits `text`, writes at most max_len ids (the first ones:
- * Keras truncation keeps the beginning); returns the count, no padding. */
+/* What a vocabulary records besides its tokens (the model file keeps it): the
+ * language it is for (NULL until set) and the characters nmt_vectorize deletes
+ * before standardizing ("" until set: Keras TextVectorization alone). The
+ * setters copy and check the value (nmt_language_check, nmt_strip_chars_check). */
+int nmt_vocab_set_language(nmt_vocab *v, const char *name);
+const char *nmt_vocab_language(const nmt_vocab *v);
+int nmt_vocab_set_strip_chars(nmt_vocab *v, const char *chars);
+const char *nmt_vocab_strip_chars(const nmt_vocab *v);
+/* Deletes the vocabulary's strip characters, standardizes and splits `text`,
+ * writes at most max_len ids (the first ones: Keras truncation keeps the
+ * beginning); returns the count, no padding. */
 int nmt_vectorize(const nmt_vocab *v, const char *text, int32_t *ids, int max_len);
 #endif

@@ -2,6 +2,7 @@
  * (ch16-reference.md §2.1): standardize "lower_and_strip_punctuation", split
  * "whitespace", output "int", vocabulary from adapt() or an explicit list.
  * Tokens are byte strings; an open-addressing hash table maps them to ids. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,7 +147,9 @@ static uint32_t strtab_intern(strtab *t, const char *s, size_t n, int *added) {
 /* ---- vocabulary --------------------------------------------------------- */
 
 struct nmt_vocab {
-    strtab tab;   // entry index == token id
+    strtab tab;                                 // entry index == token id
+    char language[NMT_LANGUAGE_MAX + 1];        // "" until set
+    char strip[4 * NMT_STRIP_CHARS_MAX + 1];    // deleted before standardizing
 };
 
 // builds a vocabulary from n distinct tokens (id = position); NULL on a duplicate
@@ -181,6 +184,22 @@ void nmt_vocab_free(nmt_vocab *v) {
     strtab_free(&v->tab);
     free(v);
 }
+
+int nmt_vocab_set_language(nmt_vocab *v, const char *name) {
+    if (nmt_language_check(name, "language")) return -1;
+    snprintf(v->language, sizeof v->language, "%s", name);
+    return 0;
+}
+
+const char *nmt_vocab_language(const nmt_vocab *v) { return v->language[0] ? v->language : NULL; }
+
+int nmt_vocab_set_strip_chars(nmt_vocab *v, const char *chars) {
+    if (nmt_strip_chars_check(chars, "characters to delete")) return -1;
+    snprintf(v->strip, sizeof v->strip, "%s", chars);
+    return 0;
+}
+
+const char *nmt_vocab_strip_chars(const nmt_vocab *v) { return v->strip; }
 
 // number of ids, specials included
 int nmt_vocab_size(const nmt_vocab *v) { return (int)v->tab.n; }
@@ -285,11 +304,15 @@ nmt_vocab *nmt_vocab_adapt(const char *const *texts, size_t n, int max_tokens,
 
 /* ---- vectorize ---------------------------------------------------------- */
 
-// standardize, split, look up; keeps the first max_len ids, no padding
+// delete the strip characters, standardize, split, look up; keeps the first max_len ids, no padding
 int nmt_vectorize(const nmt_vocab *v, const char *text, int32_t *ids, int max_len) {
     char local[1024];
     size_t need = strlen(text) + 1;
     char *buf = need <= sizeof local ? local : nmt_xmalloc(need);
+    if (v->strip[0]) {
+        nmt_strip_chars(v->strip, text, buf);
+        text = buf;   // standardized in place: it writes no further than it has read
+    }
     size_t len = nmt_standardize(text, buf), pos = 0, start, tl;
     int count = 0;
     while (count < max_len && (tl = next_token(buf, len, &pos, &start)) > 0)

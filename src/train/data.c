@@ -47,9 +47,11 @@ void nmt_examples_free(nmt_examples *ex) {
 }
 
 int nmt_data_load(nmt_data *d, nmt_model *m, const char *path, uint32_t shuffle_seed, size_t n_train,
-                  int adapt_vocab) {
+                  int adapt_vocab, const char *strip) {
     memset(d, 0, sizeof *d);
-    if (nmt_corpus_read(&d->corpus, path)) return -1;
+    if (!strip) strip = adapt_vocab || !m->src_vocab ? "" : nmt_vocab_strip_chars(m->src_vocab);
+    if (nmt_strip_chars_check(strip, "characters to delete")) return -1;
+    if (nmt_corpus_read(&d->corpus, path, strip)) return -1;
     nmt_corpus_shuffle(&d->corpus, shuffle_seed);
     size_t n = d->corpus.n;
     if (n_train > n) n_train = n;
@@ -58,6 +60,8 @@ int nmt_data_load(nmt_data *d, nmt_model *m, const char *path, uint32_t shuffle_
         m->tgt_vocab = nmt_vocab_adapt((const char *const *)d->corpus.es, n, m->cfg.tgt_vocab,
                                        "startofseq", "endofseq", NULL);
         if (!m->src_vocab || !m->tgt_vocab) return nmt_error_prefix("%s", path);
+        nmt_vocab_set_strip_chars(m->src_vocab, strip);   // checked above
+        nmt_vocab_set_strip_chars(m->tgt_vocab, strip);
         if (nmt_vocab_size(m->src_vocab) != m->cfg.src_vocab || nmt_vocab_size(m->tgt_vocab) != m->cfg.tgt_vocab)
             return nmt_error("%s: the corpus has too few distinct words for vocabularies of %d/%d tokens",
                              path, m->cfg.src_vocab, m->cfg.tgt_vocab);

@@ -22,16 +22,23 @@ typedef struct {
 int nmt_examples_build(nmt_examples *ex, const nmt_model *m, char *const *en, char *const *es, size_t n);
 void nmt_examples_free(nmt_examples *ex);
 
-/* The book's data: read, delete ¡¿, shuffle with numpy seed `shuffle_seed`,
- * adapt both vocabularies on all pairs (vocab_size each), and split the first
- * n_train pairs off for training. The vocabularies are stored in *m (whose
- * config must be set). */
+/* The book's data recipe: the defaults of `nmt train` and `nmt eval`. */
+#define NMT_RECIPE_SPLIT_SEED 42      /* the notebook's np.random.seed(42) before the shuffle */
+#define NMT_RECIPE_N_TRAIN 100000     /* the first 100,000 shuffled pairs train, the rest validate */
+#define NMT_RECIPE_BATCH_SIZE 32
+
+/* The book's data: read the corpus deleting the characters `strip` first
+ * (NMT_STRIP_CHARS: the book's ¡¿; NULL: those the model's vocabularies
+ * record), shuffle with numpy seed `shuffle_seed`, with adapt_vocab adapt both
+ * vocabularies on all pairs (the config's sizes; they record `strip`, and are
+ * stored in *m, whose config must be set), and split the first n_train pairs
+ * off for training. */
 typedef struct {
     nmt_corpus corpus;
     nmt_examples train, valid;
 } nmt_data;
 int nmt_data_load(nmt_data *d, nmt_model *m, const char *path, uint32_t shuffle_seed, size_t n_train,
-                  int adapt_vocab);
+                  int adapt_vocab, const char *strip);
 void nmt_data_free(nmt_data *d);
 
 /* ---- Nadam (ch16-reference.md §2.11) ----------------------------------- */

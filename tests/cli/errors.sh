@@ -80,6 +80,37 @@ check "nmt train ... stray: the message calls 'stray' unexpected, not a flag mis
     grep -q "stray: unexpected argument" "$ERR"
 run 2 nmt version --bogus
 err_has "--bogus" "nmt version with an unknown argument"
+# One flag table for every command (src/cli/flags.c): --flag=VALUE everywhere,
+# values checked, a flag without value refused, `--` ends the options.
+usage_error "--epochs" --data "$C" --out "$O" --epochs=0
+usage_error "--quiet: takes no value" --data "$C" --out "$O" --quiet=1
+usage_error "--data: empty value" --data "" --out "$O"
+usage_error "--src-lang" --data "$C" --out "$O" --src-lang ""
+usage_error "--strip-chars" --data "$C" --out "$O" --strip-chars "$(printf 'a\tb')"
+usage_error "--epochs: unexpected argument" --data "$C" --out "$O" -- --epochs 1
+usage_error "unknown option '--epoch'" --data "$C" --out "$O" --epoch=3
+for cmd in train eval translate inspect fetch version; do
+    run 0 nmt "$cmd" -h
+    check "nmt $cmd -h lists -h, --help" grep -q "^  -h, --help " "$OUT"
+done
+flat_help() {   # one line per option: the usage's continuation lines joined
+    awk '/^  -/ { if (l != "") print l; l = $0; next } /^   / { sub(/^ +/, " "); l = l $0; next }
+         { if (l != "") print l; l = ""; print } END { if (l != "") print l }' "$OUT" >"$TMP/help.flat"
+}
+run 0 nmt train --help
+flat_help
+for flag in --data --out --epochs --batch-size --split-seed --n-train --src-lang --tgt-lang --strip-chars --quiet; do
+    check "nmt train --help lists $flag" grep -q -- "^  $flag " "$TMP/help.flat"
+done
+cp "$TMP/help.flat" "$TMP/train-help.flat"
+run 0 nmt eval --help
+flat_help
+for opt in "--split-seed N .*(default 42; 0 to 4294967295)" "--batch-size N .*(default 32; 1 to 4096)" \
+           "--n-train N .*(default 100000; at least "; do
+    check "nmt train --help and nmt eval --help show the recipe's '${opt%% *}' default" \
+        grep -q -- "^  $opt" "$TMP/train-help.flat"
+    check "nmt eval --help shows the recipe's '${opt%% *}' default" grep -q -- "^  $opt" "$TMP/help.flat"
+done
 
 # ---- nmt train: bad corpora (exit 1, file and line named) ------------------------------
 corpus_error() {   # corpus_error FILE TEXT WHAT
@@ -157,6 +188,8 @@ fi
 # --valid-max and --batch-size: counted sentences follow --valid-max.
 run 0 nmt eval --model "$M" --data "$C" --n-train 1800 --valid-max 50 --batch-size 7
 check "nmt eval --valid-max 50 evaluates 50 sentences" grep -q '"val_sentences": *50' "$OUT"
+run 0 nmt eval --model="$M" --data="$C" --n-train=1800
+same_file "$TMP/eval.json" "$OUT" "nmt eval --flag=VALUE differs from --flag VALUE"
 run 2 nmt eval --model "$M"
 err_has "--data" "nmt eval without --data"
 run 2 nmt eval --data "$C"

@@ -91,6 +91,14 @@ run 0 nmt translate --model "$M" --stats <"$TMP/sent.txt"
 same_file "$OUT" "$TMP/out_nonblank.txt" "--stats changes stdout"
 err_has "300 sentences" "--stats"
 
+# Sentences are never options: after the first one, after `--`, or starting with
+# a single dash; --flag=VALUE works for the options before them.
+run 0 nmt translate --model="$M" --threads=1 "I see the cat." "--x=y" "-5 cats"
+check "3 sentences (the 2nd and 3rd look like options), 3 lines" test "$(lines "$OUT")" -eq 3
+run 0 nmt translate --model "$M" -- --stats
+check "after --, '--stats' is a sentence" test "$(lines "$OUT")" -eq 1
+check "after --, '--stats' is not the option" test ! -s "$ERR"
+
 # ---- errors -------------------------------------------------------------------
 run 2 nmt translate "I see the cat."
 err_has "--model" "translate without --model"
