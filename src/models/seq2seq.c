@@ -203,22 +203,31 @@ void R(nmt_s2s_unpack)(R(nmt_ws) *ws) {
     ws->priv = NULL;
 }
 
+/* Encoder direction d over b's sources (d = 1: each sentence's tokens last to first). */
+static void encode_direction(R(nmt_ws) *ws, const real *params, const nmt_batch *b, int d) {
+    const shape s = shape_of(&ws->cfg);
+    priv_t *pv = ws->priv;
+    if (d) R(nmt_rows_gather)(A(A_XR), A(A_XE), b->enc_rev, b->enc.ntok, s.E);
+    R(nmt_lstm_forward)(A(DIR(A_EH, d)), A(DIR(A_EC, d)), A(DIR(A_EZ, d)), A(DIR(A_EHT, d)), A(DIR(A_ECT, d)),
+                        A(d ? A_XR : A_XE), NULL, NULL, &pv->enc[d], P(P_ENC(d, 2)), &b->enc, s.E, s.eu);
+}
+
 /* The encoder over b's sources: final states per direction, and for attention
  * the outputs mem in source order. */
 static void encode_fwd(R(nmt_ws) *ws, const real *params, const nmt_batch *b) {
     const shape s = shape_of(&ws->cfg);
-    priv_t *pv = ws->priv;
     const int n = b->enc.ntok;
     // x (n, E) = embedding of the packed source ids
     R(nmt_embedding_forward)(A(A_XE), b->enc_ids, P(P_EMB_SRC), n, s.E);
     if (ws->prec == NMT_BF16) R(nmt_round_bf16)(A(A_XE), A(A_XE), (long)n * s.E);
     // from a zero state; each sentence's state is kept at its last token. The backward
     // direction: the same layout over each sentence's tokens last to first.
-#pragma omp parallel for num_threads(2) schedule(static, 1) if (s.bidir && directions_side_by_side())
-    for (int d = 0; d < s.ndir; d++) {
-        if (d) R(nmt_rows_gather)(A(A_XR), A(A_XE), b->enc_rev, n, s.E);
-        R(nmt_lstm_forward)(A(DIR(A_EH, d)), A(DIR(A_EC, d)), A(DIR(A_EZ, d)), A(DIR(A_EHT, d)), A(DIR(A_ECT, d)),
-                        A(d ? A_XR : A_XE), NULL, NULL, &pv->enc[d], P(P_ENC(d, 2)), &b->enc, s.E, s.eu);
+    // (not inside an inactive parallel region either: that would keep each LSTM on one thread)
+    if (s.bidir && directions_side_by_side()) {
+#pragma omp parallel for num_threads(2) schedule(static, 1)
+        for (int d = 0; d < 2; d++) encode_direction(ws, params, b, d);
+    } else {
+        for (int d = 0; d < s.ndir; d++) encode_direction(ws, params, b, d);
     }
     if (s.att) {
         // mem[j] = [h_f[j]; h_b at the same source position] (n, u)
@@ -263,6 +272,17 @@ static void decode_fwd(R(nmt_ws) *ws, const real *params, const int32_t *ids, co
     R(nmt_dense_forward)(logits, top, &pv->out, P(P_OUT_B(s)), n);
 }
 
+/* The backward pass of encoder direction d (its input gradient into GX or GXR). */
+static void encode_direction_backward(R(nmt_ws) *ws, const real *params, real *grads, const nmt_batch *b, int d) {
+    const shape s = shape_of(&ws->cfg);
+    priv_t *pv = ws->priv;
+    const int E = s.E, eu = s.eu;
+    R(nmt_lstm_backward)(A(d ? A_GXR : A_GX), G(P_ENC(d, 0)), G(P_ENC(d, 1)), G(P_ENC(d, 2)), NULL, NULL,
+                         s.att ? A(d ? A_GEH1 : A_GEH) : NULL, A(GDIR(A_GEHT, d)), A(GDIR(A_GECT, d)),
+                         A(d ? A_XR : A_XE), NULL, NULL, A(DIR(A_EH, d)), A(DIR(A_EC, d)), A(DIR(A_EZ, d)),
+                         P(P_ENC(d, 0)), &pv->enc[d], &b->enc, E, eu, A(d ? A_SCRATCH1 : A_SCRATCH));
+}
+
 void R(nmt_s2s_forward_backward)(R(nmt_ws) *ws, const real *params, real *grads, const nmt_batch *b, real loss_scale) {
     const shape s = shape_of(&ws->cfg);
     priv_t *pv = ws->priv;
@@ -304,12 +324,12 @@ void R(nmt_s2s_forward_backward)(R(nmt_ws) *ws, const real *params, real *grads,
             memcpy(A(A_GEH) + (long)j * eu, A(A_GMEM) + (long)j * u, sizeof(real) * eu);
             memcpy(A(A_GEH1) + (long)j * eu, A(A_GMEM) + (long)b->enc_rev[j] * u + eu, sizeof(real) * eu);
         }
-#pragma omp parallel for num_threads(2) schedule(static, 1) if (s.bidir && directions_side_by_side())
-    for (int d = 0; d < s.ndir; d++)
-        R(nmt_lstm_backward)(A(d ? A_GXR : A_GX), G(P_ENC(d, 0)), G(P_ENC(d, 1)), G(P_ENC(d, 2)), NULL, NULL,
-                         s.att ? A(d ? A_GEH1 : A_GEH) : NULL, A(GDIR(A_GEHT, d)), A(GDIR(A_GECT, d)),
-                         A(d ? A_XR : A_XE), NULL, NULL, A(DIR(A_EH, d)), A(DIR(A_EC, d)), A(DIR(A_EZ, d)),
-                         P(P_ENC(d, 0)), &pv->enc[d], &b->enc, E, eu, A(d ? A_SCRATCH1 : A_SCRATCH));
+    if (s.bidir && directions_side_by_side()) {
+#pragma omp parallel for num_threads(2) schedule(static, 1)
+        for (int d = 0; d < 2; d++) encode_direction_backward(ws, params, grads, b, d);
+    } else {
+        for (int d = 0; d < s.ndir; d++) encode_direction_backward(ws, params, grads, b, d);
+    }
     if (s.bidir) {
         // both directions' input gradients, in source order
         real *gx = A(A_GX);
