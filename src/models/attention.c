@@ -3,18 +3,4 @@
 #include "core/real.h"
 #include "models/seq2seq.h"
 
-extern const nmt_arch_info nmt_arch_info_attention;
-#ifndef NMT_F64
-const nmt_arch_info nmt_arch_info_attention = {
-    .name = "attention",
-    .summary = "bidirectional encoder, LSTM decoder, Luong dot-product attention feeding the output layer (ch16 §1.8)",
-    .fields = nmt_s2s_fields,
-    .nfields = 5,
-    .check = nmt_s2s_check,
-    .params = nmt_s2s_params,
-    .acts = nmt_s2s_acts,
-    .state_size = nmt_s2s_state_size,
-};
-#endif
-
-const R(nmt_arch) R(nmt_arch_attention) = NMT_S2S_ARCH(nmt_arch_info_attention);
+NMT_S2S_ARCHITECTURE(attention, "bidirectional encoder, LSTM decoder, Luong dot-product attention feeding the output layer (ch16 §1.8)")

@@ -3,18 +3,4 @@
 #include "core/real.h"
 #include "models/seq2seq.h"
 
-extern const nmt_arch_info nmt_arch_info_basic;
-#ifndef NMT_F64
-const nmt_arch_info nmt_arch_info_basic = {
-    .name = "basic",
-    .summary = "the book's encoder-decoder: LSTM encoder, LSTM decoder from its final state (ch16 §1.5)",
-    .fields = nmt_s2s_fields,
-    .nfields = 5,
-    .check = nmt_s2s_check,
-    .params = nmt_s2s_params,
-    .acts = nmt_s2s_acts,
-    .state_size = nmt_s2s_state_size,
-};
-#endif
-
-const R(nmt_arch) R(nmt_arch_basic) = NMT_S2S_ARCH(nmt_arch_info_basic);
+NMT_S2S_ARCHITECTURE(basic, "the book's encoder-decoder: LSTM encoder, LSTM decoder from its final state (ch16 §1.5)")
