@@ -78,7 +78,7 @@ static void check_arch(const char *arch) {
     char *alone[NS];
     nmt_set_threads(1);
     nmt_translator one;
-    CHECK(nmt_translator_init(&one, &m, 1) == 0, "translator: %s", nmt_last_error());
+    CHECK(nmt_translator_init(&one, &m, 1, NULL) == 0, "translator: %s", nmt_last_error());
     int distinct = 0;
     for (int i = 0; i < NS; i++) {
         alone[i] = strdup(nmt_translate(&one, en[i]));
@@ -89,7 +89,7 @@ static void check_arch(const char *arch) {
         nmt_set_threads(threads);
         for (int bs = 2; bs <= NMT_TRANSLATE_MAX_BATCH; bs *= 3) {   // 2, 6, 18, 54
             nmt_translator tr;
-            nmt_translator_init(&tr, &m, bs);
+            nmt_translator_init(&tr, &m, bs, NULL);
             int bad = 0;
             for (int start = 0; start < NS; start += bs) {
                 int n = NS - start < bs ? NS - start : bs;

@@ -19,22 +19,30 @@ static int blank(const char *s) {
     return 1;
 }
 
-/* Translates the n sentences of a group and prints one line for each. */
-static void flush_group(nmt_translator *tr, char **sent, int n) {
+/* Translates the n sentences of a group, numbered first+1.., and prints one
+ * line for each; with --n-best K, K lines "NUMBER<TAB>SCORE<TAB>TRANSLATION"
+ * for each sentence that is not blank. */
+static void flush_group(nmt_translator *tr, char **sent, int n, long first, int nbest) {
     const char *todo[NMT_TRANSLATE_MAX_BATCH];
     int idx[NMT_TRANSLATE_MAX_BATCH], k = 0;
     for (int i = 0; i < n; i++)
         if (!blank(sent[i])) todo[k] = sent[i], idx[k++] = i;
     if (k) nmt_translate_batch(tr, todo, k);
     for (int i = 0, j = 0; i < n; i++) {
-        if (j < k && idx[j] == i) printf("%s\n", nmt_translation(tr, j++));
-        else printf("\n");
+        const int done = j < k && idx[j] == i;
+        if (!nbest) printf("%s\n", done ? nmt_translation(tr, j) : "");
+        double score;
+        const char *t;
+        for (int q = 0; done && q < nbest && (t = nmt_translation_nbest(tr, j, q, &score)); q++)
+            printf("%ld\t%.6f\t%s\n", first + i + 1, score, t);
+        j += done;
     }
 }
 
 int nmt_cmd_translate(int argc, char **argv) {
     const char *model_path;
-    long threads, batch;
+    long threads, batch, beam, nbest;
+    double length_penalty;
     int stats;
     char batch_def[64];
     snprintf(batch_def, sizeof batch_def, "%d; 1 when stdin is a terminal", NMT_TRANSLATE_MAX_BATCH);
@@ -44,6 +52,13 @@ int nmt_cmd_translate(int argc, char **argv) {
         {.name = "--batch", .kind = NMT_FLAG_INT, .ptr = &batch, .arg = "N", .idef = -1, .lo = 1,
          .hi = NMT_TRANSLATE_MAX_BATCH, .def_text = batch_def,
          .help = "sentences translated together; translations never depend on it"},
+        {.name = "--beam", .kind = NMT_FLAG_INT, .ptr = &beam, .arg = "N", .idef = 1, .lo = 1, .hi = NMT_BEAM_MAX,
+         .help = "beam search keeping N hypotheses per sentence; 1: greedy decoding"},
+        {.name = "--length-penalty", .kind = NMT_FLAG_REAL, .ptr = &length_penalty, .arg = "A", .rdef = 0,
+         .rlo = 0, .rhi = 10, .help = "rank hypotheses by score / length^A (0: by score, as the book)"},
+        {.name = "--n-best", .kind = NMT_FLAG_INT, .ptr = &nbest, .arg = "K", .idef = 0, .lo = 1,
+         .hi = NMT_BEAM_MAX, .def_text = "off",
+         .help = "print the K best of the beam (K <= N), one line each: number, tab, score, tab, translation"},
         {.name = "--stats", .kind = NMT_FLAG_BOOL, .ptr = &stats,
          .help = "print the number of sentences and the time taken on stderr"},
     };
@@ -63,8 +78,13 @@ int nmt_cmd_translate(int argc, char **argv) {
         fprintf(stderr, "nmt translate: %s\n", nmt_last_error());
         return 1;
     }
+    if (nbest > beam) {
+        fprintf(stderr, "nmt translate: --n-best %ld: at most --beam (%ld)\n", nbest, beam);
+        return 2;
+    }
+    nmt_decode_opts opt = {.beam = (int)beam, .length_penalty = length_penalty, .n_best = nbest ? (int)nbest : 1};
     nmt_translator tr;
-    if (nmt_translator_init(&tr, &m, (int)batch)) {
+    if (nmt_translator_init(&tr, &m, (int)batch, &opt)) {
         fprintf(stderr, "nmt translate: %s: %s\n", model_path, nmt_last_error());
         nmt_model_free(&m);
         return 1;
@@ -75,7 +95,7 @@ int nmt_cmd_translate(int argc, char **argv) {
     if (first_sentence < argc) {
         for (int i = first_sentence; i < argc; i += (int)batch) {
             int n = argc - i < batch ? argc - i : (int)batch;
-            flush_group(&tr, argv + i, n);
+            flush_group(&tr, argv + i, n, i - first_sentence, (int)nbest);
             count += n;
         }
     } else {
@@ -90,13 +110,13 @@ int nmt_cmd_translate(int argc, char **argv) {
                 fprintf(stderr, "nmt translate: warning: input line %ld has a NUL byte; the rest of the line is ignored\n",
                         count + n + 1);
             if (++n == batch) {
-                flush_group(&tr, lines, n);
+                flush_group(&tr, lines, n, count, (int)nbest);
                 if (batch == 1) fflush(stdout);
                 count += n;
                 n = 0;
             }
         }
-        if (n) flush_group(&tr, lines, n);
+        if (n) flush_group(&tr, lines, n, count, (int)nbest);
         count += n;
         for (int i = 0; i < NMT_TRANSLATE_MAX_BATCH; i++) free(lines[i]);
     }

@@ -1,38 +1,64 @@
-/* Translation by greedy decoding through the model interface (models/arch.h):
- * the architecture's encode, then one decode_step per output token for every
- * unfinished sentence, carrying each sentence's decoder state (linear in the
+/* Translation through the model interface (models/arch.h): the
+ * architecture's encode, then one decode_step per output token for every
+ * unfinished hypothesis, each carrying its own decoder state (linear in the
  * output length, unlike the notebook's re-run of the whole model per word,
- * whose result it reproduces). decode_step is the very code of the training
- * forward pass, and every product in it goes through the pre-packed weight
- * kernel (kernels/gemm_packed.h), where each output element is one FMA chain
- * whatever the other rows: a sentence's translation is bit-for-bit the same
- * alone or in any batch. */
+ * whose results it reproduces). Greedy decoding (translate.c) or beam search
+ * (beam.c). decode_step is the very code of the training forward pass, and
+ * every product in it goes through the pre-packed weight kernel
+ * (kernels/gemm_packed.h), where each output element is one FMA chain
+ * whatever the other rows: a sentence's results (tokens and scores) are
+ * bit-for-bit the same alone or in any batch. */
 #ifndef NMT_DECODE_DECODE_H
 #define NMT_DECODE_DECODE_H
 #include "models/arch.h"
 #include "models/model.h"
 
 #define NMT_TRANSLATE_MAX_BATCH 64
+#define NMT_BEAM_MAX 64
+
+/* How to decode (nmt translate's --beam, --length-penalty, --n-best). */
+typedef struct {
+    int beam;               /* hypotheses kept per sentence; 1 = greedy decoding */
+    double length_penalty;  /* A: hypotheses are ranked by score / length^A; 0 = the notebook's */
+    int n_best;             /* results kept per sentence (1..beam) */
+} nmt_decode_opts;
+
+/* One hypothesis of a beam (decode/beam.c). */
+typedef struct {
+    double score;   /* sum of the log-probabilities of its tokens (endofseq included) */
+    double rank;    /* score / len^A: what the beam sorts by */
+    int len;        /* tokens scored */
+    int row;        /* its row in the next decoder step; -1: finished */
+} nmt_hyp;
 
 typedef struct {
     const nmt_model *m;
+    nmt_decode_opts opt;
     int maxB, S;                                  /* sentences per batch, state values per sentence */
     nmt_ws ws;                                    /* inference workspace, weights held */
     nmt_batch b;                                  /* encoder side of a batch */
     int32_t *src;                                 /* (maxB, L) vectorized sentences */
     int *slen;
-    float *state0, *state, *state2, *logits;      /* (B,S) (B,S) (B,S) (B,V) */
-    int32_t *prev;                                /* (B) last token of each active row */
-    int *row;                                     /* (B) encoder row of each active row */
-    int32_t *ids;                                 /* (maxB, L) output token ids */
-    int *nids;                                    /* (maxB) their counts */
-    char **out;                                   /* (maxB) results */
+    float *state0, *state, *state2, *logits;      /* (B,S) (H,S) (H,S) (H,V); H = maxB * beam */
+    int32_t *prev;                                /* (H) last token of each active row */
+    int *row;                                     /* (H) encoder row of each active row */
+    int32_t *ids;                                 /* (maxB * n_best, L) output token ids */
+    int *nids;                                    /* (maxB * n_best) their counts */
+    double *score;                                /* (maxB * n_best) their scores */
+    int *nfound;                                  /* (maxB) results of each sentence (<= n_best) */
+    char **out;                                   /* (maxB * n_best) results */
     size_t *out_len, *out_cap;
+    /* beam search (beam.c): each sentence's beam, and the next one */
+    nmt_hyp *hyp, *hyp2;                          /* (maxB, beam) */
+    int32_t *htok, *htok2;                        /* (maxB, beam, L) their tokens */
+    int *nhyp;                                    /* (maxB) hypotheses in each beam */
+    float *lse;                                   /* (H) log-sum-exp of each row's logits */
 } nmt_translator;
 
 /* maxB: sentences per batch (1..NMT_TRANSLATE_MAX_BATCH; 0 = the maximum).
- * -1 with a message if the model's architecture cannot be run. */
-int nmt_translator_init(nmt_translator *tr, const nmt_model *m, int maxB);
+ * opt: NULL for greedy decoding. -1 with a message if the model's
+ * architecture cannot be run or opt is out of range. */
+int nmt_translator_init(nmt_translator *tr, const nmt_model *m, int maxB, const nmt_decode_opts *opt);
 void nmt_translator_free(nmt_translator *tr);
 /* Translates n (<= maxB) sentences; nmt_translation(tr, i) gives the i-th result
  * (tokens joined by single spaces, without startofseq/endofseq), valid until
@@ -41,6 +67,20 @@ void nmt_translate_batch(nmt_translator *tr, const char *const *sentences, int n
 const char *nmt_translation(const nmt_translator *tr, int i);
 /* The same result as target token ids (*n of them, endofseq excluded). */
 const int32_t *nmt_translation_ids(const nmt_translator *tr, int i, int *n);
+/* The k-th best (k < n_best) of sentence i and its score (*score: what the
+ * beam ranks by: sum of log-probabilities / length^A); NULL if the search
+ * found fewer (a tiny model can have fewer possible outputs than n_best). */
+const char *nmt_translation_nbest(const nmt_translator *tr, int i, int k, double *score);
+const int32_t *nmt_translation_nbest_ids(const nmt_translator *tr, int i, int k, int *n);
 /* One sentence (a batch of one). */
 const char *nmt_translate(nmt_translator *tr, const char *sentence);
+
+/* Internal: the search of nmt_translate_batch after the encode (greedy.c,
+ * beam.c). nmt_translate_batch runs greedy for a beam of 1; the beam search
+ * with a beam of 1 gives the same tokens (tests/test_beam.c checks it). */
+void nmt_decode_greedy(nmt_translator *tr, int n);
+void nmt_decode_beam(nmt_translator *tr, int n);
+void nmt_translate_encode(nmt_translator *tr, const char *const *sentences, int n);
+/* Appends token id to result k (sentence k / n_best, rank k % n_best). */
+void nmt_translation_append(nmt_translator *tr, long k, int id);
 #endif

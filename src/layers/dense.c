@@ -104,6 +104,17 @@ static real sum_exp(const real *z, real mx, real *e, int V) {
     return sum;
 }
 
+void R(nmt_logsumexp)(real *lse, const real *logits, int n, int V) {
+#pragma omp parallel for schedule(dynamic, 4) if (n >= 4)
+    for (int r = 0; r < n; r++) {
+        const real *z = logits + (long)r * V;
+        real mx = z[0];
+        for (int j = 1; j < V; j++)
+            if (z[j] > mx) mx = z[j];
+        lse[r] = mx + RLOG(sum_exp(z, mx, NULL, V));
+    }
+}
+
 void R(nmt_softmax_xent)(real *dlogits, real *loss, int32_t *pred, const real *logits,
                      const int32_t *targets, int n, int V, real scale) {
 #pragma omp parallel for schedule(dynamic, 4)

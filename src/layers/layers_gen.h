@@ -110,6 +110,11 @@ void NMT_FN(nmt_attention_backward)(NMT_T *dq, NMT_T *dmem, const NMT_T *dout, c
  * sum from 0 over rows 0..n-1, then added to s): the same bits on any thread count. */
 void NMT_FN(nmt_colsum_add)(NMT_T *s, const NMT_T *a, int n, int m);
 
+/* lse[r] = logsumexp(logits[r]) (n, V): the sum of the cross-entropy below,
+ * in the same fixed order, so log softmax = logits[r][j] - lse[r] is what
+ * training's loss computes. Per row: the same bits on any thread count. */
+void NMT_FN(nmt_logsumexp)(NMT_T *lse, const NMT_T *logits, int n, int V);
+
 /* Sparse softmax cross-entropy from logits (n, V) against targets (n):
  *   loss[r]   = logsumexp(logits[r]) - logits[r][target[r]]
  *   pred[r]   = argmax of logits[r] (first index on ties)

@@ -5,6 +5,7 @@
 #    whitespace-only lines, CRLF, a missing final newline, a huge line, a NUL);
 #  - a sentence translates the same alone, amid others, from the arguments,
 #    from stdin, and with --threads 1 or 2;
+#  - --beam and --n-best: the same properties, and their output format;
 #  - usage errors exit 2, unreadable or corrupted models exit 1 naming the file,
 #    and nothing is written on stdout then.
 source "$(dirname "$0")/lib.sh"
@@ -98,6 +99,44 @@ check "3 sentences (the 2nd and 3rd look like options), 3 lines" test "$(lines "
 run 0 nmt translate --model "$M" -- --stats
 check "after --, '--stats' is a sentence" test "$(lines "$OUT")" -eq 1
 check "after --, '--stats' is not the option" test ! -s "$ERR"
+
+# ---- beam search -----------------------------------------------------------------
+# --beam 1 is the default; a beam's output is one line per input line too, the
+# same in any batch and at any thread count; --n-best K gives K lines
+# "NUMBER<TAB>SCORE<TAB>TRANSLATION" per non-blank line, best first, the first
+# being --beam's translation.
+run 0 nmt translate --model "$M" --beam 1 <"$TMP/in.txt"
+same_file "$OUT" "$TMP/out.txt" "--beam 1 differs from greedy decoding"
+run 0 nmt translate --model "$M" --beam 4 --threads 2 <"$TMP/in.txt"
+cp "$OUT" "$TMP/beam.txt"
+check "--beam 4: $(lines "$TMP/in.txt") lines in, $(lines "$TMP/beam.txt") out" \
+    test "$(lines "$TMP/in.txt")" -eq "$(lines "$TMP/beam.txt")"
+run 0 nmt translate --model "$M" --beam 4 --threads 1 --batch 7 <"$TMP/in.txt"
+same_file "$OUT" "$TMP/beam.txt" "--beam 4 translates differently in batches of 7 at 1 thread"
+run 0 nmt translate --model "$M" --beam 4 --n-best 3 <"$TMP/in.txt"
+cp "$OUT" "$TMP/nbest.txt"
+check "--n-best 3: every line is NUMBER<TAB>SCORE<TAB>TRANSLATION" \
+    test "$(grep -cvP '^[0-9]+\t-[0-9]+\.[0-9]{6}\t' "$TMP/nbest.txt")" -eq 0
+nonblank=$(grep -vnc '^[[:space:]]*$' "$TMP/in.txt")
+check "--n-best 3: 3 lines for each of the $nonblank non-blank lines ($(lines "$TMP/nbest.txt"))" \
+    test "$(lines "$TMP/nbest.txt")" -eq $((3 * nonblank))
+check "--n-best 3: the numbers are the input's non-blank line numbers, each 3 times" \
+    test "$(cut -f1 "$TMP/nbest.txt" | uniq -c | awk '$1 != 3' | wc -l)" -eq 0 -a \
+         "$(cut -f1 "$TMP/nbest.txt" | uniq | tr '\n' ' ')" = "$(grep -vn '^[[:space:]]*$' "$TMP/in.txt" | cut -d: -f1 | tr '\n' ' ')"
+check "--n-best 3: each line's first is its --beam 4 translation" \
+    test "$(awk -F'\t' '$1 != prev { print $3 } { prev = $1 }' "$TMP/nbest.txt" | md5sum)" = \
+         "$(grep -v '^[[:space:]]*$' "$TMP/beam.txt" | md5sum)"
+check "--n-best 3: scores fall within each sentence" \
+    test "$(awk -F'\t' '$1 == prev && $2 > last { bad++ } { prev = $1; last = $2 } END { print bad + 0 }' "$TMP/nbest.txt")" -eq 0
+run 0 nmt translate --model "$M" --beam 4 --n-best 2 --length-penalty 1 "I see the red cat."
+check "--length-penalty 1 --n-best 2: 2 lines" test "$(lines "$OUT")" -eq 2
+run 2 nmt translate --model "$M" --beam 3 --n-best 4 "x"
+err_has "--n-best" "--n-best above --beam"
+out_empty
+run 2 nmt translate --model "$M" --beam 0 "x"
+err_has "--beam" "--beam 0"
+run 2 nmt translate --model "$M" --length-penalty -1 "x"
+err_has "--length-penalty" "a negative --length-penalty"
 
 # ---- errors -------------------------------------------------------------------
 run 2 nmt translate "I see the cat."
