@@ -6,7 +6,7 @@
  *   R(foo)  names the float function `foo` or the double function `foo_f64`.
  *
  * Headers of generic modules declare both versions by including their
- * "*_gen.h" body twice (see layers/layers.h). */
+ * "*_gen.h" body twice, through core/generic.h. */
 #ifndef NMT_CORE_REAL_H
 #define NMT_CORE_REAL_H
 #include <math.h>

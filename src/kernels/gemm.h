@@ -23,16 +23,8 @@ void nmt_gemm_set_backend(nmt_gemm_backend b);
 nmt_gemm_backend nmt_gemm_get_backend(void);
 const char *nmt_gemm_backend_name(nmt_gemm_backend b);
 
-#define NMT_T float
-#define NMT_FN(name) name
-#include "kernels/gemm_gen.h"
-#undef NMT_T
-#undef NMT_FN
-#define NMT_T double
-#define NMT_FN(name) name##_f64
-#include "kernels/gemm_gen.h"
-#undef NMT_T
-#undef NMT_FN
+#define NMT_GENERIC "kernels/gemm_gen.h"
+#include "core/generic.h"
 
 /* Sets the BLAS library's thread count (gemm_cblas.c). */
 void nmt_blas_set_threads(int n);

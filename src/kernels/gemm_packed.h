@@ -23,14 +23,6 @@
 
 #define NMT_PMAT_W 16
 
-#define NMT_T float
-#define NMT_FN(name) name
-#include "kernels/gemm_packed_gen.h"
-#undef NMT_T
-#undef NMT_FN
-#define NMT_T double
-#define NMT_FN(name) name##_f64
-#include "kernels/gemm_packed_gen.h"
-#undef NMT_T
-#undef NMT_FN
+#define NMT_GENERIC "kernels/gemm_packed_gen.h"
+#include "core/generic.h"
 #endif

@@ -11,14 +11,6 @@
 #include "kernels/gemm_packed.h"
 #include "layers/packed.h"
 
-#define NMT_T float
-#define NMT_FN(name) name
-#include "layers/layers_gen.h"
-#undef NMT_T
-#undef NMT_FN
-#define NMT_T double
-#define NMT_FN(name) name##_f64
-#include "layers/layers_gen.h"
-#undef NMT_T
-#undef NMT_FN
+#define NMT_GENERIC "layers/layers_gen.h"
+#include "core/generic.h"
 #endif

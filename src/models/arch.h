@@ -71,14 +71,6 @@ typedef struct {
     void *ctx;
 } nmt_update_hook;
 
-#define NMT_T float
-#define NMT_FN(name) name
-#include "models/arch_gen.h"
-#undef NMT_T
-#undef NMT_FN
-#define NMT_T double
-#define NMT_FN(name) name##_f64
-#include "models/arch_gen.h"
-#undef NMT_T
-#undef NMT_FN
+#define NMT_GENERIC "models/arch_gen.h"
+#include "core/generic.h"
 #endif

@@ -13,16 +13,8 @@ int nmt_s2s_check(const nmt_config *c);
 /* The configuration fields with the book's defaults (ch16 §1.5). */
 extern const nmt_config_field nmt_s2s_fields[5];
 
-#define NMT_T float
-#define NMT_FN(name) name
-#include "models/seq2seq_gen.h"
-#undef NMT_T
-#undef NMT_FN
-#define NMT_T double
-#define NMT_FN(name) name##_f64
-#include "models/seq2seq_gen.h"
-#undef NMT_T
-#undef NMT_FN
+#define NMT_GENERIC "models/seq2seq_gen.h"
+#include "core/generic.h"
 
 /* The nmt_arch of one of these architectures, in a real-generic file. */
 #define NMT_S2S_ARCH(info_)                                                                                  \
