@@ -44,7 +44,10 @@ static char *dump(const json_t *j, size_t flags) {
 /* nmt_json is jansson's json_t seen through an opaque name. */
 #define J(v) ((json_t *)(v))
 
-char *nmt_json_epoch_record(const nmt_epoch_record *r) {
+/* An epoch's record as an object (NULL if out of memory); timed: with its
+ * wall-clock figures, else null for them: a model file holds null, so that
+ * the same training gives the same bytes (the --log keeps them). */
+static json_t *epoch_json(const nmt_epoch_record *r, int timed) {
     json_t *o = json_object();
     int bad = put(o, "epoch", json_integer(r->epoch));
     bad |= put(o, "loss", real_or_null(r->loss));
@@ -53,9 +56,15 @@ char *nmt_json_epoch_record(const nmt_epoch_record *r) {
     bad |= put(o, "val_accuracy", real_or_null(r->val_accuracy));
     bad |= put(o, "val_accuracy_unmasked", real_or_null(r->val_accuracy_unmasked));
     bad |= put(o, "val_tokens", json_integer(r->val_tokens));
-    bad |= put(o, "seconds", real_or_null(r->seconds));
-    bad |= put(o, "tokens_per_s", real_or_null(r->tokens_per_s));
-    char *s = bad ? NULL : dump(o, JSON_COMPACT);
+    bad |= put(o, "seconds", timed ? real_or_null(r->seconds) : json_null());
+    bad |= put(o, "tokens_per_s", timed ? real_or_null(r->tokens_per_s) : json_null());
+    if (bad) json_decref(o);
+    return bad ? NULL : o;
+}
+
+char *nmt_json_epoch_record(const nmt_epoch_record *r) {
+    json_t *o = epoch_json(r, 1);
+    char *s = o ? dump(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!s) {   // only memory can fail here: as every allocation, fatal
         fprintf(stderr, "nmt: out of memory (formatting a log line)\n");
@@ -190,21 +199,8 @@ static json_t *vocab_json(const nmt_vocab *v, int expected, const char *which) {
 static json_t *history_json(const nmt_epoch_record *h, int n) {
     json_t *a = json_array();
     for (int i = 0; i < n; i++) {
-        const nmt_epoch_record *r = &h[i];
-        json_t *o = json_object();
-        int bad = put(o, "epoch", json_integer(r->epoch));
-        bad |= put(o, "loss", real_or_null(r->loss));
-        bad |= put(o, "accuracy", real_or_null(r->accuracy));
-        bad |= put(o, "val_loss", real_or_null(r->val_loss));
-        bad |= put(o, "val_accuracy", real_or_null(r->val_accuracy));
-        bad |= put(o, "val_accuracy_unmasked", real_or_null(r->val_accuracy_unmasked));
-        bad |= put(o, "val_tokens", json_integer(r->val_tokens));
-        // wall-clock figures are not part of the result: a model file holds null for
-        // them, so that the same training gives the same bytes (the --log keeps them)
-        bad |= put(o, "seconds", json_null());
-        bad |= put(o, "tokens_per_s", json_null());
-        if (bad) json_decref(o);
-        if (bad || push(a, o) != 0) {
+        json_t *o = epoch_json(&h[i], 0);
+        if (!o || push(a, o) != 0) {
             json_decref(a);
             nmt_error("cannot describe training history (out of memory?)");
             return NULL;
