@@ -18,27 +18,15 @@
 #include <string.h>
 
 #include "check.h"
-#include "core/rng.h"
 #include "decode/decode.h"
 #include "nmt.h"
-
-static const char *words_en[] = {"the", "cat", "i", "like", "soccer", "you", "dog", "is", "big", "we", "go", "home"};
-static const char *words_es[] = {"el", "gato", "me", "gusta", "fútbol", "tú", "perro", "es", "grande", "vamos", "casa"};
+#include "tiny.h"
 
 enum { NS = 60 };
 static char *en[NS], *es[NS];
 
-static void tiny_model(nmt_model *m, const char *arch, int V, int L, uint32_t seed) {
-    nmt_config cfg;
-    CHECK(nmt_config_default(&cfg, arch) == 0, "config %s", arch);
-    cfg.src_vocab = 12, cfg.tgt_vocab = V, cfg.embed = 8, cfg.units = 16, cfg.max_length = L;
-    CHECK(nmt_model_init(m, &cfg) == 0, "init: %s", nmt_last_error());
-    m->src_vocab = nmt_vocab_adapt((const char *const *)en, NS, cfg.src_vocab, NULL, NULL, NULL);
-    m->tgt_vocab = nmt_vocab_adapt((const char *const *)es, NS, cfg.tgt_vocab, "startofseq", "endofseq", NULL);
-    nmt_model_randomize(m, seed);
-    for (size_t i = 0; i < m->table.total; i++) m->params[i] *= 4;   // livelier outputs than the init
-    const nmt_param *ob = nmt_param_find(&m->table, "output.bias");
-    m->params[ob->offset + nmt_vocab_id(m->tgt_vocab, "endofseq", 8)] += 1.0f;
+static void tiny(nmt_model *m, const char *arch, int V, int L, uint32_t seed) {
+    tiny_model(m, arch, en, es, NS, V, 16, L, seed, 1.0f);
 }
 
 /* ---- exhaustive search -------------------------------------------------------- */
@@ -94,7 +82,7 @@ static int same_ids(const seq *s, const int32_t *ids, int n, int eos) {
 /* A beam of `beam` hypotheses, n-best `beam`, against every output of the model. */
 static void check_exhaustive(const char *arch, int V, int L, int beam, uint32_t seed) {
     nmt_model m;
-    tiny_model(&m, arch, V, L, seed);
+    tiny(&m, arch, V, L, seed);
     nmt_decode_opts opt = {.beam = beam, .n_best = beam};
     nmt_translator tr;
     CHECK(nmt_translator_init(&tr, &m, 1, &opt) == 0, "translator: %s", nmt_last_error());
@@ -210,7 +198,7 @@ static void free_all(char **out, int n) {
 
 static void check_arch(const char *arch) {
     nmt_model m;
-    tiny_model(&m, arch, 13, 10, 5);
+    tiny(&m, arch, 13, 10, 5);
     nmt_set_threads(1);
 
     // a beam of 1 is greedy decoding: the beam code against translate.c's
@@ -295,23 +283,11 @@ static void check_arch(const char *arch) {
 }
 
 int main(void) {
-    nmt_rng rng;
-    nmt_rng_seed(&rng, 4);
-    for (int i = 0; i < NS; i++) {
-        char a[256] = "", b[256] = "";
-        int n = 1 + (int)nmt_rng_interval(&rng, 7);
-        for (int k = 0; k < n; k++) {
-            strcat(a, words_en[nmt_rng_interval(&rng, 11)]);
-            strcat(a, " ");
-            strcat(b, words_es[nmt_rng_interval(&rng, 10)]);
-            strcat(b, " ");
-        }
-        en[i] = strdup(a), es[i] = strdup(b);
-    }
+    tiny_corpus(en, es, NS, 4, 1, 7);   // 1..8 words
     // options out of range are refused with a message
     {
         nmt_model m;
-        tiny_model(&m, "basic", 13, 10, 1);
+        tiny(&m, "basic", 13, 10, 1);
         nmt_translator tr;
         const nmt_decode_opts bad[] = {{.beam = 0, .n_best = 1}, {.beam = NMT_BEAM_MAX + 1, .n_best = 1},
                                        {.beam = 3, .n_best = 4}, {.beam = 3, .n_best = 0},

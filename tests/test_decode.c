@@ -10,12 +10,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "core/rng.h"
 #include "decode/decode.h"
 #include "nmt.h"
-
-static const char *words_en[] = {"the", "cat", "i", "like", "soccer", "you", "dog", "is", "big", "we", "go", "home"};
-static const char *words_es[] = {"el", "gato", "me", "gusta", "fútbol", "tú", "perro", "es", "grande", "vamos", "casa"};
+#include "tiny.h"
 
 enum { NS = 150 };
 static char *en[NS], *es[NS];
@@ -61,19 +58,9 @@ static void check_teacher_forcing(const nmt_model *m, nmt_translator *one, const
 }
 
 static void check_arch(const char *arch) {
-    nmt_config cfg;
-    CHECK(nmt_config_default(&cfg, arch) == 0, "config %s", arch);
-    cfg.src_vocab = 12, cfg.tgt_vocab = 13, cfg.embed = 8, cfg.units = 24, cfg.max_length = 12;
     nmt_model m;
-    CHECK(nmt_model_init(&m, &cfg) == 0, "init: %s", nmt_last_error());
-    m.src_vocab = nmt_vocab_adapt((const char *const *)en, NS, cfg.src_vocab, NULL, NULL, NULL);
-    m.tgt_vocab = nmt_vocab_adapt((const char *const *)es, NS, cfg.tgt_vocab, "startofseq", "endofseq", NULL);
-    nmt_model_randomize(&m, 5);
-    for (size_t i = 0; i < m.table.total; i++) m.params[i] *= 4;   // livelier outputs than the init
     // endofseq a little likelier, so that translations of every length occur
-    const nmt_param *ob = nmt_param_find(&m.table, "output.bias");
-    CHECK(ob != NULL, "%s: no output.bias", arch);
-    m.params[ob->offset + nmt_vocab_id(m.tgt_vocab, "endofseq", 8)] += 1.5f;
+    tiny_model(&m, arch, en, es, NS, 13, 24, 12, 5, 1.5f);
 
     char *alone[NS];
     nmt_set_threads(1);
@@ -107,19 +94,7 @@ static void check_arch(const char *arch) {
 }
 
 int main(void) {
-    nmt_rng rng;
-    nmt_rng_seed(&rng, 3);
-    for (int i = 0; i < NS; i++) {
-        char a[256] = "", b[256] = "";
-        int n = (int)nmt_rng_interval(&rng, 9);   // 0..9 words, empty sentences included
-        for (int k = 0; k < n; k++) {
-            strcat(a, words_en[nmt_rng_interval(&rng, 11)]);
-            strcat(a, " ");
-            strcat(b, words_es[nmt_rng_interval(&rng, 10)]);
-            strcat(b, " ");
-        }
-        en[i] = strdup(a), es[i] = strdup(b);
-    }
+    tiny_corpus(en, es, NS, 3, 0, 9);   // 0..9 words, empty sentences included
     CHECK(nmt_arch_count() >= 3, "registry has %d architectures", nmt_arch_count());
     for (int a = 0; a < nmt_arch_count(); a++) check_arch(nmt_arch_info_at(a)->name);
     for (int i = 0; i < NS; i++) free(en[i]), free(es[i]);

@@ -21,42 +21,41 @@ json_get() {   # json_get FILE EXPR: a Python expression over the document d
 # ---- recorded and shown -----------------------------------------------------------
 run 0 nmt train --data "$C" --out "$TMP/keep.nmt" --log "$TMP/keep.jsonl" "${T[@]}" \
     --src-lang Spanish --tgt-lang English --strip-chars ''
-run 0 nmt inspect "$TMP/keep.nmt"
-check "inspect: 'vocabulary: 32 source (Spanish) and 32 target (English) tokens'" \
-    grep -q "^vocabulary: *32 source (Spanish) and 32 target (English) tokens$" "$OUT"
-run 0 nmt inspect "$TMP/keep.nmt" --json
-cp "$OUT" "$TMP/keep.json"
+# recorded MODEL SRC TGT STRIP: inspect shows the languages, --json (saved as
+# MODEL.json) has them and strip_chars_before = STRIP (a Python list)
+recorded() {
+    run 0 nmt inspect "$1"
+    check "inspect $1: 'vocabulary: 32 source ($2) and 32 target ($3) tokens'" \
+        grep -q "^vocabulary: *32 source ($2) and 32 target ($3) tokens$" "$OUT"
+    run 0 nmt inspect "$1" --json
+    cp "$OUT" "$1.json"
+    if have_python; then
+        check "inspect --json $1: languages $2 -> $3" \
+            test "$(json_get "$1.json" 'd["languages"]')" = "{'source': '$2', 'target': '$3'}"
+        check "inspect --json $1: strip_chars_before $4" \
+            test "$(json_get "$1.json" 'd["standardization"]["strip_chars_before"]')" = "$4"
+    fi
+}
+recorded "$TMP/keep.nmt" Spanish English "[]"
 if have_python; then
-    check "inspect --json: languages Spanish -> English" \
-        test "$(json_get "$TMP/keep.json" 'd["languages"]')" = "{'source': 'Spanish', 'target': 'English'}"
-    check "inspect --json: strip_chars_before []" \
-        test "$(json_get "$TMP/keep.json" 'd["standardization"]["strip_chars_before"]')" = "[]"
     check "--strip-chars '': ¿ and ¡ stay in the source tokens" \
-        test "$(json_get "$TMP/keep.json" 'sum(t.startswith(("¿", "¡")) for t in d["vocab"]["source"]) > 0')" = True
+        test "$(json_get "$TMP/keep.nmt.json" 'sum(t.startswith(("¿", "¡")) for t in d["vocab"]["source"]) > 0')" = True
 fi
 
 run 0 nmt train --data "$C" --out "$TMP/book.nmt" "${T[@]}"
-run 0 nmt inspect "$TMP/book.nmt"
-check "inspect without --src-lang/--tgt-lang: (English) and (Spanish)" \
-    grep -q "^vocabulary: *32 source (English) and 32 target (Spanish) tokens$" "$OUT"
+recorded "$TMP/book.nmt" English Spanish "['¡', '¿']"
 check "the default recipe records English and Spanish in the file" \
     grep -qaF '\"languages\":{\"source\":\"English\",\"target\":\"Spanish\"}' "$TMP/book.nmt"
-run 0 nmt inspect "$TMP/book.nmt" --json
-cp "$OUT" "$TMP/book.json"
 if have_python; then
-    check "inspect --json shows the book's languages" \
-        test "$(json_get "$TMP/book.json" 'd["languages"]')" = "{'source': 'English', 'target': 'Spanish'}"
-    check "the default deletes ¡ and ¿: strip_chars_before" \
-        test "$(json_get "$TMP/book.json" 'd["standardization"]["strip_chars_before"]')" = "['¡', '¿']"
     check "the default deletes ¡ and ¿: no source token has them" \
-        test "$(json_get "$TMP/book.json" 'sum(("¿" in t or "¡" in t) for t in d["vocab"]["source"])')" = 0
+        test "$(json_get "$TMP/book.nmt.json" 'sum(("¿" in t or "¡" in t) for t in d["vocab"]["source"])')" = 0
 fi
 
 # ---- applied from the file ------------------------------------------------------------
 # eval reads the corpus as the training did: the same validation metrics as the last epoch
 run 0 nmt eval --model "$TMP/keep.nmt" --data "$C" --n-train 1800
 if have_python; then
-    check "nmt eval of the --strip-chars '' model recomputes its last epoch" python3 - "$OUT" "$TMP/keep.json" <<'EOF'
+    check "nmt eval of the --strip-chars '' model recomputes its last epoch" python3 - "$OUT" "$TMP/keep.nmt.json" <<'EOF'
 import json, sys
 e = json.load(open(sys.argv[1]))
 h = json.load(open(sys.argv[2], encoding="utf-8"))["history"][-1]
