@@ -141,10 +141,9 @@ static long count_not_bf16(const float *x, long n) {
 static long pmat_len(const nmt_pmat *p) { return (long)p->panels * p->K * NMT_PMAT_W; }
 
 static const float *act(const nmt_ws *ws, const char *name) {
-    for (int i = 0; i < ws->acts.n; i++)
-        if (!strcmp(ws->acts.name[i], name)) return ws->act[i];
-    CHECK(0, "no activation '%s'", name);
-    return NULL;
+    const float *a = nmt_ws_act(ws, name);
+    CHECK(a != NULL, "no activation '%s'", name);
+    return a;
 }
 
 /* Values of a packed LSTM's copies that are not bf16: W, the gates, U^T, W16. */

@@ -294,6 +294,47 @@ static double compare_block(const char *label, const float *block, const char *p
     return worst;
 }
 
+/* The attention model's encoder outputs and attention weights after a forward
+ * pass, at real positions, against Keras' (which are 0 at padded source
+ * positions: masked outputs, and weights after the -1e9 mask). */
+static void check_attention_acts(const nmt_ws *ws, const nmt_batch *b) {
+    const float *mem = nmt_ws_act(ws, "enc.outputs"), *w = nmt_ws_act(ws, "attention.weights");
+    if (strcmp(cfg.arch, "attention")) return;
+    float *ref_mem = f32("enc_outputs", (size_t)B * L * U), *ref_w = f32("attention_weights", (size_t)B * L * L);
+    CHECK(mem && w, "attention: no enc.outputs or attention.weights activation");
+    if (mem && w && ref_mem && ref_w) {
+        const size_t size = sizeof(float) * B * L * (U > L ? U : L);
+        float *ours = malloc(size), *refv = malloc(size);
+        size_t n = 0, pad = 0, pad_bad = 0;
+        for (int t = 0; t < b->enc.T; t++)   // encoder outputs, packed row (step t, row r)
+            for (int r = 0; r < b->enc.bs[t]; r++, n++) {
+                memcpy(ours + n * U, mem + (size_t)(b->enc.off[t] + r) * U, sizeof(float) * U);
+                memcpy(refv + n * U, ref_mem + ((size_t)b->enc_orig[r] * L + t) * U, sizeof(float) * U);
+            }
+        compare("encoder outputs [h_f; h_b] at real source positions", ours, refv, NULL, NULL, n * U, U, TOL_FWD, 0);
+        for (int r = 0; r < B; r++)
+            for (int t = b->enc.len[r]; t < L; t++, pad++)
+                for (int j = 0; j < U; j++) pad_bad += ref_mem[((size_t)b->enc_orig[r] * L + t) * U + j] != 0;
+        n = 0;
+        for (int t = 0; t < b->dec.T; t++)   // weights of decoder row r at step t over its source's positions
+            for (int r = 0; r < b->dec.bs[t]; r++) {
+                const int e = b->dec_to_enc[r], slen = b->enc.len[e], bo = b->dec_orig[r];
+                if (slen == 0) continue;   // Keras: uniform weights over padding, whose outputs are 0
+                const float *rw = ref_w + ((size_t)bo * L + t) * L;
+                memcpy(ours + n, w + (size_t)(b->dec.off[t] + r) * b->enc.T, sizeof(float) * slen);
+                memcpy(refv + n, rw, sizeof(float) * slen);
+                n += slen;
+                for (int j = slen; j < L; j++, pad++) pad_bad += !(fabsf(rw[j]) < 1e-6f);
+            }
+        compare("attention weights at real (decoder, source) positions", ours, refv, NULL, NULL, n, L, TOL_FWD, 0);
+        CHECK(pad_bad == 0, "Keras' padded encoder outputs and weights should be 0: %zu of %zu are not", pad_bad, pad);
+        free(ours);
+        free(refv);
+    }
+    free(ref_mem);
+    free(ref_w);
+}
+
 /* ---- 2. forward / backward ------------------------------------------------ */
 
 static void check_forward_backward(void) {
@@ -348,6 +389,7 @@ static void check_forward_backward(void) {
         free(ours);
         free(refv);
     }
+    check_attention_acts(&ws, &b);
     double loss_fwd = batch_loss(&ws, &b);
 
     // encoder final state ([h_f; h_b] for a bidirectional encoder): the decoder's initial

@@ -52,6 +52,12 @@ void R(nmt_ws_free)(R(nmt_ws) *ws) {
     memset(ws, 0, sizeof *ws);
 }
 
+real *R(nmt_ws_act)(const R(nmt_ws) *ws, const char *name) {
+    for (int i = 0; i < ws->acts.n; i++)
+        if (!strcmp(ws->acts.name[i], name)) return ws->act[i];
+    return NULL;
+}
+
 /* Packs for inference (training = 0) or training unless what is packed serves. */
 static void ensure_packed(R(nmt_ws) *ws, const real *params, int training) {
     if (training) {
