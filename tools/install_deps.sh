@@ -14,11 +14,14 @@ PACKAGES=(
     libzip-dev
     libjansson-dev
     ca-certificates
+    # for the tests only: tests/cli/plot.sh renders nmt's SVG pictures and reads the PNG
+    librsvg2-bin
+    python3
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     echo "install_deps: this script needs a Debian-based system (dpkg-query, apt-get)." >&2
-    echo "install_deps: install by hand: a C11 compiler, make, pkg-config, OpenBLAS, oneDNN 2.x, libcurl, libzip, jansson, CA certificates." >&2
+    echo "install_deps: install by hand: a C11 compiler, make, pkg-config, OpenBLAS, oneDNN 2.x, libcurl, libzip, jansson, CA certificates; for the tests rsvg-convert (librsvg) and python3." >&2
     exit 1
 fi
 

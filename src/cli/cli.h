@@ -14,6 +14,7 @@ int nmt_cmd_eval(int argc, char **argv);
 int nmt_cmd_inspect(int argc, char **argv);
 int nmt_cmd_fetch(int argc, char **argv);
 int nmt_cmd_version(int argc, char **argv);
+int nmt_cmd_plot(int argc, char **argv);
 
 /* ---- the flag table (src/cli/flags.c) ------------------------------------
  * Each command describes its flags in one table; nmt_cli_parse() reads argv
@@ -34,6 +35,7 @@ typedef enum {
 
 typedef struct {
     const char *name;            /* "--epochs" */
+    const char *alias;           /* a short form ("-o"), or NULL */
     nmt_flag_kind kind;
     void *ptr;                   /* the value, of the kind's type */
     const char *arg;             /* the value in the usage: "N", "FILE" */
@@ -51,6 +53,7 @@ typedef enum {
     NMT_ARGS_NONE,   /* no word but flags */
     NMT_ARGS_ONE,    /* exactly one word, anywhere among the flags (arg) */
     NMT_ARGS_REST,   /* the first word that is not an option and all after it (first_arg) */
+    NMT_ARGS_MANY,   /* one or more words, anywhere among the flags (words, nwords) */
 } nmt_args_kind;
 
 typedef struct {
@@ -64,6 +67,8 @@ typedef struct {
     void (*more_help)(FILE *f);  /* printed after the options (may be NULL) */
     const char *arg;             /* NMT_ARGS_ONE: the word */
     int first_arg;               /* NMT_ARGS_REST: index of the first word (argc if none) */
+    const char **words;          /* NMT_ARGS_MANY: the words (malloc'd: free() it) */
+    int nwords;
 } nmt_cli;
 
 /* Parses argv[1..argc). Returns -1 when the command goes on; otherwise the

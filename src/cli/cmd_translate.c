@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "decode/decode.h"
+#include "io/plot.h"
 #include "nmt.h"
 
 /* A line with nothing but whitespace gives an empty line, like an empty one. */
@@ -39,9 +40,44 @@ static void flush_group(nmt_translator *tr, char **sent, int n, long first, int 
     }
 }
 
+/* The heat map of the last translation (one sentence, result 0), or 1 with a message. */
+static int draw_attention(nmt_translator *tr, const char *sentence, const char *path) {
+    if (blank(sentence)) {
+        fprintf(stderr, "nmt translate: --attention: the sentence is blank\n");
+        return 1;
+    }
+    const int32_t *src, *out;
+    int ns, no;
+    float *w = nmt_translation_attention(tr, 0, 0, &src, &ns, &out, &no);
+    if (!w || ns == 0) {
+        fprintf(stderr, "nmt translate: --attention: %s\n", w ? "the sentence has no tokens to attend to" : nmt_last_error());
+        free(w);
+        return 1;
+    }
+    // source labels: the words, marked where the vocabulary has none
+    char **words = nmt_xcalloc((size_t)ns, sizeof(char *)), **sl = nmt_xcalloc((size_t)ns, sizeof(char *));
+    int32_t *ids = nmt_xcalloc((size_t)ns, sizeof(int32_t));
+    nmt_vectorize_words(tr->m->src_vocab, sentence, ids, words, ns);
+    for (int j = 0; j < ns; j++) {
+        sl[j] = nmt_xmalloc(strlen(words[j]) + 8);
+        sprintf(sl[j], "%s%s", words[j], src[j] == 1 ? " [UNK]" : "");
+    }
+    const char **ol = nmt_xcalloc((size_t)no, sizeof(char *));
+    for (int j = 0; j < no; j++) ol[j] = nmt_vocab_token(tr->m->tgt_vocab, out[j]);
+    int rc = 0;
+    if (nmt_plot_attention(path, sentence, (const char *const *)sl, ns, ol, no, w)) {
+        fprintf(stderr, "nmt translate: --attention: %s\n", nmt_last_error());
+        rc = 1;
+    }
+    for (int j = 0; j < ns; j++) free(words[j]), free(sl[j]);
+    free(words), free(sl), free(ids), free(ol), free(w);
+    return rc;
+}
+
 int nmt_cmd_translate(int argc, char **argv) {
     const char *model_path;
     long threads, batch, beam, nbest;
+    const char *attention;
     double length_penalty;
     int stats;
     char batch_def[64];
@@ -59,6 +95,9 @@ int nmt_cmd_translate(int argc, char **argv) {
         {.name = "--n-best", .kind = NMT_FLAG_INT, .ptr = &nbest, .arg = "K", .idef = 0, .lo = 1,
          .hi = NMT_BEAM_MAX, .def_text = "off",
          .help = "print the K best of the beam (K <= N), one line each: number, tab, score, tab, translation"},
+        {.name = "--attention", .kind = NMT_FLAG_STRING, .ptr = &attention, .arg = "FILE.svg", .nonempty = 1,
+         .def_text = "none",
+         .help = "draw the attention weights of the (one) SENTENCE's translation as a heat map (attention models)"},
         {.name = "--stats", .kind = NMT_FLAG_BOOL, .ptr = &stats,
          .help = "print the number of sentences and the time taken on stderr"},
     };
@@ -78,6 +117,10 @@ int nmt_cmd_translate(int argc, char **argv) {
         fprintf(stderr, "nmt translate: %s\n", nmt_last_error());
         return 1;
     }
+    if (attention && argc - first_sentence != 1) {
+        fprintf(stderr, "nmt translate: --attention draws one sentence: give exactly one SENTENCE argument\n");
+        return 2;
+    }
     if (nbest > beam) {
         fprintf(stderr, "nmt translate: --n-best %ld: at most --beam (%ld)\n", nbest, beam);
         return 2;
@@ -86,6 +129,19 @@ int nmt_cmd_translate(int argc, char **argv) {
     nmt_translator tr;
     if (nmt_translator_init(&tr, &m, (int)batch, &opt)) {
         fprintf(stderr, "nmt translate: %s: %s\n", model_path, nmt_last_error());
+        nmt_model_free(&m);
+        return 1;
+    }
+    if (attention && !nmt_ws_act(&tr.ws, "attention.weights")) {
+        fprintf(stderr, "nmt translate: --attention: %s is a %s model, which has no attention\n", model_path,
+                m.cfg.arch);
+        nmt_translator_free(&tr);
+        nmt_model_free(&m);
+        return 1;
+    }
+    if (attention && nmt_check_writable(attention)) {
+        fprintf(stderr, "nmt translate: --attention: %s\n", nmt_last_error());
+        nmt_translator_free(&tr);
         nmt_model_free(&m);
         return 1;
     }
@@ -120,10 +176,11 @@ int nmt_cmd_translate(int argc, char **argv) {
         count += n;
         for (int i = 0; i < NMT_TRANSLATE_MAX_BATCH; i++) free(lines[i]);
     }
+    int rc = 0;
+    if (attention) rc = draw_attention(&tr, argv[first_sentence], attention);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
     if (stats) fprintf(stderr, "nmt translate: %ld sentences in %.2fs (%.0f sentences/s)\n", count, s, count / s);
-    int rc = 0;
     if (fflush(stdout) || ferror(stdout)) {
         fprintf(stderr, "nmt translate: cannot write to standard output\n");
         rc = 1;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/error.h"
 
 const char *const nmt_precision_choices[] = {"fp32", "bf16", NULL};
 
@@ -115,6 +116,7 @@ static void set_default(nmt_flag *f) {
 static void synopsis(const nmt_cli *c, FILE *out) {
     fprintf(out, "usage: nmt %s", c->name);
     if (c->args == NMT_ARGS_ONE) fprintf(out, " %s", c->arg_name);
+    if (c->args == NMT_ARGS_MANY) fprintf(out, " %s [%s ...]", c->arg_name, c->arg_name);
     int optional = 0;
     for (int i = 0; i < c->nflags; i++) {
         const nmt_flag *f = &c->flags[i];
@@ -128,7 +130,7 @@ static void synopsis(const nmt_cli *c, FILE *out) {
 
 /* The left column: "--nadam new|legacy", "--epochs N". */
 static void flag_words(const nmt_flag *f, char *buf, size_t size) {
-    size_t k = (size_t)snprintf(buf, size, "%s", f->name);
+    size_t k = (size_t)snprintf(buf, size, "%s%s%s", f->alias ? f->alias : "", f->alias ? ", " : "", f->name);
     if (f->kind == NMT_FLAG_CHOICE)
         for (int i = 0; f->choices[i] && k < size; i++)
             k += (size_t)snprintf(buf + k, size - k, "%s%s", i ? "|" : " ", f->choices[i]);
@@ -229,6 +231,8 @@ int nmt_cli_parse(nmt_cli *c, int argc, char **argv) {
     const char *what = c->arg_what ? c->arg_what : c->arg_name;
     c->arg = NULL;
     c->first_arg = argc;
+    c->words = NULL;
+    c->nwords = 0;
     for (int i = 0; i < c->nflags; i++) set_default(&c->flags[i]);
     int options = 1;
     for (int i = 1; i < argc; i++) {
@@ -245,8 +249,12 @@ int nmt_cli_parse(nmt_cli *c, int argc, char **argv) {
             const char *eq = strchr(a, '=');
             size_t len = eq ? (size_t)(eq - a) : strlen(a);
             nmt_flag *f = NULL;
-            for (int k = 0; k < c->nflags && !f; k++)
-                if (strlen(c->flags[k].name) == len && strncmp(c->flags[k].name, a, len) == 0) f = &c->flags[k];
+            for (int k = 0; k < c->nflags && !f; k++) {
+                const char *alias = c->flags[k].alias ? c->flags[k].alias : "";
+                if ((strlen(c->flags[k].name) == len && strncmp(c->flags[k].name, a, len) == 0) ||
+                    (strlen(alias) == len && strncmp(alias, a, len) == 0))
+                    f = &c->flags[k];
+            }
             if (!f) {
                 fprintf(stderr, "nmt %s: unknown option '%.*s'\n", c->name, (int)len, a);
                 return usage_error(c);
@@ -281,6 +289,11 @@ int nmt_cli_parse(nmt_cli *c, int argc, char **argv) {
             c->arg = a;
             continue;
         }
+        if (c->args == NMT_ARGS_MANY) {
+            if (!c->words) c->words = nmt_xcalloc((size_t)argc, sizeof *c->words);
+            c->words[c->nwords++] = a;
+            continue;
+        }
         if (c->args == NMT_ARGS_ONE)
             fprintf(stderr, "nmt %s: one %s expected, got '%s' and '%s'\n", c->name, what, c->arg, a);
         else
@@ -288,7 +301,7 @@ int nmt_cli_parse(nmt_cli *c, int argc, char **argv) {
         return usage_error(c);
     }
     if (check_required(c)) return 2;
-    if (c->args == NMT_ARGS_ONE && !c->arg) {
+    if ((c->args == NMT_ARGS_ONE && !c->arg) || (c->args == NMT_ARGS_MANY && !c->nwords)) {
         fprintf(stderr, "nmt %s: missing %s\n", c->name, what);
         return usage_error(c);
     }

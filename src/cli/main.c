@@ -14,6 +14,7 @@ static const struct {
     {"translate", nmt_cmd_translate, "translate sentences (arguments, or stdin to stdout)"},
     {"eval", nmt_cmd_eval, "validation metrics of a model on a corpus"},
     {"inspect", nmt_cmd_inspect, "show what a model file holds"},
+    {"plot", nmt_cmd_plot, "draw training curves (SVG) from logs or model files"},
     {"fetch", nmt_cmd_fetch, "download and verify a corpus"},
     {"version", nmt_cmd_version, "versions and build configuration"},
 };

@@ -53,6 +53,7 @@ typedef struct {
     int32_t *htok, *htok2;                        /* (maxB, beam, L) their tokens */
     int *nhyp;                                    /* (maxB) hypotheses in each beam */
     float *lse;                                   /* (H) log-sum-exp of each row's logits */
+    int32_t *tf_ids;                              /* (2 L) teacher forcing (nmt_translation_attention) */
 } nmt_translator;
 
 /* maxB: sentences per batch (1..NMT_TRANSLATE_MAX_BATCH; 0 = the maximum).
@@ -72,6 +73,14 @@ const int32_t *nmt_translation_ids(const nmt_translator *tr, int i, int *n);
  * found fewer (a tiny model can have fewer possible outputs than n_best). */
 const char *nmt_translation_nbest(const nmt_translator *tr, int i, int k, double *score);
 const int32_t *nmt_translation_nbest_ids(const nmt_translator *tr, int i, int k, int *n);
+/* The attention weights behind result k of sentence i of the last batch:
+ * its teacher-forced forward pass (which computes what decoding computed),
+ * as a malloc'd (*n_out, *n_src) array: row j is output token j (endofseq
+ * included when the result has it) over the source tokens. *src_ids and
+ * *out_ids (valid until the next call) give the tokens. NULL with a message
+ * if the architecture has no attention. */
+float *nmt_translation_attention(nmt_translator *tr, int i, int k, const int32_t **src_ids, int *n_src,
+                                 const int32_t **out_ids, int *n_out);
 /* One sentence (a batch of one). */
 const char *nmt_translate(nmt_translator *tr, const char *sentence);
 

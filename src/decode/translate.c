@@ -57,6 +57,7 @@ int nmt_translator_init(nmt_translator *tr, const nmt_model *m, int maxB, const 
     tr->htok2 = nmt_xcalloc((size_t)H * L, sizeof(int32_t));
     tr->nhyp = nmt_xcalloc((size_t)maxB, sizeof(int));
     tr->lse = falloc(H);
+    tr->tf_ids = nmt_xcalloc((size_t)2 * L + 2, sizeof(int32_t));
     return 0;
 }
 
@@ -66,7 +67,7 @@ void nmt_translator_free(nmt_translator *tr) {
     nmt_batch_free(&tr->b);
     void *bufs[] = {tr->src,   tr->slen,    tr->state0, tr->state, tr->state2, tr->logits, tr->prev,
                     tr->row,   tr->ids,     tr->nids,   tr->score, tr->nfound, tr->out_len, tr->out_cap, tr->hyp,
-                    tr->hyp2,  tr->htok,    tr->htok2,  tr->nhyp,  tr->lse};
+                    tr->hyp2,  tr->htok,    tr->htok2,  tr->nhyp,  tr->lse, tr->tf_ids};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
     for (long i = 0; i < (long)tr->maxB * tr->opt.n_best; i++) free(tr->out[i]);
     free(tr->out);
@@ -173,6 +174,37 @@ const char *nmt_translation_nbest(const nmt_translator *tr, int i, int k, double
     const long r = (long)i * tr->opt.n_best + k;
     if (score) *score = k < tr->nfound[i] ? tr->score[r] : NAN;
     return k < tr->nfound[i] ? tr->out[r] : NULL;
+}
+
+float *nmt_translation_attention(nmt_translator *tr, int i, int k, const int32_t **src_ids, int *n_src,
+                                 const int32_t **out_ids, int *n_out) {
+    const nmt_model *m = tr->m;
+    const int L = m->cfg.max_length;
+    if (!nmt_ws_act(&tr->ws, "attention.weights")) {
+        nmt_error("the %s architecture has no attention weights", m->cfg.arch);
+        return NULL;
+    }
+    int n;
+    const int32_t *ids = nmt_translation_nbest_ids(tr, i, k, &n);
+    // decoder input [startofseq] + y, target y + [endofseq], both cut to L
+    int32_t *din = tr->tf_ids, *tgt = tr->tf_ids + L + 1;
+    din[0] = nmt_vocab_id(m->tgt_vocab, "startofseq", 10);
+    for (int j = 0; j < n && j + 1 < L; j++) din[j + 1] = ids[j];
+    memcpy(tgt, ids, sizeof(int32_t) * (size_t)n);
+    const int dlen = n < L ? n + 1 : L;
+    if (n < L) tgt[n] = nmt_vocab_id(m->tgt_vocab, "endofseq", 8);
+    const int32_t *src = tr->src + (long)i * L, *sp[1] = {src}, *dp[1] = {din}, *tp[1] = {tgt};
+    nmt_batch b;
+    nmt_batch_alloc(&b, 1, L);
+    nmt_batch_build(&b, 1, sp, &tr->slen[i], dp, tp, &dlen);
+    nmt_ws_forward_backward(&tr->ws, m->params, NULL, &b, 1);
+    const float *aw = nmt_ws_act(&tr->ws, "attention.weights");   // (dec.ntok, enc.T)
+    const int S = tr->slen[i];
+    float *w = nmt_xcalloc((size_t)dlen * S + 1, sizeof(float));
+    for (int t = 0; t < dlen; t++) memcpy(w + (long)t * S, aw + (long)b.dec.off[t] * b.enc.T, sizeof(float) * S);
+    nmt_batch_free(&b);
+    *src_ids = src, *n_src = S, *out_ids = tgt, *n_out = dlen;
+    return w;
 }
 
 const char *nmt_translate(nmt_translator *tr, const char *sentence) {

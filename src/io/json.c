@@ -402,6 +402,24 @@ static int parse_tokens(char ***out, int *n_out, const json_t *a, int expected, 
     return 0;
 }
 
+/* One epoch record (the object written by epoch_json); errors "PATH: WHERE ...". */
+static int parse_epoch(nmt_epoch_record *r, const json_t *o, const char *path, const char *where) {
+    if (!json_is_object(o)) return nmt_error("%s: %s is not an object", path, where);
+    long long x;
+    if (get_int_field(o, "epoch", INT_MIN, INT_MAX, &x, path, where)) return -1;
+    r->epoch = (int)x;
+    if (get_int_field(o, "val_tokens", LONG_MIN, LONG_MAX, &x, path, where)) return -1;
+    r->val_tokens = (long)x;
+    if (get_real_field(o, "loss", &r->loss, path, where) || get_real_field(o, "accuracy", &r->accuracy, path, where) ||
+        get_real_field(o, "val_loss", &r->val_loss, path, where) ||
+        get_real_field(o, "val_accuracy", &r->val_accuracy, path, where) ||
+        get_real_field(o, "val_accuracy_unmasked", &r->val_accuracy_unmasked, path, where) ||
+        get_real_field(o, "seconds", &r->seconds, path, where) ||
+        get_real_field(o, "tokens_per_s", &r->tokens_per_s, path, where))
+        return -1;
+    return 0;
+}
+
 static int parse_history(nmt_model_doc *d, const json_t *a, const char *path) {
     if (!a || json_is_null(a)) return 0;
     if (!json_is_array(a)) return nmt_error("%s: model metadata: \"history\" must be an array", path);
@@ -410,26 +428,22 @@ static int parse_history(nmt_model_doc *d, const json_t *a, const char *path) {
     d->history = n ? nmt_xcalloc(n, sizeof *d->history) : NULL;
     d->n_history = (int)n;
     for (size_t i = 0; i < n; i++) {
-        const json_t *o = json_array_get(a, i);
-        nmt_epoch_record *r = &d->history[i];
         char where[48];
         snprintf(where, sizeof where, "history[%zu]", i);
-        if (!json_is_object(o)) return nmt_error("%s: %s is not an object", path, where);
-        long long x;
-        if (get_int_field(o, "epoch", INT_MIN, INT_MAX, &x, path, where)) return -1;
-        r->epoch = (int)x;
-        if (get_int_field(o, "val_tokens", LONG_MIN, LONG_MAX, &x, path, where)) return -1;
-        r->val_tokens = (long)x;
-        if (get_real_field(o, "loss", &r->loss, path, where) ||
-            get_real_field(o, "accuracy", &r->accuracy, path, where) ||
-            get_real_field(o, "val_loss", &r->val_loss, path, where) ||
-            get_real_field(o, "val_accuracy", &r->val_accuracy, path, where) ||
-            get_real_field(o, "val_accuracy_unmasked", &r->val_accuracy_unmasked, path, where) ||
-            get_real_field(o, "seconds", &r->seconds, path, where) ||
-            get_real_field(o, "tokens_per_s", &r->tokens_per_s, path, where))
-            return -1;
+        if (parse_epoch(&d->history[i], json_array_get(a, i), path, where)) return -1;
     }
     return 0;
+}
+
+int nmt_json_epoch_record_parse(nmt_epoch_record *r, const char *line, size_t len, const char *path, long lineno) {
+    char where[48];
+    snprintf(where, sizeof where, "line %ld", lineno);
+    json_error_t e;
+    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &e);
+    if (!o) return nmt_error("%s: line %ld: not a JSON object (%s)", path, lineno, e.text);
+    int rc = parse_epoch(r, o, path, where);
+    json_decref(o);
+    return rc;
 }
 
 /* "languages": {"source": NAME, "target": NAME}, or absent (or null): the book's. */

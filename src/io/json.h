@@ -30,6 +30,9 @@
  * read back to the same double; NaN and infinities are written as null.
  * Returns a malloc'd string (never NULL). */
 char *nmt_json_epoch_record(const nmt_epoch_record *r);
+/* One such line (len bytes, of a --log file) back into *r: every field present
+ * (numbers or null), else -1 with "PATH: line LINENO: ..." as the error. */
+int nmt_json_epoch_record_parse(nmt_epoch_record *r, const char *line, size_t len, const char *path, long lineno);
 
 /* `s` as a JSON string literal, quotes included (UTF-8 kept as is, control
  * characters, '"' and '\\' escaped). NULL with an error naming `what` if `s` is

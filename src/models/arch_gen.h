@@ -61,7 +61,8 @@ struct NMT_FN(nmt_ws) {
 int NMT_FN(nmt_ws_alloc)(NMT_FN(nmt_ws) *ws, const nmt_config *cfg, int maxB, nmt_precision prec, int training);
 void NMT_FN(nmt_ws_free)(NMT_FN(nmt_ws) *ws);
 /* The activation buffer the architecture named `name` (e.g. "enc.outputs",
- * "attention.weights"; see its acts), or NULL if it has none by that name. */
+ * "attention.weights"; see its acts), or NULL if it has none by that name or
+ * this configuration does not use it (size 0). */
 NMT_T *NMT_FN(nmt_ws_act)(const NMT_FN(nmt_ws) *ws, const char *name);
 /* Promises that params will not change until nmt_ws_release_weights: later
  * forward-only calls and inference steps re-use one packing of them. */

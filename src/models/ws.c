@@ -8,6 +8,9 @@
 #include "core/real.h"
 #include "models/arch.h"
 
+/* Values a buffer of n takes in the block: 64-byte aligned, at least one. */
+static size_t slot(long n) { return ((size_t)(n > 0 ? n : 1) + 15) / 16 * 16; }
+
 #ifndef NMT_F64
 int nmt_act_add(nmt_act_table *a, const char *name, long n) {
     if (a->n >= NMT_MAX_ACTS) {   // an architecture's bug, not a user's
@@ -15,7 +18,7 @@ int nmt_act_add(nmt_act_table *a, const char *name, long n) {
         abort();
     }
     a->name[a->n] = name;
-    a->size[a->n] = n > 0 ? n : 1;
+    a->size[a->n] = n > 0 ? n : 0;
     return a->n++;
 }
 #endif
@@ -31,12 +34,12 @@ int R(nmt_ws_alloc)(R(nmt_ws) *ws, const nmt_config *cfg, int maxB, nmt_precisio
     ws->prec = prec;
     ws->arch->info->acts(&ws->acts, cfg, maxB, training);
     size_t total = 0;
-    for (int i = 0; i < ws->acts.n; i++) total += ((size_t)ws->acts.size[i] + 15) / 16 * 16;
+    for (int i = 0; i < ws->acts.n; i++) total += slot(ws->acts.size[i]);
     real *block = nmt_xalloc_aligned(sizeof(real) * total);
     memset(block, 0, sizeof(real) * total);
     for (int i = 0, off = 0; i < ws->acts.n; i++) {
         ws->act[i] = block + off;
-        off += (int)(((size_t)ws->acts.size[i] + 15) / 16 * 16);
+        off += (int)slot(ws->acts.size[i]);
     }
     ws->loss = nmt_xalloc_aligned(sizeof(real) * (size_t)(ws->maxN + 1));
     ws->pred = nmt_xcalloc((size_t)ws->maxN + 1, sizeof(int32_t));
@@ -54,7 +57,7 @@ void R(nmt_ws_free)(R(nmt_ws) *ws) {
 
 real *R(nmt_ws_act)(const R(nmt_ws) *ws, const char *name) {
     for (int i = 0; i < ws->acts.n; i++)
-        if (!strcmp(ws->acts.name[i], name)) return ws->act[i];
+        if (!strcmp(ws->acts.name[i], name)) return ws->acts.size[i] > 0 ? ws->act[i] : NULL;
     return NULL;
 }
 

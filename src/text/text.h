@@ -90,4 +90,7 @@ const char *nmt_vocab_strip_chars(const nmt_vocab *v);
  * writes at most max_len ids (the first ones: Keras truncation keeps the
  * beginning); returns the count, no padding. */
 int nmt_vectorize(const nmt_vocab *v, const char *text, int32_t *ids, int max_len);
+/* The same, with words[i] (malloc'd: free each) the standardized word of ids[i]
+ * (what [UNK] stood for, say). */
+int nmt_vectorize_words(const nmt_vocab *v, const char *text, int32_t *ids, char **words, int max_len);
 #endif

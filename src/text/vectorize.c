@@ -305,7 +305,7 @@ nmt_vocab *nmt_vocab_adapt(const char *const *texts, size_t n, int max_tokens,
 /* ---- vectorize ---------------------------------------------------------- */
 
 // delete the strip characters, standardize, split, look up; keeps the first max_len ids, no padding
-int nmt_vectorize(const nmt_vocab *v, const char *text, int32_t *ids, int max_len) {
+int nmt_vectorize_words(const nmt_vocab *v, const char *text, int32_t *ids, char **words, int max_len) {
     char local[1024];
     size_t need = strlen(text) + 1;
     char *buf = need <= sizeof local ? local : nmt_xmalloc(need);
@@ -315,8 +315,18 @@ int nmt_vectorize(const nmt_vocab *v, const char *text, int32_t *ids, int max_le
     }
     size_t len = nmt_standardize(text, buf), pos = 0, start, tl;
     int count = 0;
-    while (count < max_len && (tl = next_token(buf, len, &pos, &start)) > 0)
+    while (count < max_len && (tl = next_token(buf, len, &pos, &start)) > 0) {
+        if (words) {
+            words[count] = nmt_xmalloc(tl + 1);
+            memcpy(words[count], buf + start, tl);
+            words[count][tl] = 0;
+        }
         ids[count++] = nmt_vocab_id(v, buf + start, tl);
+    }
     if (buf != local) free(buf);
     return count;
+}
+
+int nmt_vectorize(const nmt_vocab *v, const char *text, int32_t *ids, int max_len) {
+    return nmt_vectorize_words(v, text, ids, NULL, max_len);
 }
