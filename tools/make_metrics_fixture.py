@@ -30,7 +30,7 @@ metrics_sacrebleu.json:
   * "corpora": named subsets of the pairs ("all", "chapter", "identical",
     "numbers", ...), each with sacreBLEU's corpus_score: "bleu" {"score",
     "precisions", "bp", "ratio", "sys_len", "ref_len", "counts", "totals",
-    "text" (Score.format(), e.g. "BLEU = 36.21 67.2/42.1/28.9/19.9 (BP = ...)")}
+    "text" (Score.format(), e.g. "BLEU = 41.74 59.5/44.9/36.8/30.9 (BP = ...)")}
     and "chrf" {"score", "text", "stats" (per order 1..6: hypothesis, reference
     and matched n-grams, summed over the corpus, as sacreBLEU counts them)};
     the corpus "empty" has no pair: sacreBLEU's corpus_score refuses an empty

@@ -56,8 +56,8 @@ double nmt_metrics_bleu(const nmt_metrics *m, nmt_bleu *detail);
 double nmt_metrics_chrf(const nmt_metrics *m);
 
 /* The scores as sacreBLEU's Score.format() writes them:
- *   "BLEU = 36.21 67.2/42.1/28.9/19.9 (BP = 1.000 ratio = 1.021 hyp_len = 9 ref_len = 9)"
- *   "chrF2 = 55.12" */
+ *   "BLEU = 29.74 82.1/52.2/31.6/6.7 (BP = 0.965 ratio = 0.966 hyp_len = 28 ref_len = 29)"
+ *   "chrF2 = 68.78" */
 #define NMT_METRICS_TEXT_MAX 160
 void nmt_bleu_text(const nmt_bleu *b, char out[NMT_METRICS_TEXT_MAX]);
 void nmt_chrf_text(double chrf, char out[NMT_METRICS_TEXT_MAX]);
