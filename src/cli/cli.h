@@ -11,6 +11,7 @@
 int nmt_cmd_train(int argc, char **argv);
 int nmt_cmd_translate(int argc, char **argv);
 int nmt_cmd_eval(int argc, char **argv);
+int nmt_cmd_score(int argc, char **argv);
 int nmt_cmd_inspect(int argc, char **argv);
 int nmt_cmd_fetch(int argc, char **argv);
 int nmt_cmd_version(int argc, char **argv);

@@ -13,6 +13,7 @@ static const struct {
     {"train", nmt_cmd_train, "train the encoder-decoder on a corpus (the book's recipe by default)"},
     {"translate", nmt_cmd_translate, "translate sentences (arguments, or stdin to stdout)"},
     {"eval", nmt_cmd_eval, "validation metrics of a model on a corpus"},
+    {"score", nmt_cmd_score, "BLEU and chrF of translations against references (sacreBLEU's)"},
     {"inspect", nmt_cmd_inspect, "show what a model file holds"},
     {"plot", nmt_cmd_plot, "draw training curves (SVG) from logs or model files"},
     {"fetch", nmt_cmd_fetch, "download and verify a corpus"},
