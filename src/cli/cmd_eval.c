@@ -1,29 +1,39 @@
-/* nmt eval: validation metrics of a model on a corpus, split as in training. */
+/* nmt eval: validation metrics of a model on a corpus, split as in training:
+ * the teacher-forced loss and accuracies, then BLEU and chrF of translations. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+#include "decode/decode.h"
 #include "io/json.h"
 #include "nmt.h"
 #include "train/train.h"
 
-/* One line: {"val_loss": ..., ..., "precision": "fp32"} (numbers read back bit for bit). */
-static char *result_json(const nmt_eval_result *r, nmt_precision prec) {
-    nmt_json *o = nmt_json_new_object();
-    int bad = nmt_json_set_real(o, "val_loss", r->loss) || nmt_json_set_real(o, "val_accuracy", r->accuracy) ||
-              nmt_json_set_real(o, "val_accuracy_unmasked", r->accuracy_unmasked) ||
-              nmt_json_set_int(o, "val_tokens", r->tokens) || nmt_json_set_int(o, "val_sentences", r->sentences) ||
-              nmt_json_set_str(o, "precision", nmt_precision_name(prec));
-    char *text = bad ? NULL : nmt_json_dump(o, NMT_JSON_SPACED);
-    nmt_json_free(o);
+/* One line: {"val_loss": ..., ..., "precision": "fp32", "bleu": ..., ...}
+ * (numbers read back bit for bit). */
+static char *result_json(const nmt_eval_result *r, nmt_precision prec, const nmt_metrics *acc, const nmt_decode_opts *o) {
+    nmt_json *j = nmt_json_new_object();
+    nmt_bleu b;
+    const double bleu = nmt_metrics_bleu(acc, &b), chrf = nmt_metrics_chrf(acc);
+    int bad = nmt_json_set_real(j, "val_loss", r->loss) || nmt_json_set_real(j, "val_accuracy", r->accuracy) ||
+              nmt_json_set_real(j, "val_accuracy_unmasked", r->accuracy_unmasked) ||
+              nmt_json_set_int(j, "val_tokens", r->tokens) || nmt_json_set_int(j, "val_sentences", r->sentences) ||
+              nmt_json_set_str(j, "precision", nmt_precision_name(prec)) || nmt_json_set_real(j, "bleu", bleu) ||
+              nmt_json_set_real(j, "chrf", chrf) || nmt_json_set_int(j, "bleu_hyp_len", b.hyp_len) ||
+              nmt_json_set_int(j, "bleu_ref_len", b.ref_len) || nmt_json_set_int(j, "beam", o->beam) ||
+              nmt_json_set_real(j, "length_penalty", o->length_penalty);
+    char *text = bad ? NULL : nmt_json_dump(j, NMT_JSON_SPACED);
+    nmt_json_free(j);
     return text;
 }
 
 int nmt_cmd_eval(int argc, char **argv) {
     const char *model_path, *data;
-    long split_seed, n_train, threads, max_valid, bsz;
-    int precision;
+    long split_seed, n_train, threads, max_valid, bsz, beam;
+    double length_penalty;
+    int precision, stats;
     nmt_flag flags[] = {
         NMT_FLAG_MODEL(&model_path, "the model"),
         NMT_FLAG_DATA(&data, "corpus, read as nmt train reads it"),
@@ -33,11 +43,20 @@ int nmt_cmd_eval(int argc, char **argv) {
         NMT_FLAG_BATCH_SIZE(&bsz, "sentences per batch (the loss is averaged over batches)"),
         NMT_FLAG_THREADS(&threads),
         NMT_FLAG_PRECISION(&precision, "precision of the matrix products, as in training (docs/CLI.md)"),
+        {.name = "--beam", .kind = NMT_FLAG_INT, .ptr = &beam, .arg = "N", .idef = 1, .lo = 1, .hi = NMT_BEAM_MAX,
+         .help = "translations for BLEU and chrF by beam search of N (1: greedy decoding), as nmt translate"},
+        {.name = "--length-penalty", .kind = NMT_FLAG_REAL, .ptr = &length_penalty, .arg = "A", .rdef = 0,
+         .rlo = 0, .rhi = 10, .help = "as nmt translate's"},
+        {.name = "--stats", .kind = NMT_FLAG_BOOL, .ptr = &stats,
+         .help = "print the translation time on stderr"},
     };
     nmt_cli cli = {.name = "eval", .flags = flags, .nflags = (int)(sizeof flags / sizeof *flags),
                    .about = "Rebuilds the validation set as nmt train does (pass the training's --split-seed and\n"
                             "--n-train) and prints one JSON object: val_loss, val_accuracy,\n"
-                            "val_accuracy_unmasked, val_tokens, val_sentences, precision.\n"};
+                            "val_accuracy_unmasked, val_tokens, val_sentences, precision (teacher-forced),\n"
+                            "then bleu, chrf, bleu_hyp_len, bleu_ref_len of the same sentences' translations\n"
+                            "(fp32, greedy or --beam) against their references lower-cased and without\n"
+                            "punctuation (docs/METRICS.md), and beam, length_penalty.\n"};
     int status = nmt_cli_parse(&cli, argc, argv);
     if (status >= 0) return status;
     nmt_precision prec = NMT_FP32;
@@ -66,7 +85,27 @@ int nmt_cmd_eval(int argc, char **argv) {
     }
     nmt_eval_result r;
     nmt_evaluate(&m, &d.valid, (int)bsz, max_valid, prec, &r);
-    char *text = result_json(&r, prec);
+    // BLEU and chrF of the same sentences' translations
+    const nmt_decode_opts opt = {.beam = (int)beam, .length_penalty = length_penalty, .n_best = 1};
+    nmt_translator tr;
+    if (nmt_translator_init(&tr, &m, 0, &opt)) {
+        fprintf(stderr, "nmt eval: %s: %s\n", model_path, nmt_last_error());
+        nmt_data_free(&d);
+        nmt_model_free(&m);
+        return 1;
+    }
+    nmt_metrics acc;
+    nmt_metrics_init(&acc);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    nmt_translate_score(&tr, d.corpus.en + d.train.n, d.corpus.es + d.train.n, (size_t)r.sentences, &acc);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    const double sec = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (stats)
+        fprintf(stderr, "nmt eval: translated %ld sentences in %.2fs (%.0f sentences/s), beam %ld\n", r.sentences,
+                sec, r.sentences / sec, beam);
+    nmt_translator_free(&tr);
+    char *text = result_json(&r, prec, &acc, &opt);
     int rc = 0;
     if (!text) {
         fprintf(stderr, "nmt eval: %s\n", nmt_last_error());

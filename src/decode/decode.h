@@ -12,6 +12,7 @@
 #define NMT_DECODE_DECODE_H
 #include "models/arch.h"
 #include "models/model.h"
+#include "text/metrics.h"
 
 #define NMT_TRANSLATE_MAX_BATCH 64
 #define NMT_BEAM_MAX 64
@@ -83,6 +84,13 @@ float *nmt_translation_attention(nmt_translator *tr, int i, int k, const int32_t
                                  const int32_t **out_ids, int *n_out);
 /* One sentence (a batch of one). */
 const char *nmt_translate(nmt_translator *tr, const char *sentence);
+
+/* Translates en[0..n) (in batches of maxB) and adds each translation to acc
+ * against es[i], both as the target vocabulary standardizes text: its strip
+ * characters deleted, ASCII lower-cased, punctuation removed, words separated
+ * by single spaces (the reference in the only form a translation can take; the
+ * translation's [UNK] becomes the one word "unk", which matches nothing real). */
+void nmt_translate_score(nmt_translator *tr, char *const *en, char *const *es, size_t n, nmt_metrics *acc);
 
 /* Internal: the search of nmt_translate_batch after the encode (greedy.c,
  * beam.c). nmt_translate_batch runs greedy for a beam of 1; the beam search

@@ -185,6 +185,29 @@ EOF
 else
     check "nmt eval prints val_accuracy" grep -q '"val_accuracy": *0\.[0-9]' "$TMP/eval.json"
 fi
+# BLEU and chrF: those of `nmt score` on the same translations, both sides
+# standardized (ASCII lower case, no punctuation, no ¡¿, single spaces). With
+# --n-train 0 every pair validates; corpus scores do not depend on the order.
+std() { tr 'A-Z' 'a-z' | tr -d '!"#$%&'"'"'()*+,-./:;<=>?@[\\]^_`{|}~' | sed 's/¡//g; s/¿//g' | tr -s ' ' |
+        sed 's/^ //; s/ $//'; }
+run 0 nmt eval --model "$M" --data "$C" --n-train 0 --beam 2
+cp "$OUT" "$TMP/eval-all.json"
+cut -f1 "$C" | nmt translate --model "$M" --beam 2 | std >"$TMP/hyp.txt"
+cut -f2 "$C" | std >"$TMP/ref.txt"
+run 0 nmt score --ref "$TMP/ref.txt" --hyp "$TMP/hyp.txt" --json
+cp "$OUT" "$TMP/score.json"
+if have_python; then
+    check "nmt eval --beam 2: bleu and chrf equal nmt score's on the standardized translations" \
+        python3 - "$TMP/eval-all.json" "$TMP/score.json" <<'EOF'
+import json, sys
+e, s = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+ok = e["beam"] == 2 and e["val_sentences"] == 2000
+for k in ("bleu", "chrf"):
+    print(f"    {k}: eval {e[k]!r}, score {s[k]!r}", file=sys.stderr)
+    ok &= abs(e[k] - s[k]) < 1e-9 and 0 < e[k] <= 100
+sys.exit(0 if ok else 1)
+EOF
+fi
 # --valid-max and --batch-size: counted sentences follow --valid-max.
 run 0 nmt eval --model "$M" --data "$C" --n-train 1800 --valid-max 50 --batch-size 7
 check "nmt eval --valid-max 50 evaluates 50 sentences" grep -q '"val_sentences": *50' "$OUT"
