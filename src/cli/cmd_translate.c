@@ -109,14 +109,6 @@ int nmt_cmd_translate(int argc, char **argv) {
     int status = nmt_cli_parse(&cli, argc, argv);
     if (status >= 0) return status;
     int first_sentence = cli.first_arg;
-    // reading a terminal: answer each line at once; otherwise groups of 64 lines
-    if (batch < 0) batch = first_sentence >= argc && isatty(0) ? 1 : NMT_TRANSLATE_MAX_BATCH;
-    if (threads) nmt_set_threads((int)threads);
-    nmt_model m;
-    if (nmt_model_load(&m, model_path)) {
-        fprintf(stderr, "nmt translate: %s\n", nmt_last_error());
-        return 1;
-    }
     if (attention && argc - first_sentence != 1) {
         fprintf(stderr, "nmt translate: --attention draws one sentence: give exactly one SENTENCE argument\n");
         return 2;
@@ -124,6 +116,14 @@ int nmt_cmd_translate(int argc, char **argv) {
     if (nbest > beam) {
         fprintf(stderr, "nmt translate: --n-best %ld: at most --beam (%ld)\n", nbest, beam);
         return 2;
+    }
+    // reading a terminal: answer each line at once; otherwise groups of 64 lines
+    if (batch < 0) batch = first_sentence >= argc && isatty(0) ? 1 : NMT_TRANSLATE_MAX_BATCH;
+    if (threads) nmt_set_threads((int)threads);
+    nmt_model m;
+    if (nmt_model_load(&m, model_path)) {
+        fprintf(stderr, "nmt translate: %s\n", nmt_last_error());
+        return 1;
     }
     nmt_decode_opts opt = {.beam = (int)beam, .length_penalty = length_penalty, .n_best = nbest ? (int)nbest : 1};
     nmt_translator tr;

@@ -227,7 +227,7 @@ static int check_required(const nmt_cli *c) {
     return usage_error(c);
 }
 
-int nmt_cli_parse(nmt_cli *c, int argc, char **argv) {
+static int parse(nmt_cli *c, int argc, char **argv) {
     const char *what = c->arg_what ? c->arg_what : c->arg_name;
     c->arg = NULL;
     c->first_arg = argc;
@@ -306,4 +306,14 @@ int nmt_cli_parse(nmt_cli *c, int argc, char **argv) {
         return usage_error(c);
     }
     return -1;
+}
+
+int nmt_cli_parse(nmt_cli *c, int argc, char **argv) {
+    int rc = parse(c, argc, argv);
+    if (rc >= 0) {   // the command ends here: nothing for it to free
+        free(c->words);
+        c->words = NULL;
+        c->nwords = 0;
+    }
+    return rc;
 }
