@@ -1,6 +1,5 @@
-/* Pre-packed weight products (real-generic): AVX-512 and AVX2/FMA micro-kernels
- * for float (the widest the build targets), and the scalar reference every
- * path must equal bit for bit. */
+/* Pre-packed weight products (real-generic): AVX2/FMA micro-kernel for float,
+ * and the scalar reference every path must equal bit for bit. */
 #include "kernels/gemm_packed.h"
 
 #include <math.h>
@@ -14,9 +13,6 @@
 #if defined(__AVX2__) && defined(__FMA__) && !defined(NMT_F64)
 #include <immintrin.h>
 #define HAVE_AVX2_FMA 1
-#endif
-#if defined(__AVX512F__) && !defined(NMT_F64)
-#define HAVE_AVX512 1   // a panel row is one 16-float register
 #endif
 
 #ifdef NMT_F64
@@ -168,12 +164,7 @@ void R(nmt_gemm_pmat_ref)(int M, const real *A, int lda, const pmat *B, real *C,
     for (int q = 0; q < B->panels; q++) panel_ref(M, A, lda, B, q, C, ldc, accumulate);
 }
 
-#if defined(HAVE_AVX2_FMA) || defined(HAVE_AVX512)
-typedef void (*pmat_kernel)(const float *, int, const float *, int, float *, int, int, int);
-typedef void (*multi_fn)(const float *, int, const float *const *, int, float *const *, int, const int *, int);
-#endif
-
-#if defined(HAVE_AVX2_FMA) && !defined(HAVE_AVX512)   // AVX2 kernels: a panel row is two registers
+#ifdef HAVE_AVX2_FMA
 /* Stores one row's panel results: vector stores for a full panel, else only
  * the valid columns (the additions are the same either way). */
 static inline void store_row_avx(float *c, __m256 lo, __m256 hi, int ncols, int accumulate) {
@@ -218,6 +209,7 @@ PMAT_KERNEL(3)
 PMAT_KERNEL(4)
 PMAT_KERNEL(5)
 PMAT_KERNEL(6)
+typedef void (*pmat_kernel)(const float *, int, const float *, int, float *, int, int, int);
 static const pmat_kernel kernels[7] = {NULL, kernel_1, kernel_2, kernel_3, kernel_4, kernel_5, kernel_6};
 
 /* R rows (1..3) of P panels at once: with one panel, R rows give only 2R
@@ -251,6 +243,7 @@ static inline __attribute__((always_inline)) void multi_kernel(const int R, cons
         _Pragma("GCC unroll 4")
         for (int r = 0; r < R; r++) store_row_avx(C[p] + (size_t)r * ldc, lo[p][r], hi[p][r], ncols[p], accumulate);
 }
+typedef void (*multi_fn)(const float *, int, const float *const *, int, float *const *, int, const int *, int);
 #define MULTI(R, P)                                                                                         \
     static void multi_##R##_##P(const float *A, int lda, const float *const *panel, int K, float *const *C, \
                                 int ldc, const int *ncols, int accumulate) {                                \
@@ -266,117 +259,18 @@ static const multi_fn multis[4][5] = {{0}, {0, 0, multi_1_2, multi_1_3, multi_1_
 static const int multi_max[4] = {0, 4, 2, 2};
 #endif
 
-#ifdef HAVE_AVX512
-/* One row's panel results: c (+)= acc over the valid columns (a masked store
- * for a partial panel; the additions are the same either way). */
-static inline void store_row512(float *c, __m512 acc, int ncols, int accumulate) {
-    const __mmask16 m = (__mmask16)((1u << ncols) - 1);
-    if (accumulate) acc = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c), acc);
-    _mm512_mask_storeu_ps(c, m, acc);
-}
-
-/* R rows (1..12) of one panel: R accumulators, each an FMA chain over k (the
- * AVX2 kernel's two half-rows are this one register). */
-#define PMAT_KERNEL512(R)                                                                          \
-    static void kernel512_##R(const float *A, int lda, const float *panel, int K, float *C, int ldc, \
-                              int ncols, int accumulate) {                                         \
-        __m512 acc[12];                                                                            \
-        _Pragma("GCC unroll 12")                                                                   \
-        for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();                                  \
-        for (int k = 0; k < K; k++) {                                                              \
-            const __m512 b = _mm512_load_ps(panel + (size_t)k * NMT_PMAT_W);                       \
-            _Pragma("GCC unroll 12")                                                               \
-            for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(A[(size_t)r * lda + k]), b, acc[r]); \
-        }                                                                                          \
-        _Pragma("GCC unroll 12")                                                                   \
-        for (int r = 0; r < R; r++) store_row512(C + (size_t)r * ldc, acc[r], ncols, accumulate);  \
-    }
-PMAT_KERNEL512(1)
-PMAT_KERNEL512(2)
-PMAT_KERNEL512(3)
-PMAT_KERNEL512(4)
-PMAT_KERNEL512(5)
-PMAT_KERNEL512(6)
-PMAT_KERNEL512(7)
-PMAT_KERNEL512(8)
-PMAT_KERNEL512(9)
-PMAT_KERNEL512(10)
-PMAT_KERNEL512(11)
-PMAT_KERNEL512(12)
-static const pmat_kernel kernels512[13] = {NULL,         kernel512_1, kernel512_2,  kernel512_3, kernel512_4,
-                                           kernel512_5,  kernel512_6, kernel512_7,  kernel512_8, kernel512_9,
-                                           kernel512_10, kernel512_11, kernel512_12};
-
-/* R rows (1..3) of P panels (up to 8) at once, R * P chains (see multi_kernel). */
-static inline __attribute__((always_inline)) void multi_kernel512(const int R, const int P, const float *A, int lda,
-                                                                   const float *const *panel, int K,
-                                                                   float *const *C, int ldc, const int *ncols,
-                                                                   int accumulate) {
-    __m512 acc[8][3];
-    _Pragma("GCC unroll 8")
-    for (int p = 0; p < P; p++)
-        _Pragma("GCC unroll 3")
-        for (int r = 0; r < R; r++) acc[p][r] = _mm512_setzero_ps();
-    for (int k = 0; k < K; k++) {
-        __m512 a[3];
-        _Pragma("GCC unroll 3")
-        for (int r = 0; r < R; r++) a[r] = _mm512_set1_ps(A[(size_t)r * lda + k]);
-        _Pragma("GCC unroll 8")
-        for (int p = 0; p < P; p++) {
-            const __m512 b = _mm512_load_ps(panel[p] + (size_t)k * NMT_PMAT_W);
-            _Pragma("GCC unroll 3")
-            for (int r = 0; r < R; r++) acc[p][r] = _mm512_fmadd_ps(a[r], b, acc[p][r]);
-        }
-    }
-    _Pragma("GCC unroll 8")
-    for (int p = 0; p < P; p++)
-        _Pragma("GCC unroll 3")
-        for (int r = 0; r < R; r++) store_row512(C[p] + (size_t)r * ldc, acc[p][r], ncols[p], accumulate);
-}
-#define MULTI512(R, P)                                                                                   \
-    static void multi512_##R##_##P(const float *A, int lda, const float *const *panel, int K,            \
-                                   float *const *C, int ldc, const int *ncols, int accumulate) {         \
-        multi_kernel512(R, P, A, lda, panel, K, C, ldc, ncols, accumulate);                              \
-    }
-MULTI512(1, 2)
-MULTI512(1, 3)
-MULTI512(1, 4)
-MULTI512(1, 5)
-MULTI512(1, 6)
-MULTI512(1, 7)
-MULTI512(1, 8)
-MULTI512(2, 2)
-MULTI512(2, 3)
-MULTI512(2, 4)
-MULTI512(3, 2)
-MULTI512(3, 3)
-static const multi_fn multis512[4][9] = {
-    {0},
-    {0, 0, multi512_1_2, multi512_1_3, multi512_1_4, multi512_1_5, multi512_1_6, multi512_1_7, multi512_1_8},
-    {0, 0, multi512_2_2, multi512_2_3, multi512_2_4},
-    {0, 0, multi512_3_2, multi512_3_3}};
-static const int multi512_max[4] = {0, 8, 4, 3};
-#endif
-
 void R(nmt_gemm_pmat_panel)(int M, const real *A, int lda, const pmat *B, int q, real *C, int ldc,
                             int accumulate) {
-#if defined(HAVE_AVX512) || defined(HAVE_AVX2_FMA)
+#ifdef HAVE_AVX2_FMA
     const int K = B->K, ncols = panel_cols(B, q);
     const float *panel = B->data + (size_t)q * K * NMT_PMAT_W;
-#ifdef HAVE_AVX512
-    const int most = 12;
-    const pmat_kernel *kern = kernels512;
-#else
-    const int most = 6;
-    const pmat_kernel *kern = kernels;
-#endif
-    // row groups of at most `most`, as even as possible (32 rows by 6: 6 6 5 5 5 5, not 6 6 6 6 6 2)
-    const int groups = (M + most - 1) / most;
+    // row groups of at most 6, as even as possible (32 rows: 6 6 5 5 5 5, not 6 6 6 6 6 2)
+    const int groups = (M + 5) / 6;
     for (int g = 0, i = 0; g < groups; g++) {
         int rows = (M - i) / (groups - g);
         rows += (M - i) % (groups - g) != 0;
-        kern[rows](A + (size_t)i * lda, lda, panel, K, C + (size_t)i * ldc + q * NMT_PMAT_W, ldc, ncols,
-                   accumulate);
+        kernels[rows](A + (size_t)i * lda, lda, panel, K, C + (size_t)i * ldc + q * NMT_PMAT_W, ldc, ncols,
+                      accumulate);
         i += rows;
     }
 #else
@@ -386,29 +280,22 @@ void R(nmt_gemm_pmat_panel)(int M, const real *A, int lda, const pmat *B, int q,
 
 void R(nmt_gemm_pmat_panels)(int M, const real *A, int lda, const pmat *const *B, const int *q, int np,
                              real *const *C, int ldc, int accumulate) {
-#if defined(HAVE_AVX512) || defined(HAVE_AVX2_FMA)
-#ifdef HAVE_AVX512
-    const int *mmax = multi512_max;
-    const multi_fn(*mfn)[9] = multis512;
-#else
-    const int *mmax = multi_max;
-    const multi_fn(*mfn)[5] = multis;
-#endif
+#ifdef HAVE_AVX2_FMA
     if (M >= 1 && M <= 3) {
         for (int i = 0; i < np;) {
-            int take = np - i < mmax[M] ? np - i : mmax[M];
+            int take = np - i < multi_max[M] ? np - i : multi_max[M];
             if (take == 1) {
                 R(nmt_gemm_pmat_panel)(M, A, lda, B[i], q[i], C[i], ldc, accumulate);
             } else {
-                const float *panel[8];
-                float *Cp[8];
-                int ncols[8];
+                const float *panel[4];
+                float *Cp[4];
+                int ncols[4];
                 for (int p = 0; p < take; p++) {
                     panel[p] = B[i + p]->data + (size_t)q[i + p] * B[i + p]->K * NMT_PMAT_W;
                     Cp[p] = C[i + p] + q[i + p] * NMT_PMAT_W;
                     ncols[p] = panel_cols(B[i + p], q[i + p]);
                 }
-                mfn[M][take](A, lda, panel, B[i]->K, Cp, ldc, ncols, accumulate);
+                multis[M][take](A, lda, panel, B[i]->K, Cp, ldc, ncols, accumulate);
             }
             i += take;
         }

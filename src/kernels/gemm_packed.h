@@ -10,14 +10,12 @@
  *
  * Every output element is one fused-multiply-add chain over k = 0..K-1, started
  * at 0, whatever M, the element's row position, the thread count or the CPU
- * path (AVX-512, AVX2 or scalar). So results are bit-identical to the scalar reference
+ * path (AVX2 or scalar). So results are bit-identical to the scalar reference
  * and independent of which other rows are computed alongside: batching
  * sentences cannot change any sentence's result, and splitting panels among
  * threads cannot change any element.
  *
- * float (nmt_pmat, nmt_gemm_pmat, ...) has AVX-512 kernels (a panel row is
- * one register; up to 12 rows at once) and AVX2/FMA kernels (two registers;
- * up to 6 rows), the widest the build targets (-march); double
+ * float (nmt_pmat, nmt_gemm_pmat, ...) has an AVX2/FMA kernel; double
  * (nmt_pmat_f64, ...) runs the scalar reference (gradient checks only). */
 #ifndef NMT_KERNELS_GEMM_PACKED_H
 #define NMT_KERNELS_GEMM_PACKED_H
