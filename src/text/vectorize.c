@@ -244,6 +244,17 @@ typedef struct {
     size_t scratch_cap;
 } counter;
 
+// adds 1 to the count of token (s, n)
+static void count_token(counter *k, const char *s, size_t n) {
+    int added;
+    uint32_t e = strtab_intern(&k->tab, s, n, &added);
+    if (e >= k->count_cap) {
+        k->count_cap = k->tab.ncap;
+        k->count = nmt_xrealloc(k->count, k->count_cap * sizeof *k->count);
+    }
+    k->count[e] = added ? 1 : k->count[e] + 1;
+}
+
 // standardizes and splits text, adding 1 to each token's count
 static void count_text(counter *k, const char *text) {
     size_t need = strlen(text) + 1;
@@ -252,37 +263,26 @@ static void count_text(counter *k, const char *text) {
         k->scratch = nmt_xrealloc(k->scratch, k->scratch_cap);
     }
     size_t len = nmt_standardize(text, k->scratch), pos = 0, start, n;
-    while ((n = next_token(k->scratch, len, &pos, &start)) > 0) {
-        int added;
-        uint32_t e = strtab_intern(&k->tab, k->scratch + start, n, &added);
-        if (e >= k->count_cap) {
-            k->count_cap = k->tab.ncap;
-            k->count = nmt_xrealloc(k->count, k->count_cap * sizeof *k->count);
-        }
-        k->count[e] = added ? 1 : k->count[e] + 1;
-    }
+    while ((n = next_token(k->scratch, len, &pos, &start)) > 0) count_token(k, k->scratch + start, n);
 }
 
-// counts, sorts and keeps max_tokens-2 tokens; max_tokens <= 0 keeps all (Keras None)
-nmt_vocab *nmt_vocab_adapt(const char *const *texts, size_t n, int max_tokens,
-                           const char *prefix, const char *suffix, size_t *distinct) {
+// max_tokens as Keras takes it: None (<= 0 here) or at least 2
+static int check_max_tokens(int max_tokens) {
     if (max_tokens > 0 && max_tokens < 2) {
         nmt_error("vocabulary: max_tokens must be at least 2 (got %d)", max_tokens);
-        return NULL;
+        return -1;
     }
-    counter k = {0};
-    strtab_init(&k.tab, 1 << 14);
-    for (size_t i = 0; i < n; i++) {   // standardize is per character, so pieces add up
-        if (prefix) count_text(&k, prefix);
-        count_text(&k, texts[i]);
-        if (suffix) count_text(&k, suffix);
-    }
-    counted *c = nmt_xmalloc((k.tab.n ? k.tab.n : 1) * sizeof *c);
+    return 0;
+}
+
+// sorts the counted tokens, keeps max_tokens-2 (<= 0: all) and frees the counter
+static nmt_vocab *vocab_from_counts(counter *k, int max_tokens, size_t *distinct) {
+    counted *c = nmt_xmalloc((k->tab.n ? k->tab.n : 1) * sizeof *c);
     uint32_t m = 0;
-    for (uint32_t e = 0; e < k.tab.n; e++) {
-        const char *s = k.tab.arena + k.tab.off[e];
-        if (k.tab.len[e] == 0 || strcmp(s, "[UNK]") == 0) continue;   // the two specials
-        c[m++] = (counted){s, k.tab.len[e], k.count[e]};
+    for (uint32_t e = 0; e < k->tab.n; e++) {
+        const char *s = k->tab.arena + k->tab.off[e];
+        if (k->tab.len[e] == 0 || (k->tab.len[e] == 5 && memcmp(s, "[UNK]", 5) == 0)) continue;   // the two specials
+        c[m++] = (counted){s, k->tab.len[e], k->count[e]};
     }
     if (distinct) *distinct = m;
     qsort(c, m, sizeof *c, counted_cmp);
@@ -296,10 +296,24 @@ nmt_vocab *nmt_vocab_adapt(const char *const *texts, size_t n, int max_tokens,
     free(toks);
     free(lens);
     free(c);
-    free(k.count);
-    free(k.scratch);
-    strtab_free(&k.tab);
+    free(k->count);
+    free(k->scratch);
+    strtab_free(&k->tab);
     return v;
+}
+
+// counts, sorts and keeps max_tokens-2 tokens; max_tokens <= 0 keeps all (Keras None)
+nmt_vocab *nmt_vocab_adapt(const char *const *texts, size_t n, int max_tokens,
+                           const char *prefix, const char *suffix, size_t *distinct) {
+    if (check_max_tokens(max_tokens)) return NULL;
+    counter k = {0};
+    strtab_init(&k.tab, 1 << 14);
+    for (size_t i = 0; i < n; i++) {   // standardize is per character, so pieces add up
+        if (prefix) count_text(&k, prefix);
+        count_text(&k, texts[i]);
+        if (suffix) count_text(&k, suffix);
+    }
+    return vocab_from_counts(&k, max_tokens, distinct);
 }
 
 /* ---- vectorize ---------------------------------------------------------- */
