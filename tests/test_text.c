@@ -347,17 +347,176 @@ static void test_real_corpus(const char *dir) {
     nmt_corpus_free(&c);
 }
 
+/* ---- character vectorization (split="character", standardize="lower") ---- */
+/* The expected ids below were worked out by hand and checked with Python:
+ * bytes.decode("utf-8", "replace") gives the same U+FFFD runs (one per maximal
+ * ill-formed subpart), and a collections.Counter of the lowercased Shakespeare
+ * sorted by (count, UTF-8 bytes) descending gives the same 39 tokens. */
+
+// adapts on t (len bytes, all tokens) and compares the vocabulary after '' and [UNK]
+static void check_chars_vocab(const char *t, size_t len, const char *const *want, int nw, const char *what) {
+    size_t distinct = 99;
+    nmt_vocab *v = nmt_vocab_adapt_chars(t, len, 0, &distinct);
+    CHECK(v != NULL, "%s: %s", what, nmt_last_error());
+    if (!v) return;
+    CHECK(nmt_vocab_split(v) == NMT_SPLIT_CHARACTER, "%s: split mode", what);
+    CHECK(nmt_vocab_size(v) == nw + 2 && distinct == (size_t)nw, "%s: size %d, distinct %zu", what,
+          nmt_vocab_size(v), distinct);
+    CHECK_STR(nmt_vocab_token(v, 0), "");
+    CHECK_STR(nmt_vocab_token(v, 1), "[UNK]");
+    for (int i = 0; i < nw && i + 2 < nmt_vocab_size(v); i++) {
+        int tl = nmt_vocab_token_len(v, i + 2);
+        CHECK(tl == (int)strlen(want[i]) && strcmp(nmt_vocab_token(v, i + 2), want[i]) == 0,
+              "%s: token %d = \"%s\" (%d bytes), want \"%s\"", what, i + 2, nmt_vocab_token(v, i + 2), tl, want[i]);
+    }
+    nmt_vocab_free(v);
+}
+
+static void test_chars_small(void) {
+    // ties by token bytes descending: c b a each twice, then the rest once each
+    const char *ties[] = {"c", "b", "a", "z", "y", "x"};
+    check_chars_vocab("abcabcxyz", 9, ties, 6, "ties");
+    // only ASCII A-Z lowercased: É (C3 89) and é (C3 A9) stay two tokens;
+    // whitespace and newlines are tokens; ties by bytes: É a \n, then é ' ' \t
+    const char t1[] = "A\xc3\xa9\xc3\x89" "a\t\n \n\xc3\x89";
+    const char *w1[] = {"\xc3\x89", "a", "\n", "\xc3\xa9", " ", "\t"};
+    check_chars_vocab(t1, sizeof t1 - 1, w1, 6, "non-ASCII");
+    // 1-4 byte code points, \r\n is two tokens, \v and \f too
+    const char t2[] = "\r\n\v\f\xf0\x9f\x98\x80\xe2\x80\xa8Z";
+    const char *w2[] = {"\xf0\x9f\x98\x80", "\xe2\x80\xa8", "z", "\r", "\f", "\v", "\n"};
+    check_chars_vocab(t2, sizeof t2 - 1, w2, 7, "whitespace");
+    // invalid UTF-8: one U+FFFD per maximal ill-formed subpart
+    //   80 | C0 | AF | E2 80 (cut short by 'x') | ED | A0 | 80 (surrogate) | F0 9F 98 (at the end)
+    const char t3[] = "\x80\xc0\xaf\xe2\x80x\xed\xa0\x80\xef\xbf\xbd\xf0\x9f\x98";
+    const char *w3[] = {"\xef\xbf\xbd", "x"};
+    check_chars_vocab(t3, sizeof t3 - 1, w3, 2, "invalid UTF-8");
+    nmt_vocab *v = nmt_vocab_adapt_chars(t3, sizeof t3 - 1, 0, NULL);
+    int32_t ids[32];
+    size_t n = v ? nmt_vectorize_chars(v, t3, sizeof t3 - 1, ids, 32) : 0;
+    const int32_t want3[] = {2, 2, 2, 2, 3, 2, 2, 2, 2, 2};
+    CHECK(n == 10 && memcmp(ids, want3, sizeof want3) == 0, "invalid UTF-8: %zu ids", n);
+    nmt_vocab_free(v);
+    // U+0000 is a token (one byte; nmt_vocab_token reads it as "")
+    const char t4[] = "a\0a";
+    v = nmt_vocab_adapt_chars(t4, 3, 0, NULL);
+    CHECK(v && nmt_vocab_size(v) == 4 && nmt_vocab_token_len(v, 3) == 1 && nmt_vocab_token(v, 3)[0] == 0,
+          "NUL token");
+    n = v ? nmt_vectorize_chars(v, t4, 3, ids, 32) : 0;
+    CHECK(n == 3 && ids[0] == 2 && ids[1] == 3 && ids[2] == 2, "NUL ids");
+    CHECK(v && nmt_vocab_token_len(v, 4) == -1 && nmt_vocab_token_len(v, -1) == -1, "token_len out of range");
+    nmt_vocab_free(v);
+    // an empty text: the two specials only
+    size_t distinct = 9;
+    v = nmt_vocab_adapt_chars("", 0, 0, &distinct);
+    CHECK(v && nmt_vocab_size(v) == 2 && distinct == 0, "empty text");
+    CHECK(v && nmt_vectorize_chars(v, "", 0, ids, 32) == 0, "empty vectorize");
+    CHECK(v && nmt_vectorize_chars(v, "aB", 2, ids, 32) == 2 && ids[0] == 1 && ids[1] == 1, "all unknown");
+    nmt_vocab_free(v);
+    // max_tokens keeps the most frequent; truncation keeps the start; dispatch
+    v = nmt_vocab_adapt_chars("aaabbc", 6, 4, &distinct);
+    CHECK(v && nmt_vocab_size(v) == 4 && distinct == 3, "max_tokens");
+    if (v) {
+        CHECK_STR(nmt_vocab_token(v, 3), "b");
+        CHECK(nmt_vectorize_chars(v, "CBA", 3, ids, 2) == 2 && ids[0] == 1 && ids[1] == 3, "truncation");
+        CHECK(nmt_vectorize_chars(v, "CBA", 3, ids, 0) == 0, "max 0");
+        char *words[4];
+        int k = nmt_vectorize_words(v, "Ab c", ids, words, 4);
+        CHECK(k == 4 && ids[0] == 2 && ids[1] == 3 && ids[2] == 1 && ids[3] == 1, "nmt_vectorize splits characters");
+        for (int i = 0; i < k; i++) {
+            CHECK(strlen(words[i]) == 1 && words[i][0] == "ab c"[i], "word %d", i);
+            free(words[i]);
+        }
+    }
+    CHECK(nmt_vocab_adapt_chars("a", 1, 1, NULL) == NULL, "max_tokens 1 refused");
+    nmt_vocab_free(v);
+    // the split is part of the vocabulary: word lists start as whitespace
+    const char *list[] = {"", "[UNK]", "a"};
+    v = nmt_vocab_from_list(list, 3);
+    CHECK(v && nmt_vocab_split(v) == NMT_SPLIT_WHITESPACE, "from_list split");
+    CHECK(v && nmt_vectorize(v, "a a", ids, 8) == 2, "whitespace split");
+    CHECK(v && nmt_vocab_set_split(v, NMT_SPLIT_CHARACTER) == 0 && nmt_vectorize(v, "a a", ids, 8) == 3 &&
+              ids[1] == 1, "character split after set");
+    CHECK(v && nmt_vocab_set_split(v, (nmt_split)7) == -1 && nmt_vocab_split(v) == NMT_SPLIT_CHARACTER,
+          "unknown split refused");
+    nmt_vocab_free(v);
+}
+
+// reads a whole file into malloc'd memory; NULL on failure
+static char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 20, n = 0, got;
+    char *buf = nmt_xmalloc(cap);
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) buf = nmt_xrealloc(buf, cap *= 2);
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+// the char-RNN's vocabulary of tiny Shakespeare (the book's encoded = ids - 2)
+static void test_chars_shakespeare(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tinyshakespeare/input.txt", dir);
+    size_t len = 0;
+    char *text = read_all(path, &len);
+    CHECK(text != NULL, "cannot read %s", path);
+    if (!text) return;
+    CHECK(len == 1115394, "%zu bytes", len);
+    size_t distinct = 0;
+    nmt_vocab *v = nmt_vocab_adapt_chars(text, len, 0, &distinct);
+    CHECK(v != NULL, "%s", nmt_last_error());
+    if (!v) {
+        free(text);
+        return;
+    }
+    static const char want[] = " etoaihsrn\nldumyw,cfgbp:kv.';?!-jqxz3&$";
+    CHECK(distinct == 39 && nmt_vocab_size(v) == 41, "distinct %zu, size %d", distinct, nmt_vocab_size(v));
+    for (int i = 0; i < 39 && i + 2 < nmt_vocab_size(v); i++) {
+        const char *tok = nmt_vocab_token(v, i + 2);
+        CHECK(nmt_vocab_token_len(v, i + 2) == 1 && tok[0] == want[i], "encoded id %d is '%s', want '%c'", i,
+              tok, want[i]);
+    }
+    int32_t *ids = nmt_xmalloc(len * sizeof *ids);
+    size_t n = nmt_vectorize_chars(v, text, len, ids, len);
+    CHECK(n == 1115394, "dataset_size %zu", n);
+    size_t spaces = 0, dollars = 0, unknown = 0;
+    for (size_t i = 0; i < n; i++) {
+        spaces += ids[i] == 2;
+        dollars += ids[i] == 40;
+        unknown += ids[i] < 2;
+    }
+    CHECK(spaces == 169892 && dollars == 1 && unknown == 0, "' ' %zu times, '$' %zu, unknown %zu", spaces,
+          dollars, unknown);
+    int32_t tb[8];
+    n = nmt_vectorize_chars(v, "To be", 5, tb, 8);
+    CHECK(n == 5 && tb[0] == 4 && tb[1] == 5 && tb[2] == 2 && tb[3] == 23 && tb[4] == 3,
+          "\"To be\" -> %zu ids [%d %d %d %d %d]", n, tb[0], tb[1], tb[2], tb[3], tb[4]);
+    // max_tokens keeps the most frequent: 10 -> ' ' to 's', 'r' unknown
+    nmt_vocab *v10 = nmt_vocab_adapt_chars(text, len, 10, NULL);
+    CHECK(v10 && nmt_vocab_size(v10) == 10 && strcmp(nmt_vocab_token(v10, 9), "s") == 0 &&
+              nmt_vocab_id(v10, "r", 1) == 1, "max_tokens 10");
+    nmt_vocab_free(v10);
+    free(ids);
+    nmt_vocab_free(v);
+    free(text);
+}
+
 int main(void) {
     test_standardize();
     test_vocab_tf();
     test_vocab_ties();
     test_parse();
     test_strip_chars();
+    test_chars_small();
     const char *dir = check_data_dir();
     if (!dir) {
         if (check_exit("test_text")) return 1;
         return check_skip("test_text", "no corpus folder (set NMT_DATA)");
     }
     test_real_corpus(dir);
+    test_chars_shakespeare(dir);
     return check_exit("test_text");
 }

@@ -86,11 +86,53 @@ int nmt_vocab_set_language(nmt_vocab *v, const char *name);
 const char *nmt_vocab_language(const nmt_vocab *v);
 int nmt_vocab_set_strip_chars(nmt_vocab *v, const char *chars);
 const char *nmt_vocab_strip_chars(const nmt_vocab *v);
-/* Deletes the vocabulary's strip characters, standardizes and splits `text`,
- * writes at most max_len ids (the first ones: Keras truncation keeps the
- * beginning); returns the count, no padding. */
+/* Deletes the vocabulary's strip characters, standardizes and splits `text`
+ * (a character vocabulary: as nmt_vectorize_chars, below), writes at most
+ * max_len ids (the first ones: Keras truncation keeps the beginning); returns
+ * the count, no padding. */
 int nmt_vectorize(const nmt_vocab *v, const char *text, int32_t *ids, int max_len);
 /* The same, with words[i] (malloc'd: free each) the standardized word of ids[i]
  * (what [UNK] stood for, say). */
 int nmt_vectorize_words(const nmt_vocab *v, const char *text, int32_t *ids, char **words, int max_len);
+
+/* ---- character vectorization -------------------------------------------- */
+/* Keras 2 TextVectorization(split="character", standardize="lower"), as the
+ * book's char-RNN adapts it on the whole text as one string:
+ *  - split: tf.strings.unicode_split(x, "UTF-8"), one token per code point;
+ *    spaces, tabs, newlines and U+0000 are tokens like any other.
+ *  - standardize: tf.strings.lower, which lowercases ASCII A-Z only (É, é and
+ *    every other non-ASCII character stay as they are); nothing is stripped.
+ *  - invalid UTF-8: unicode_split's default errors="replace" makes each
+ *    maximal ill-formed subpart (Unicode 3.9, the ICU decoder's rule: a lone
+ *    or unexpected byte, or the valid start of a sequence cut short) one
+ *    token U+FFFD, so every token is valid UTF-8 and an invalid byte and a
+ *    real U+FFFD share an id.
+ *  - vocabulary: as nmt_vocab_adapt ('' then '[UNK]', then by count
+ *    descending, ties by token bytes descending, max_tokens-2 kept).
+ * The book then uses ids - 2 (no padding, no unknown): 39 tokens for tiny
+ * Shakespeare. The vocabulary's strip characters play no part here.
+ * The split mode is part of the vocabulary (nmt_vocab_split); the model file
+ * does not record it yet: a character model needs a "split" field in its
+ * vectorizer section, set back with nmt_vocab_set_split after loading, and
+ * tokens written by length (nmt_vocab_token_len) so that U+0000 survives. */
+typedef enum { NMT_SPLIT_WHITESPACE = 0, NMT_SPLIT_CHARACTER = 1 } nmt_split;
+
+/* Adapts on text[0..len) as one string. `distinct` (may be NULL) receives the
+ * number of distinct tokens seen. The vocabulary's split is NMT_SPLIT_CHARACTER. */
+nmt_vocab *nmt_vocab_adapt_chars(const char *text, size_t len, int max_tokens, size_t *distinct);
+/* Lowercases ASCII, splits text[0..len) into code points and writes the ids of
+ * the first `max` of them (Keras truncation keeps the beginning); returns how
+ * many it wrote, no padding. There are never more tokens than bytes, so
+ * max = len takes them all. */
+size_t nmt_vectorize_chars(const nmt_vocab *v, const char *text, size_t len, int32_t *ids, size_t max);
+/* How the vocabulary splits: NMT_SPLIT_WHITESPACE (nmt_vocab_adapt,
+ * nmt_vocab_from_list) or NMT_SPLIT_CHARACTER (nmt_vocab_adapt_chars). On a
+ * character vocabulary nmt_vectorize and nmt_vectorize_words split into
+ * characters too (on strlen(text) bytes). */
+nmt_split nmt_vocab_split(const nmt_vocab *v);
+/* Sets the split (a vocabulary read from a list, say); -1 if mode is unknown. */
+int nmt_vocab_set_split(nmt_vocab *v, nmt_split mode);
+/* Byte length of token `id` (-1 out of range): the token U+0000 is one byte
+ * long though nmt_vocab_token reads as "". */
+int nmt_vocab_token_len(const nmt_vocab *v, int id);
 #endif

@@ -1,6 +1,7 @@
 /* Keras-2 TextVectorization with the defaults the chapter uses
  * (ch16-reference.md §2.1): standardize "lower_and_strip_punctuation", split
- * "whitespace", output "int", vocabulary from adapt() or an explicit list.
+ * "whitespace", output "int", vocabulary from adapt() or an explicit list;
+ * and the char-RNN's split "character", standardize "lower" (text.h).
  * Tokens are byte strings; an open-addressing hash table maps them to ids. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,40 @@ static size_t next_token(const char *s, size_t len, size_t *pos, size_t *start) 
     while (i < len && !is_space((unsigned char)s[i])) i++;
     *pos = i;
     return i - *start;
+}
+
+// next code point of s[i..len) as a token, ASCII lowercased (tf.strings.lower)
+// and a maximal ill-formed subpart replaced by U+FFFD (unicode_split's
+// errors="replace"): writes it to tok (4 bytes at most), sets *tok_len and
+// returns the number of input bytes it stands for (i < len)
+static size_t next_char(const unsigned char *s, size_t len, size_t i, char tok[4], size_t *tok_len) {
+    size_t n = nmt_utf8_char_len(s, i, len);
+    if (n) {
+        unsigned char c = s[i];
+        tok[0] = (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+        for (size_t k = 1; k < n; k++) tok[k] = (char)s[i + k];
+        *tok_len = n;
+        return n;
+    }
+    memcpy(tok, "\xef\xbf\xbd", 3);
+    *tok_len = 3;
+    // the bytes that still begin a well-formed sequence belong to this subpart
+    unsigned c = s[i], lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (c >= 0xC2 && c <= 0xDF) need = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else return 1;   // never a lead byte
+    if (i + 1 >= len || s[i + 1] < lo || s[i + 1] > hi) return 1;
+    size_t k = 2;
+    while (k < need && i + k < len && s[i + k] >= 0x80 && s[i + k] <= 0xBF) k++;
+    return k;   // < need, else the sequence was well-formed
 }
 
 /* ---- string hash table -------------------------------------------------- */
@@ -150,6 +185,7 @@ struct nmt_vocab {
     strtab tab;                                 // entry index == token id
     char language[NMT_LANGUAGE_MAX + 1];        // "" until set
     char strip[4 * NMT_STRIP_CHARS_MAX + 1];    // deleted before standardizing
+    nmt_split split;                            // how nmt_vectorize splits
 };
 
 // builds a vocabulary from n distinct tokens (id = position); NULL on a duplicate
@@ -201,6 +237,17 @@ int nmt_vocab_set_strip_chars(nmt_vocab *v, const char *chars) {
 
 const char *nmt_vocab_strip_chars(const nmt_vocab *v) { return v->strip; }
 
+nmt_split nmt_vocab_split(const nmt_vocab *v) { return v->split; }
+
+int nmt_vocab_set_split(nmt_vocab *v, nmt_split mode) {
+    if (mode != NMT_SPLIT_WHITESPACE && mode != NMT_SPLIT_CHARACTER) {
+        nmt_error("vocabulary: unknown split mode %d", (int)mode);
+        return -1;
+    }
+    v->split = mode;
+    return 0;
+}
+
 // number of ids, specials included
 int nmt_vocab_size(const nmt_vocab *v) { return (int)v->tab.n; }
 
@@ -208,6 +255,12 @@ int nmt_vocab_size(const nmt_vocab *v) { return (int)v->tab.n; }
 const char *nmt_vocab_token(const nmt_vocab *v, int id) {
     if (id < 0 || (uint32_t)id >= v->tab.n) return NULL;
     return v->tab.arena + v->tab.off[id];
+}
+
+// byte length of a token, -1 when out of range
+int nmt_vocab_token_len(const nmt_vocab *v, int id) {
+    if (id < 0 || (uint32_t)id >= v->tab.n) return -1;
+    return (int)v->tab.len[id];
 }
 
 // id of a token: '' -> 0, unknown -> 1 ([UNK])
@@ -316,10 +369,51 @@ nmt_vocab *nmt_vocab_adapt(const char *const *texts, size_t n, int max_tokens,
     return vocab_from_counts(&k, max_tokens, distinct);
 }
 
+// counts every code point of text[0..len) (one string), then as nmt_vocab_adapt
+nmt_vocab *nmt_vocab_adapt_chars(const char *text, size_t len, int max_tokens, size_t *distinct) {
+    if (check_max_tokens(max_tokens)) return NULL;
+    counter k = {0};
+    strtab_init(&k.tab, 256);
+    const unsigned char *s = (const unsigned char *)text;
+    char tok[4];
+    size_t tl;
+    for (size_t i = 0; i < len;) {
+        i += next_char(s, len, i, tok, &tl);
+        count_token(&k, tok, tl);
+    }
+    nmt_vocab *v = vocab_from_counts(&k, max_tokens, distinct);
+    if (v) v->split = NMT_SPLIT_CHARACTER;
+    return v;
+}
+
 /* ---- vectorize ---------------------------------------------------------- */
+
+// lowercases ASCII, splits into code points, looks up; keeps the first max ids (and their tokens)
+static size_t vectorize_chars(const nmt_vocab *v, const char *text, size_t len, int32_t *ids, char **words,
+                              size_t max) {
+    const unsigned char *s = (const unsigned char *)text;
+    char tok[4];
+    size_t tl, count = 0;
+    for (size_t i = 0; i < len && count < max;) {
+        i += next_char(s, len, i, tok, &tl);
+        if (words) {
+            words[count] = nmt_xmalloc(tl + 1);
+            memcpy(words[count], tok, tl);
+            words[count][tl] = 0;
+        }
+        ids[count++] = nmt_vocab_id(v, tok, tl);
+    }
+    return count;
+}
+
+size_t nmt_vectorize_chars(const nmt_vocab *v, const char *text, size_t len, int32_t *ids, size_t max) {
+    return vectorize_chars(v, text, len, ids, NULL, max);
+}
 
 // delete the strip characters, standardize, split, look up; keeps the first max_len ids, no padding
 int nmt_vectorize_words(const nmt_vocab *v, const char *text, int32_t *ids, char **words, int max_len) {
+    if (v->split == NMT_SPLIT_CHARACTER)
+        return (int)vectorize_chars(v, text, strlen(text), ids, words, max_len > 0 ? (size_t)max_len : 0);
     char local[1024];
     size_t need = strlen(text) + 1;
     char *buf = need <= sizeof local ? local : nmt_xmalloc(need);
