@@ -122,3 +122,40 @@ void NMT_FN(nmt_logsumexp)(NMT_T *lse, const NMT_T *logits, int n, int V);
  * Per-row results only: callers sum them in a fixed order. */
 void NMT_FN(nmt_softmax_xent)(NMT_T *dlogits, NMT_T *loss, int32_t *pred, const NMT_T *logits,
                           const int32_t *targets, int n, int V, NMT_T scale);
+
+/* A GRU's weights as its products read them (kernels/gemm_packed.h), packed
+ * once per optimizer step: W (in, 3u) for x W; gate[g] holds U[:, g u .. (g+1) u)
+ * for h_{t-1} U; Ut holds U^T for the backward dR U^T (packed when
+ * with_transpose, i.e. for training). float32 only for now (no bf16 path). */
+typedef struct {
+    NMT_FN(nmt_pmat) W;
+    NMT_FN(nmt_pmat) gate[3];
+    NMT_FN(nmt_pmat) Ut;
+    int in, u;
+} NMT_FN(nmt_gru_rec);
+void NMT_FN(nmt_gru_rec_pack)(NMT_FN(nmt_gru_rec) *rec, const NMT_T *W, const NMT_T *U, int in, int u,
+                              int with_transpose);
+void NMT_FN(nmt_gru_rec_free)(NMT_FN(nmt_gru_rec) *rec);
+
+/* Keras 2 GRU, reset_after=True (gate order z, r, h; sigmoid / tanh) over a
+ * packed batch; layers/gru.c gives the equations and the PyTorch mapping.
+ *   x (n, in)  W (in, 3u), U (u, 3u) as rec  b (2, 3u): input bias, recurrent bias
+ *   h0 (B, u) initial state in packed row order, or NULL for zeros
+ * outputs:
+ *   h (n, u)     hidden state after each token (the layer's output)
+ *   g (n, 4u)    [z r hh a] per token, a = h_{t-1} U_h + b'_h (saved for backward)
+ *   hT (B, u)    each sequence's state after its last token (h0 if empty)
+ * Each output element is computed in an order that depends only on its own
+ * inputs, never on the thread count or the other rows. */
+void NMT_FN(nmt_gru_forward)(NMT_T *h, NMT_T *g, NMT_T *hT, const NMT_T *x, const NMT_T *h0,
+                             const NMT_FN(nmt_gru_rec) *rec, const NMT_T *b, const nmt_packed *p, int in, int u);
+/* Scratch values nmt_gru_backward needs for a batch of up to B sequences, n tokens. */
+long NMT_FN(nmt_gru_backward_scratch)(int B, int n, int u);
+/*   dh (n, u) gradient w.r.t. h (NULL: none)   dhT (B, u) w.r.t. hT (NULL: none)
+ * W (in, 3u) the kernel. rec must hold Ut (packed with_transpose) when dh0 is
+ * wanted or any sequence is longer than 1. Accumulates dW (in, 3u), dU (u, 3u),
+ * db (2, 3u); overwrites dx (n, in) and dh0 (B, u) (each may be NULL). */
+void NMT_FN(nmt_gru_backward)(NMT_T *dx, NMT_T *dW, NMT_T *dU, NMT_T *db, NMT_T *dh0, const NMT_T *dh,
+                              const NMT_T *dhT, const NMT_T *x, const NMT_T *h0, const NMT_T *h, const NMT_T *g,
+                              const NMT_T *W, const NMT_FN(nmt_gru_rec) *rec, const nmt_packed *p, int in, int u,
+                              NMT_T *scratch);

@@ -1,0 +1,215 @@
+/* Keras 2 GRU (reset_after=True, the tf-keras 2.15 default) over packed
+ * variable-length batches (real-generic).
+ *
+ * Weights in Keras layout, gate order z, r, h along 3u:
+ *   W (in, 3u) kernel, U (u, 3u) recurrent kernel, b (2, 3u): row 0 the input
+ *   bias b, row 1 the recurrent bias b'.
+ * Per step t, with m = bs[t] active rows starting at packed row n0:
+ *   xw = x W                       (one product over all n tokens, before the loop)
+ *   hu = h_{t-1} U                 (per step, active rows only; 0 when h_{t-1} is
+ *                                   the zero initial state)
+ *   z  = sigmoid(xw_z + b_z + hu_z + b'_z)
+ *   r  = sigmoid(xw_r + b_r + hu_r + b'_r)
+ *   a  = hu_h + b'_h
+ *   hh = tanh(xw_h + b_h + r a)
+ *   h_t = z h_{t-1} + (1 - z) hh
+ * Both products go through the pre-packed kernel (kernels/gemm_packed.h): one
+ * FMA chain per element, so a row's result does not depend on the other rows
+ * of the product nor on the thread count. Threads split each step by blocks of
+ * NMT_PMAT_W units, as nmt_lstm_forward does: the thread owning a block
+ * computes the three gates' columns of h_{t-1} U for those units, then the
+ * cell for those units; one barrier per step.
+ *
+ * Mapping to PyTorch's nn.GRU (gate order r, z, n; the same reset_after form):
+ *   weight_ih (3u, in) = [W_r; W_z; W_h]^T, i.e. kernel^T with the gate blocks
+ *                        reordered z, r, h -> r, z, n
+ *   weight_hh (3u, u)  = recurrent_kernel^T, reordered the same way
+ *   bias_ih = b[0] reordered, bias_hh = b[1] reordered
+ *   n = tanh(W_in x + b_in + r (W_hn h + b_hn)) is Keras' hh with reset_after,
+ *   and h' = (1 - z) n + z h is Keras' update: the same function.
+ *
+ * Not done yet (unlike the LSTM): bf16 operands and an AVX2 cell; the float
+ * cell is scalar, with core/vmath.h's exp and tanh. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/real.h"
+#include "kernels/gemm.h"
+#include "layers/layers.h"
+
+static inline real sigm(real x) { return 1 / (1 + REXP(-x)); }
+
+/* Worth splitting among threads: below this many units a step is too small. */
+#define PAR_UNITS 64
+
+void R(nmt_gru_rec_pack)(R(nmt_gru_rec) *rec, const real *W, const real *U, int in, int u, int with_transpose) {
+    rec->in = in, rec->u = u;
+    R(nmt_pmat_pack)(&rec->W, 0, in, 3 * u, W, 3 * u);
+    // gate[g] (u x u) = U[:, g u .. (g+1) u)
+    for (int g = 0; g < 3; g++) R(nmt_pmat_pack)(&rec->gate[g], 0, u, u, U + (long)g * u, 3 * u);
+    // Ut (3u x u) = U^T: U is stored (u x 3u), i.e. as the transpose's "N x K"
+    if (with_transpose) R(nmt_pmat_pack)(&rec->Ut, 1, 3 * u, u, U, 3 * u);
+}
+
+void R(nmt_gru_rec_free)(R(nmt_gru_rec) *rec) {
+    R(nmt_pmat_free)(&rec->W);
+    for (int g = 0; g < 3; g++) R(nmt_pmat_free)(&rec->gate[g]);
+    R(nmt_pmat_free)(&rec->Ut);
+    memset(rec, 0, sizeof *rec);
+}
+
+/* The cell for units [j0, j1) of one row, gr (4u):
+ *   on entry gr = [xw_z + hu_z, xw_r + hu_r, xw_h, hu_h]  (hu = h_{t-1} U)
+ *   on return gr = [z, r, hh, a]  (a = hu_h + b'_h), what backward needs.
+ * hp: h_{t-1} of the row, or NULL (zeros: hu is 0 and was not computed). */
+static inline void cell_units(real *gr, const real *b, const real *hp, real *hr, int j0, int j1, int u) {
+    const real *bi = b, *bh = b + 3 * u;
+    for (int j = j0; j < j1; j++) {
+        real zg = sigm(gr[j] + bi[j] + bh[j]);
+        real rg = sigm(gr[u + j] + bi[u + j] + bh[u + j]);
+        real a = (hp ? gr[3 * u + j] : 0) + bh[2 * u + j];
+        real hh = RTANH(gr[2 * u + j] + bi[2 * u + j] + rg * a);
+        real hpj = hp ? hp[j] : 0;
+        hr[j] = zg * hpj + (1 - zg) * hh;
+        gr[j] = zg, gr[u + j] = rg, gr[2 * u + j] = hh, gr[3 * u + j] = a;
+    }
+}
+
+void R(nmt_gru_forward)(real *h, real *g, real *hT, const real *x, const real *h0, const R(nmt_gru_rec) *rec,
+                        const real *b, const nmt_packed *p, int in, int u) {
+    const int G = 4 * u, nblk = (u + NMT_PMAT_W - 1) / NMT_PMAT_W;
+    if (p->ntok > 0) {
+        // g[:, 0..3u) (n, 3u) = x (n, in) . W (in, 3u);  g[:, 3u..4u) = 0 (hu_h accumulates there)
+        R(nmt_gemm_pmat)(p->ntok, x, in, &rec->W, g, G, 0);
+        for (long k = 0; k < p->ntok; k++) memset(g + k * G + 3 * u, 0, sizeof(real) * u);
+    }
+#pragma omp parallel if (u >= PAR_UNITS)
+    for (int t = 0; t < p->T; t++) {
+        const int m = p->bs[t], n0 = p->off[t];
+        const real *hprev = t ? h + (long)p->off[t - 1] * u : h0;
+        real *gt = g + (long)n0 * G, *ht = h + (long)n0 * u;
+#pragma omp for schedule(static)
+        for (int jb = 0; jb < nblk; jb++) {
+            const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
+            // g_t[:, {0, u, 3u} + j0 .. j1) += h_{t-1} (m, u) . U[:, g u + j0 .. j1), the three gates together
+            if (hprev) {
+                const R(nmt_pmat) *Bs[3] = {&rec->gate[0], &rec->gate[1], &rec->gate[2]};
+                const int qs[3] = {jb, jb, jb};
+                real *const Cs[3] = {gt, gt + u, gt + 3 * u};
+                R(nmt_gemm_pmat_panels)(m, hprev, u, Bs, qs, 3, Cs, G, 1);
+            }
+            for (int r = 0; r < m; r++)
+                cell_units(gt + (long)r * G, b, hprev ? hprev + (long)r * u : NULL, ht + (long)r * u, j0, j1, u);
+        }   // implicit barrier: h_t complete before step t+1 reads it
+    }
+    // each sequence's final state: at its last token, or the initial state if empty
+    for (int r = 0; r < p->B; r++) {
+        const int L = p->len[r];
+        real *hd = hT + (long)r * u;
+        if (L > 0) memcpy(hd, h + (long)(p->off[L - 1] + r) * u, sizeof(real) * u);
+        else if (h0) memcpy(hd, h0 + (long)r * u, sizeof(real) * u);
+        else memset(hd, 0, sizeof(real) * u);
+    }
+}
+
+long R(nmt_gru_backward_scratch)(int B, int n, int u) {
+    return 2L * n * 3 * u + (long)n * u + (long)B * u;
+}
+
+/* One row's step of backward for units [j0, j1) (see nmt_gru_backward). */
+static inline void bwd_units(const real *gr, const real *hp, const real *dho, real *dxr, real *drr, real *dHr,
+                             int j0, int j1, int u) {
+    for (int j = j0; j < j1; j++) {
+        const real zg = gr[j], rg = gr[u + j], hh = gr[2 * u + j], a = gr[3 * u + j];
+        const real dht = dHr[j] + (dho ? dho[j] : 0);
+        const real hpj = hp ? hp[j] : 0;
+        const real dz = dht * (hpj - hh) * zg * (1 - zg);   // through z's pre-activation
+        const real dah = dht * (1 - zg) * (1 - hh * hh);     // through hh's pre-activation
+        const real dr = dah * a * rg * (1 - rg);             // through r's pre-activation
+        dxr[j] = dz, dxr[u + j] = dr, dxr[2 * u + j] = dah;
+        drr[j] = dz, drr[u + j] = dr, drr[2 * u + j] = dah * rg;
+        dHr[j] = dht * zg;   // the direct path h_{t-1} -> h_t; dR U^T is added after
+    }
+}
+
+/* Backward through time. dH carries the gradient flowing into h_t of each row
+ * from later steps (or from hT at the row's last step). Per step:
+ *   dh = dh_out + dH
+ *   dz = dh (h_{t-1} - hh) z (1 - z)       (pre-activation of z)
+ *   da = dh (1 - z) (1 - hh^2)             (pre-activation of hh)
+ *   dr = da a r (1 - r)                    (pre-activation of r)
+ *   dX = [dz, dr, da]       the gradient of x W + b   (n, 3u)
+ *   dR = [dz, dr, da r]     the gradient of h U + b'  (n, 3u)
+ *   dH[0..m) = dh z + dR_t U^T
+ * Weight gradients use all tokens at once after the loop:
+ *   dU += Hprev^T dR, dW += x^T dX, db[0] += colsum(dX), db[1] += colsum(dR),
+ *   dx = dX W^T,
+ * where Hprev holds h_{t-1} (h0 or 0 at t = 0) for every packed token. */
+void R(nmt_gru_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, const real *dh, const real *dhT,
+                         const real *x, const real *h0, const real *h, const real *g, const real *W,
+                         const R(nmt_gru_rec) *rec, const nmt_packed *p, int in, int u, real *scratch) {
+    const int G = 4 * u, G3 = 3 * u, n = p->ntok, B = p->B, nblk = (u + NMT_PMAT_W - 1) / NMT_PMAT_W;
+    real *dX = scratch;                  // (n, 3u)
+    real *dR = dX + (long)n * G3;        // (n, 3u)
+    real *hprev = dR + (long)n * G3;     // (n, u)
+    real *dH = hprev + (long)n * u;      // (B, u)
+    if ((p->T > 1 || dh0) && !rec->Ut.data) {   // a caller's bug, not a user's
+        fprintf(stderr, "nmt: internal error: nmt_gru_backward without a packed U^T\n");
+        abort();
+    }
+    // rows that end at step t take dhT at their last step; empty rows pass it straight to h0
+    for (int r = 0; r < B; r++) {
+        if (dhT) memcpy(dH + (long)r * u, dhT + (long)r * u, sizeof(real) * u);
+        else memset(dH + (long)r * u, 0, sizeof(real) * u);
+    }
+#pragma omp parallel if (u >= PAR_UNITS)
+    for (int t = p->T - 1; t >= 0; t--) {
+        const int m = p->bs[t], n0 = p->off[t];
+        const real *hp = t ? h + (long)p->off[t - 1] * u : h0;
+#pragma omp for schedule(static)
+        for (int jb = 0; jb < nblk; jb++) {
+            const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
+            for (int r = 0; r < m; r++)
+                bwd_units(g + (long)(n0 + r) * G, hp ? hp + (long)r * u : NULL,
+                          dh ? dh + (long)(n0 + r) * u : NULL, dX + (long)(n0 + r) * G3,
+                          dR + (long)(n0 + r) * G3, dH + (long)r * u, j0, j1, u);
+        }   // barrier: dR_t complete
+        // dH[0..m) += dR_t (m, 3u) . U^T (3u, u): gradient into h_{t-1} (or h0 at t = 0).
+        // No barrier after it: both loops split the same nblk blocks under the same
+        // static schedule, so step t-1 reads (in dH) only the columns this thread wrote,
+        // and dR_{t-1} goes to other rows than the dR_t another thread may still read.
+        if (t > 0 || dh0) {
+#pragma omp for schedule(static) nowait
+            for (int jb = 0; jb < nblk; jb++) {
+                const R(nmt_pmat) *Bs[1] = {&rec->Ut};
+                const int qs[1] = {jb};
+                real *const Cs[1] = {dH};
+                R(nmt_gemm_pmat_panels)(m, dR + (long)n0 * G3, G3, Bs, qs, 1, Cs, u, 1);
+            }
+        }
+    }
+    if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
+    // Hprev: h_{t-1} of every packed token. From a zero initial state (h0 NULL) the
+    // tokens of step 0 add nothing to dU: they are left out of its product (k0 rows)
+    const int k0 = !h0 && p->T > 0 ? p->bs[0] : 0;
+    for (int t = 0; t < p->T; t++) {
+        const int m = p->bs[t];
+        real *dst = hprev + (long)p->off[t] * u;
+        if (t) memcpy(dst, h + (long)p->off[t - 1] * u, sizeof(real) * m * u);
+        else if (h0) memcpy(dst, h0, sizeof(real) * m * u);
+    }
+    R(nmt_gemm_op) ops[3];
+    int nops = 0;
+    if (n > k0)   // dU (u, 3u) += Hprev^T dR
+        ops[nops++] = (R(nmt_gemm_op)){1, 0, u, G3, n - k0, 1, hprev + (long)k0 * u, u, dR + (long)k0 * G3, G3, 1,
+                                       dU, G3};
+    if (n > 0) {
+        ops[nops++] = (R(nmt_gemm_op)){1, 0, in, G3, n, 1, x, in, dX, G3, 1, dW, G3};   // dW (in, 3u) += x^T dX
+        if (dx) ops[nops++] = (R(nmt_gemm_op)){0, 1, n, in, G3, 1, dX, G3, W, G3, 0, dx, in};   // dx = dX W^T
+    }
+    if (nops) R(nmt_gemm_group)(ops, nops);
+    R(nmt_colsum_add)(db, dX, n, G3);        // db[0] (3u) += colsum(dX)
+    R(nmt_colsum_add)(db + G3, dR, n, G3);   // db[1] (3u) += colsum(dR)
+}
