@@ -191,25 +191,7 @@ void R(nmt_gru_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, cons
         }
     }
     if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
-    // Hprev: h_{t-1} of every packed token. From a zero initial state (h0 NULL) the
-    // tokens of step 0 add nothing to dU: they are left out of its product (k0 rows)
-    const int k0 = !h0 && p->T > 0 ? p->bs[0] : 0;
-    for (int t = 0; t < p->T; t++) {
-        const int m = p->bs[t];
-        real *dst = hprev + (long)p->off[t] * u;
-        if (t) memcpy(dst, h + (long)p->off[t - 1] * u, sizeof(real) * m * u);
-        else if (h0) memcpy(dst, h0, sizeof(real) * m * u);
-    }
-    R(nmt_gemm_op) ops[3];
-    int nops = 0;
-    if (n > k0)   // dU (u, 3u) += Hprev^T dR
-        ops[nops++] = (R(nmt_gemm_op)){1, 0, u, G3, n - k0, 1, hprev + (long)k0 * u, u, dR + (long)k0 * G3, G3, 1,
-                                       dU, G3};
-    if (n > 0) {
-        ops[nops++] = (R(nmt_gemm_op)){1, 0, in, G3, n, 1, x, in, dX, G3, 1, dW, G3};   // dW (in, 3u) += x^T dX
-        if (dx) ops[nops++] = (R(nmt_gemm_op)){0, 1, n, in, G3, 1, dX, G3, W, G3, 0, dx, in};   // dx = dX W^T
-    }
-    if (nops) R(nmt_gemm_group)(ops, nops);
+    R(nmt_rnn_weight_grads)(p, x, in, h, h0, u, dX, dR, G3, W, dW, dU, dx, hprev);
     R(nmt_colsum_add)(db, dX, n, G3);        // db[0] (3u) += colsum(dX)
     R(nmt_colsum_add)(db + G3, dR, n, G3);   // db[1] (3u) += colsum(dR)
 }

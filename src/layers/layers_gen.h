@@ -115,6 +115,16 @@ void NMT_FN(nmt_colsum_add)(NMT_T *s, const NMT_T *a, int n, int m);
  * training's loss computes. Per row: the same bits on any thread count. */
 void NMT_FN(nmt_logsumexp)(NMT_T *lse, const NMT_T *logits, int n, int V);
 
+/* The weight and input gradients a recurrent layer's backward ends with
+ * (lstm.c, gru.c), over the packed layout p (n = p->ntok tokens):
+ *   dU (u, G) += Hprev^T dR,  dW (in, G) += x^T dX,  dx (n, in) = dX W^T (dx NULL: skipped)
+ * where Hprev (n, u), written to `hprev`, holds each token's h_{t-1} (h0 at
+ * step 0; without h0 the zero state's rows are left out of dU). The three
+ * products run together (nmt_gemm_group). */
+void NMT_FN(nmt_rnn_weight_grads)(const nmt_packed *p, const NMT_T *x, int in, const NMT_T *h, const NMT_T *h0,
+                                  int u, const NMT_T *dX, const NMT_T *dR, int G, const NMT_T *W, NMT_T *dW,
+                                  NMT_T *dU, NMT_T *dx, NMT_T *hprev);
+
 /* Sparse softmax cross-entropy from logits (n, V) against targets (n):
  *   loss[r]   = logsumexp(logits[r]) - logits[r][target[r]]
  *   pred[r]   = argmax of logits[r] (first index on ties)

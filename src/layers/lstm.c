@@ -298,6 +298,15 @@ void R(nmt_lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, rea
     }
     if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
     if (dc0) memcpy(dc0, dC, sizeof(real) * B * u);
+    if (rec->bf16) W = rec->W16;   // the kernel as the forward product read it
+    R(nmt_rnn_weight_grads)(p, x, in, h, h0, u, dz, dz, G, W, dW, dU, dx, hprev);
+    R(nmt_colsum_add)(db, dz, n, G);   // db += colsum(dz), each column in row order
+}
+
+void R(nmt_rnn_weight_grads)(const nmt_packed *p, const real *x, int in, const real *h, const real *h0, int u,
+                             const real *dX, const real *dR, int G, const real *W, real *dW, real *dU, real *dx,
+                             real *hprev) {
+    const int n = p->ntok;
     // Hprev: h_{t-1} of every packed token. From a zero initial state (h0 NULL) the
     // tokens of step 0 add nothing to dU: they are left out of its product (k0 rows)
     const int k0 = !h0 && p->T > 0 ? p->bs[0] : 0;
@@ -311,11 +320,11 @@ void R(nmt_lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, rea
     // block that would otherwise run on one thread while the others wait)
     R(nmt_gemm_op) ops[3];
     int nops = 0;
-    if (n > k0)   // dU (u, 4u) += Hprev^T dz
-        ops[nops++] = (R(nmt_gemm_op)){1, 0, u, G, n - k0, 1, hprev + (long)k0 * u, u, dz + (long)k0 * G, G, 1, dU, G};
-    ops[nops++] = (R(nmt_gemm_op)){1, 0, in, G, n, 1, x, in, dz, G, 1, dW, G};   // dW (in, 4u) += x^T dz
-    if (rec->bf16) W = rec->W16;   // the kernel as the forward product read it
-    if (dx) ops[nops++] = (R(nmt_gemm_op)){0, 1, n, in, G, 1, dz, G, W, G, 0, dx, in};   // dx (n, in) = dz W^T
-    R(nmt_gemm_group)(ops, nops);
-    R(nmt_colsum_add)(db, dz, n, G);   // db += colsum(dz), each column in row order
+    if (n > k0)   // dU (u, G) += Hprev^T dR
+        ops[nops++] = (R(nmt_gemm_op)){1, 0, u, G, n - k0, 1, hprev + (long)k0 * u, u, dR + (long)k0 * G, G, 1, dU, G};
+    if (n > 0) {
+        ops[nops++] = (R(nmt_gemm_op)){1, 0, in, G, n, 1, x, in, dX, G, 1, dW, G};   // dW (in, G) += x^T dX
+        if (dx) ops[nops++] = (R(nmt_gemm_op)){0, 1, n, in, G, 1, dX, G, W, G, 0, dx, in};   // dx (n, in) = dX W^T
+    }
+    if (nops) R(nmt_gemm_group)(ops, nops);
 }
