@@ -88,10 +88,8 @@ int nmt_cmd_translate(int argc, char **argv) {
         {.name = "--batch", .kind = NMT_FLAG_INT, .ptr = &batch, .arg = "N", .idef = -1, .lo = 1,
          .hi = NMT_TRANSLATE_MAX_BATCH, .def_text = batch_def,
          .help = "sentences translated together; translations never depend on it"},
-        {.name = "--beam", .kind = NMT_FLAG_INT, .ptr = &beam, .arg = "N", .idef = 1, .lo = 1, .hi = NMT_BEAM_MAX,
-         .help = "beam search keeping N hypotheses per sentence; 1: greedy decoding"},
-        {.name = "--length-penalty", .kind = NMT_FLAG_REAL, .ptr = &length_penalty, .arg = "A", .rdef = 0,
-         .rlo = 0, .rhi = 10, .help = "rank hypotheses by score / length^A (0: by score, as the book)"},
+        NMT_FLAG_BEAM(&beam),
+        NMT_FLAG_LENGTH_PENALTY(&length_penalty),
         {.name = "--n-best", .kind = NMT_FLAG_INT, .ptr = &nbest, .arg = "K", .idef = 0, .lo = 1,
          .hi = NMT_BEAM_MAX, .def_text = "off",
          .help = "print the K best of the beam (K <= N), one line each: number, tab, score, tab, translation"},
@@ -125,7 +123,8 @@ int nmt_cmd_translate(int argc, char **argv) {
         fprintf(stderr, "nmt translate: %s\n", nmt_last_error());
         return 1;
     }
-    nmt_decode_opts opt = {.beam = (int)beam, .length_penalty = length_penalty, .n_best = nbest ? (int)nbest : 1};
+    nmt_decode_opts opt = {.beam = (int)beam, .length_penalty = length_penalty, .n_best = nbest ? (int)nbest : 1,
+                           .scores = nbest > 0};
     nmt_translator tr;
     if (nmt_translator_init(&tr, &m, (int)batch, &opt)) {
         fprintf(stderr, "nmt translate: %s: %s\n", model_path, nmt_last_error());

@@ -22,6 +22,7 @@ typedef struct {
     int beam;               /* hypotheses kept per sentence; 1 = greedy decoding */
     double length_penalty;  /* A: hypotheses are ranked by score / length^A; 0 = the notebook's */
     int n_best;             /* results kept per sentence (1..beam) */
+    int scores;             /* with a beam of 1 too: the results' scores (nmt_translation_nbest) */
 } nmt_decode_opts;
 
 /* One hypothesis of a beam (decode/beam.c). */
@@ -70,8 +71,9 @@ const char *nmt_translation(const nmt_translator *tr, int i);
 /* The same result as target token ids (*n of them, endofseq excluded). */
 const int32_t *nmt_translation_ids(const nmt_translator *tr, int i, int *n);
 /* The k-th best (k < n_best) of sentence i and its score (*score: what the
- * beam ranks by: sum of log-probabilities / length^A); NULL if the search
- * found fewer (a tiny model can have fewer possible outputs than n_best). */
+ * beam ranks by: sum of log-probabilities / length^A; NAN after greedy
+ * decoding without opt.scores); NULL if the search found fewer (a tiny model
+ * can have fewer possible outputs than n_best). */
 const char *nmt_translation_nbest(const nmt_translator *tr, int i, int k, double *score);
 const int32_t *nmt_translation_nbest_ids(const nmt_translator *tr, int i, int k, int *n);
 /* The attention weights behind result k of sentence i of the last batch:
@@ -93,8 +95,8 @@ const char *nmt_translate(nmt_translator *tr, const char *sentence);
 void nmt_translate_score(nmt_translator *tr, char *const *en, char *const *es, size_t n, nmt_metrics *acc);
 
 /* Internal: the search of nmt_translate_batch after the encode (greedy.c,
- * beam.c). nmt_translate_batch runs greedy for a beam of 1; the beam search
- * with a beam of 1 gives the same tokens (tests/test_beam.c checks it). */
+ * beam.c). nmt_translate_batch runs greedy for a beam of 1 without scores; the
+ * beam search with a beam of 1 gives the same tokens (tests/test_beam.c checks it). */
 void nmt_decode_greedy(nmt_translator *tr, int n);
 void nmt_decode_beam(nmt_translator *tr, int n);
 void nmt_translate_encode(nmt_translator *tr, const char *const *sentences, int n);

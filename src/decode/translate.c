@@ -6,7 +6,6 @@
 
 #include "core/error.h"
 #include "decode/decode.h"
-#include "layers/layers.h"
 #include "nmt.h"
 
 static float *falloc(long n) { return nmt_xalloc_aligned(sizeof(float) * (size_t)(n > 0 ? n : 1)); }
@@ -111,7 +110,8 @@ void nmt_translate_encode(nmt_translator *tr, const char *const *sentences, int 
 void nmt_translate_batch(nmt_translator *tr, const char *const *sentences, int n) {
     if (n > tr->maxB) n = tr->maxB;
     nmt_translate_encode(tr, sentences, n);
-    if (tr->opt.beam > 1) nmt_decode_beam(tr, n);
+    // greedy decoding computes no scores: asked for, they come from the beam search (a beam of 1 is greedy)
+    if (tr->opt.beam > 1 || tr->opt.scores) nmt_decode_beam(tr, n);
     else nmt_decode_greedy(tr, n);
 }
 
@@ -120,31 +120,24 @@ void nmt_decode_greedy(nmt_translator *tr, int n) {
     const int V = m->cfg.tgt_vocab, L = m->cfg.max_length, S = tr->S;
     const int sos = nmt_vocab_id(m->tgt_vocab, "startofseq", 10);
     const int eos = nmt_vocab_id(m->tgt_vocab, "endofseq", 8);
-    int len[NMT_TRANSLATE_MAX_BATCH];   // tokens scored, endofseq included
     for (int r = 0; r < n; r++) {
         tr->row[r] = r;
         tr->prev[r] = sos;
-        tr->score[r] = 0;
         tr->nfound[r] = 1;
-        len[r] = 0;
     }
     const float *state_in = tr->state0;
     int active = n;
     for (int s = 0; s < L && active > 0; s++) {
         // one decoder step for every unfinished sentence
         nmt_ws_decode_step(&tr->ws, m->params, active, tr->prev, tr->row, state_in, tr->state2, tr->logits);
-        nmt_logsumexp(tr->lse, tr->logits, active, V);
         int kept = 0;
         for (int r = 0; r < active; r++) {
             const float *lg = tr->logits + (long)r * V;
             int best = 0;   // argmax, first index on ties (as the training forward's prediction)
             for (int j = 1; j < V; j++)
                 if (lg[j] > lg[best]) best = j;
-            const int i = tr->b.enc_orig[tr->row[r]];
-            tr->score[i] += (double)lg[best] - tr->lse[r];   // the beam search's score, for --n-best 1
-            len[i]++;
             if (best == eos) continue;
-            nmt_translation_append(tr, i, best);
+            nmt_translation_append(tr, tr->b.enc_orig[tr->row[r]], best);
             // keep the row: compact its state
             memcpy(tr->state + (long)kept * S, tr->state2 + (long)r * S, sizeof(float) * S);
             tr->row[kept] = tr->row[r];
@@ -154,8 +147,6 @@ void nmt_decode_greedy(nmt_translator *tr, int n) {
         active = kept;
         state_in = tr->state;
     }
-    if (tr->opt.length_penalty > 0)
-        for (int i = 0; i < n; i++) tr->score[i] /= pow(len[i], tr->opt.length_penalty);
 }
 
 const char *nmt_translation(const nmt_translator *tr, int i) { return tr->out[(long)i * tr->opt.n_best]; }
