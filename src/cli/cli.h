@@ -92,6 +92,13 @@ extern const char *const nmt_precision_choices[];   /* "fp32", "bf16": index = n
 #define NMT_FLAG_THREADS(p)                                                                                \
     {.name = "--threads", .kind = NMT_FLAG_INT, .ptr = (p), .arg = "N", .lo = 1, .hi = 1024,               \
      .def_text = "$OMP_NUM_THREADS, else one per processor", .help = "worker threads; results do not depend on it"}
+/* Decoding (translate, eval); NMT_BEAM_MAX is decode/decode.h's. */
+#define NMT_FLAG_BEAM(p)                                                                                   \
+    {.name = "--beam", .kind = NMT_FLAG_INT, .ptr = (p), .arg = "N", .idef = 1, .lo = 1, .hi = NMT_BEAM_MAX, \
+     .help = "beam search keeping N hypotheses per sentence; 1: greedy decoding"}
+#define NMT_FLAG_LENGTH_PENALTY(p)                                                                         \
+    {.name = "--length-penalty", .kind = NMT_FLAG_REAL, .ptr = (p), .arg = "A", .rdef = 0, .rlo = 0,       \
+     .rhi = 10, .help = "rank hypotheses by score / length^A (0: by score, as the book)"}
 #define NMT_FLAG_SPLIT_SEED(p)                                                                           \
     {.name = "--split-seed", .kind = NMT_FLAG_INT, .ptr = (p), .arg = "N", .idef = NMT_RECIPE_SPLIT_SEED, \
      .lo = 0, .hi = 4294967295L, .help = "seed of the numpy-compatible shuffle of the corpus before the split"}

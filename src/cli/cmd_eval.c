@@ -43,10 +43,8 @@ int nmt_cmd_eval(int argc, char **argv) {
         NMT_FLAG_BATCH_SIZE(&bsz, "sentences per batch (the loss is averaged over batches)"),
         NMT_FLAG_THREADS(&threads),
         NMT_FLAG_PRECISION(&precision, "precision of the matrix products, as in training (docs/CLI.md)"),
-        {.name = "--beam", .kind = NMT_FLAG_INT, .ptr = &beam, .arg = "N", .idef = 1, .lo = 1, .hi = NMT_BEAM_MAX,
-         .help = "translations for BLEU and chrF by beam search of N (1: greedy decoding), as nmt translate"},
-        {.name = "--length-penalty", .kind = NMT_FLAG_REAL, .ptr = &length_penalty, .arg = "A", .rdef = 0,
-         .rlo = 0, .rhi = 10, .help = "as nmt translate's"},
+        NMT_FLAG_BEAM(&beam),
+        NMT_FLAG_LENGTH_PENALTY(&length_penalty),
         {.name = "--stats", .kind = NMT_FLAG_BOOL, .ptr = &stats,
          .help = "print the translation time on stderr"},
     };
