@@ -11,14 +11,13 @@
 /* The records of a --log file (one JSON object per line; blank lines are
  * skipped) or, for anything else, of a model file's history. */
 static int read_run(const char *path, nmt_epoch_record **out, int *n) {
-    char *data;
-    size_t len;
+    nmt_lines t;
     *out = NULL, *n = 0;
-    if (nmt_read_file(path, &data, &len)) return -1;
-    size_t i = 0;
-    while (i < len && strchr(" \t\r\n", data[i])) i++;
-    if (i == len || data[i] != '{') {   // not a log: a model file
-        free(data);
+    if (nmt_read_lines(&t, path)) return -1;
+    size_t first = 0;   // the first non-blank line
+    while (first < t.n && strspn(t.line[first], " \t\r") >= t.len[first]) first++;
+    if (first == t.n || t.line[first][strspn(t.line[first], " \t")] != '{') {   // not a log: a model file
+        nmt_lines_free(&t);
         nmt_model m;
         if (nmt_model_load(&m, path)) {
             char why[512];
@@ -33,22 +32,12 @@ static int read_run(const char *path, nmt_epoch_record **out, int *n) {
         nmt_model_free(&m);
         return *n ? 0 : nmt_error("%s: the model has no training history", path);
     }
-    int cap = 0, rc = 0;
-    long lineno = 0;
-    for (size_t p = 0; p < len && rc == 0;) {
-        size_t e = p;
-        while (e < len && data[e] != '\n') e++;
-        lineno++;
-        size_t k = p;
-        while (k < e && strchr(" \t\r", data[k])) k++;
-        if (k < e) {
-            if (*n == cap) *out = nmt_xrealloc(*out, sizeof **out * (size_t)(cap = cap ? 2 * cap : 16));
-            rc = nmt_json_epoch_record_parse(&(*out)[*n], data + p, e - p, path, lineno);
-            (*n)++;
-        }
-        p = e + 1;
-    }
-    free(data);
+    *out = nmt_xcalloc(t.n, sizeof **out);
+    int rc = 0;
+    for (size_t i = first; i < t.n && rc == 0; i++)
+        if (strspn(t.line[i], " \t\r") < t.len[i])   // blank lines are skipped
+            rc = nmt_json_epoch_record_parse(&(*out)[(*n)++], t.line[i], t.len[i], path, (long)i + 1);
+    nmt_lines_free(&t);
     if (!rc && !*n) rc = nmt_error("%s: no epochs in the log", path);
     return rc;
 }

@@ -15,44 +15,6 @@
 #define BLEU_SIGNATURE "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp"
 #define CHRF_SIGNATURE "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no"
 
-/* A file's lines, split at '\n' in the buffer read whole; a '\r' ending a line
- * is dropped (CRLF), a last line without '\n' counts, and an empty file has no
- * line. Lines may hold NUL bytes, hence the lengths. */
-typedef struct {
-    char *buf;
-    char **line;
-    size_t *len;
-    size_t n;
-} text_lines;
-
-// reads path (NULL: stdin); -1 with the error set
-static int read_lines(text_lines *t, const char *path) {
-    size_t size;
-    memset(t, 0, sizeof *t);
-    if (nmt_read_file(path ? path : "/dev/stdin", &t->buf, &size)) return -1;
-    size_t cap = 0;
-    for (char *p = t->buf, *end = t->buf + size; p < end;) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = (size_t)((nl ? nl : end) - p);
-        if (len && p[len - 1] == '\r') len--;
-        if (t->n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            t->line = nmt_xrealloc(t->line, cap * sizeof *t->line);
-            t->len = nmt_xrealloc(t->len, cap * sizeof *t->len);
-        }
-        t->line[t->n] = p, t->len[t->n] = len;
-        t->n++;
-        p = nl ? nl + 1 : end;
-    }
-    return 0;
-}
-
-static void free_lines(text_lines *t) {
-    free(t->buf);
-    free(t->line);
-    free(t->len);
-}
-
 /* One line: {"sentences": N, "bleu": ..., "bleu_precision_1".."_4", "bleu_bp",
  * "bleu_ratio", "bleu_hyp_len", "bleu_ref_len", "chrf": ..., and the two signatures}. */
 static char *result_json(const nmt_metrics *m, const nmt_bleu *b, double chrf) {
@@ -95,14 +57,14 @@ int nmt_cmd_score(int argc, char **argv) {
     if (status >= 0) return status;
 
     const char *hyp_name = hyp_path ? hyp_path : "standard input";
-    text_lines ref, hyp;
-    if (read_lines(&ref, ref_path)) {
+    nmt_lines ref, hyp;
+    if (nmt_read_lines(&ref, ref_path)) {
         fprintf(stderr, "nmt score: %s\n", nmt_last_error());
         return 1;
     }
-    if (read_lines(&hyp, hyp_path)) {
+    if (nmt_read_lines(&hyp, hyp_path)) {
         fprintf(stderr, "nmt score: %s\n", nmt_last_error());
-        free_lines(&ref);
+        nmt_lines_free(&ref);
         return 1;
     }
     int rc = 0;
@@ -138,7 +100,7 @@ int nmt_cmd_score(int argc, char **argv) {
         rc = 1;
     }
 done:
-    free_lines(&ref);
-    free_lines(&hyp);
+    nmt_lines_free(&ref);
+    nmt_lines_free(&hyp);
     return rc;
 }

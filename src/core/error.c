@@ -199,3 +199,30 @@ int nmt_check_writable(const char *path) {
     nmt_atomic_abort(&a);
     return 0;
 }
+
+int nmt_read_lines(nmt_lines *t, const char *path) {
+    size_t size;
+    memset(t, 0, sizeof *t);
+    if (nmt_read_file(path ? path : "/dev/stdin", &t->buf, &size)) return -1;
+    size_t cap = 0;
+    for (char *p = t->buf, *end = t->buf + size; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = (size_t)((nl ? nl : end) - p);
+        if (len && p[len - 1] == '\r') len--;
+        if (t->n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            t->line = nmt_xrealloc(t->line, cap * sizeof *t->line);
+            t->len = nmt_xrealloc(t->len, cap * sizeof *t->len);
+        }
+        t->line[t->n] = p, t->len[t->n] = len;
+        t->n++;
+        p = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
+void nmt_lines_free(nmt_lines *t) {
+    free(t->buf);
+    free(t->line);
+    free(t->len);
+}

@@ -32,6 +32,18 @@ void *nmt_xalloc_aligned(size_t size);
 
 /* Whole-file helpers. nmt_read_file returns a NUL-terminated buffer. */
 int nmt_read_file(const char *path, char **data, size_t *len);
+/* A file's lines, split at '\n' in the buffer read whole: a '\r' ending a
+ * line is dropped (CRLF), a last line without '\n' counts, an empty file has
+ * no line. Lines may hold NUL bytes, hence the lengths. */
+typedef struct {
+    char *buf;
+    char **line;
+    size_t *len;
+    size_t n;
+} nmt_lines;
+/* Reads path (NULL: stdin); -1 with the error set. nmt_lines_free releases it. */
+int nmt_read_lines(nmt_lines *t, const char *path);
+void nmt_lines_free(nmt_lines *t);
 
 /* Atomic replacement of a file, the one way nmt writes its outputs (model
  * files, logs, downloads): the bytes go to PATH.tmp.<pid> in PATH's folder
