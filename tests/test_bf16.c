@@ -301,6 +301,7 @@ static void check_model(const char *arch) {
 int main(void) {
     nmt_numerics_init();
     check_rounding();
-    for (int a = 0; a < nmt_arch_count(); a++) check_model(nmt_arch_info_at(a)->name);
+    for (int a = 0; a < nmt_arch_count(); a++)   // the translators: charrnn has no bf16 path (nmt train refuses it)
+        if (!nmt_arch_info_at(a)->lm) check_model(nmt_arch_info_at(a)->name);
     return check_exit("test_bf16");
 }

@@ -96,7 +96,8 @@ static void check_arch(const char *arch) {
 int main(void) {
     tiny_corpus(en, es, NS, 3, 0, 9);   // 0..9 words, empty sentences included
     CHECK(nmt_arch_count() >= 3, "registry has %d architectures", nmt_arch_count());
-    for (int a = 0; a < nmt_arch_count(); a++) check_arch(nmt_arch_info_at(a)->name);
+    for (int a = 0; a < nmt_arch_count(); a++)   // the translators (language models: test_charrnn)
+        if (!nmt_arch_info_at(a)->lm) check_arch(nmt_arch_info_at(a)->name);
     for (int i = 0; i < NS; i++) free(en[i]), free(es[i]);
     return check_exit("test_decode");
 }

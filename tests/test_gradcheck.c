@@ -264,17 +264,21 @@ static nmt_batch bat;
 static nmt_ws_f64 ws;
 static double *mp;
 
+static double *carry0;   /* a stateful pass: the carried states every pass starts from */
+
 static double model_loss(void *ctx) {
+    if (carry0) memcpy(ws.carry, carry0, sizeof(double) * (size_t)bat.dec.B * ws.cfg.units);
     nmt_ws_forward_backward_f64(&ws, mp, NULL, &bat, 1);
     double s = 0;
     for (int i = 0; i < bat.dec.ntok; i++) s += ws.loss[i];
     return s / bat.dec.ntok;
 }
 
-static void check_model(const char *arch) {
+static void check_model(const char *arch, int stateful) {
     nmt_config cfg;
     CHECK(nmt_config_default(&cfg, arch) == 0, "config %s", arch);
-    cfg.src_vocab = 7, cfg.tgt_vocab = 9, cfg.embed = 3, cfg.units = 4, cfg.max_length = 6;
+    const int lm = nmt_arch_info_find(arch)->lm;
+    cfg.src_vocab = lm ? 0 : 7, cfg.tgt_vocab = 9, cfg.embed = 3, cfg.units = 4, cfg.max_length = 6;
     CHECK(nmt_ws_alloc_f64(&ws, &cfg, 5, NMT_FP32, 1) == 0, "ws %s: %s", arch, nmt_last_error());
     const nmt_param_table *tab = &ws.tab;
     mp = calloc(tab->total, 8);
@@ -286,18 +290,31 @@ static void check_model(const char *arch) {
     const int32_t *src[] = {s0, s1, s2, s3, s4}, *din[] = {d0, d1, d2, d3, d4}, *tgt[] = {t0, t1, t2, t3, t4};
     int slen[] = {3, 6, 0, 1, 2}, dlen[] = {2, 4, 1, 6, 3};
     nmt_batch_alloc(&bat, 5, cfg.max_length);
-    nmt_batch_build(&bat, 5, src, slen, din, tgt, dlen);
+    if (lm)   // a language model: no source, model ids 0..tgt_vocab-3
+        for (int i = 0; i < 5; i++)
+            for (int t = 0; t < dlen[i]; t++) ((int32_t *)din[i])[t] %= 7, ((int32_t *)tgt[i])[t] %= 7;
+    nmt_batch_build(&bat, 5, lm ? NULL : src, slen, din, tgt, dlen);
+    if (stateful) {   // every example continues from a random carried state
+        carry0 = calloc((size_t)5 * cfg.units, 8);
+        ws.carry = calloc((size_t)5 * cfg.units, 8);
+        for (int i = 0; i < 5 * cfg.units; i++) carry0[i] = 0.8 * rnd();
+    }
     double *g = calloc(tab->total, 8);
+    if (carry0) memcpy(ws.carry, carry0, sizeof(double) * 5 * cfg.units);
     nmt_ws_forward_backward_f64(&ws, mp, g, &bat, 1.0 / bat.dec.ntok);
     for (int i = 0; i < tab->n; i++) {
         char what[96];
-        snprintf(what, sizeof what, "%s %s", arch, tab->p[i].name);
+        snprintf(what, sizeof what, "%s%s %s", arch, stateful ? " (carried state)" : "", tab->p[i].name);
         fd_check(what, mp + tab->p[i].offset, tab->p[i].numel, g + tab->p[i].offset, model_loss, NULL);
+    }
+    if (stateful) {
+        free(ws.carry), free(carry0);
+        ws.carry = carry0 = NULL;
     }
     // padded positions never matter: row 0 of the embeddings (the pad id) gets no gradient
     double z = 0;
     const nmt_param *de = nmt_param_find(tab, "decoder.embedding");
-    for (int e = 0; e < cfg.embed; e++) z += fabs(g[de->offset + e]);
+    for (int e = 0; !lm && e < cfg.embed; e++) z += fabs(g[de->offset + e]);
     CHECK(z == 0, "%s: pad embedding row has gradient %g", arch, z);
     free(g);
     nmt_ws_free_f64(&ws);
@@ -315,7 +332,10 @@ int main(void) {
         check_lstm();
         check_reverse_lstm();
         check_attention();
-        for (int a = 0; a < nmt_arch_count(); a++) check_model(nmt_arch_info_at(a)->name);
+        for (int a = 0; a < nmt_arch_count(); a++) {
+            check_model(nmt_arch_info_at(a)->name, 0);
+            if (nmt_arch_info_at(a)->lm) check_model(nmt_arch_info_at(a)->name, 1);
+        }
     }
     return check_exit("test_gradcheck");
 }

@@ -82,7 +82,7 @@ int nmt_cmd_eval(int argc, char **argv) {
         return 1;
     }
     nmt_eval_result r;
-    nmt_evaluate(&m, &d.valid, (int)bsz, max_valid, prec, &r);
+    nmt_evaluate(&m, &d.valid, (int)bsz, max_valid, prec, 0, &r);
     // BLEU and chrF of the same sentences' translations
     const nmt_decode_opts opt = {.beam = (int)beam, .length_penalty = length_penalty, .n_best = 1};
     nmt_translator tr;

@@ -12,7 +12,7 @@ static const char *const nadam_choices[] = {"new", "legacy", NULL};   /* index =
 
 /* train_config: the flags of the run, as the model file records them. */
 static char *train_config(const char *data, const nmt_train_opts *o, long split_seed, const nmt_data *d,
-                          const char *arch) {
+                          const char *arch, int lm) {
     const char *base = strrchr(data, '/') ? strrchr(data, '/') + 1 : data;
     nmt_json *tc = nmt_json_new_object();
     if (nmt_json_set_str(tc, "data", base)) nmt_json_set_str(tc, "data", NULL);   // not UTF-8: null
@@ -22,18 +22,66 @@ static char *train_config(const char *data, const nmt_train_opts *o, long split_
               nmt_json_set_int(tc, "n_valid", (long long)d->valid.n) ||
               nmt_json_set_str(tc, "nadam", nadam_choices[o->nadam]) || nmt_json_set_real(tc, "lr", o->lr) ||
               nmt_json_set_str(tc, "loss", "masked_mean") ||
-              nmt_json_set_str(tc, "precision", nmt_precision_name(o->precision)) || nmt_json_set_str(tc, "arch", arch);
+              nmt_json_set_str(tc, "precision", nmt_precision_name(o->precision)) || nmt_json_set_str(tc, "arch", arch) ||
+              (lm && nmt_json_set_int(tc, "stateful", o->stateful));
     char *text = bad ? NULL : nmt_json_dump(tc, NMT_JSON_COMPACT);
     nmt_json_free(tc);
     return text;
 }
 
+/* The model (cfg) and the book's pairs of a corpus; -1 with a message, nothing to free. */
+static int load_pairs(nmt_model *m, nmt_data *d, const nmt_config *cfg, const char *data, uint32_t split_seed,
+                      size_t n_train, const char *strip) {
+    if (nmt_model_init(m, cfg)) return -1;
+    if (nmt_data_load(d, m, data, split_seed, n_train, 1, strip)) {
+        nmt_data_free(d);
+        nmt_model_free(m);
+        return -1;
+    }
+    return 0;
+}
+
+/* A character model on a text: the vocabulary (every character) sets the
+ * config's tgt_vocab; -1 with a message, nothing to free. */
+static int load_text(nmt_model *m, nmt_data *d, nmt_config *cfg, const char *data, long train_chars,
+                     long valid_chars, int streams) {
+    char *text;
+    size_t len;
+    if (nmt_read_file(data, &text, &len)) return -1;
+    size_t distinct = 0;
+    nmt_vocab *v = nmt_vocab_adapt_chars(text, len, 1 << 22, &distinct);
+    if (!v) {
+        free(text);
+        return nmt_error_prefix("%s", data);
+    }
+    cfg->tgt_vocab = nmt_vocab_size(v);
+    if (cfg->tgt_vocab < 4) {
+        free(text);
+        nmt_vocab_free(v);
+        return nmt_error("%s: the text has %zu distinct characters; a character model needs at least 2", data,
+                         distinct);
+    }
+    if (nmt_model_init(m, cfg)) {
+        free(text);
+        nmt_vocab_free(v);
+        return -1;
+    }
+    m->tgt_vocab = v;
+    int rc = nmt_text_data_build(d, m, text, len, data, (size_t)train_chars, (size_t)valid_chars, streams);
+    free(text);
+    if (rc) {
+        nmt_data_free(d);
+        nmt_model_free(m);
+    }
+    return rc;
+}
+
 int nmt_cmd_train(int argc, char **argv) {
     const char *data, *out, *log, *arch, *init_from, *init_tensors, *src_lang, *tgt_lang, *strip;
-    long epochs, batch_size, max_batches, seed, split_seed, n_train, valid_max, threads;
+    long epochs, batch_size, max_batches, seed, split_seed, n_train, valid_max, threads, train_chars, valid_chars;
     long vocab, src_vocab, tgt_vocab, embed, units, max_length;
     double lr;
-    int nadam, precision, quiet;
+    int nadam, precision, quiet, stateful;
     // the usage shows the sizes of the default architecture
     nmt_config basic;
     nmt_config_default(&basic, "basic");
@@ -50,7 +98,17 @@ int nmt_cmd_train(int argc, char **argv) {
         {.name = "--log", .kind = NMT_FLAG_STRING, .ptr = &log, .arg = "FILE", .nonempty = 1,
          .help = "JSON Lines log, one object per epoch"},
         {.name = "--arch", .kind = NMT_FLAG_STRING, .ptr = &arch, .arg = "NAME", .sdef = "basic", .nonempty = 1,
-         .help = "architecture: basic, bidirectional or attention (docs/ARCHITECTURE.md)"},
+         .help = "architecture: basic, bidirectional, attention (translators: --data is a corpus of pairs) or "
+                 "charrnn (a character language model: --data is any UTF-8 text) (docs/ARCHITECTURE.md)"},
+        {.name = "--stateful", .kind = NMT_FLAG_BOOL, .ptr = &stateful,
+         .help = "charrnn: the text cut into --batch-size streams, each batch row continuing its stream's state "
+                 "(docs/CLI.md)"},
+        {.name = "--train-chars", .kind = NMT_FLAG_INT, .ptr = &train_chars, .arg = "N", .lo = 1, .hi = 1L << 40,
+         .def_text = "the book's 1000000, or its fraction of a shorter text",
+         .help = "charrnn: the first N characters of the text train"},
+        {.name = "--valid-chars", .kind = NMT_FLAG_INT, .ptr = &valid_chars, .arg = "N", .lo = 0, .hi = 1L << 40,
+         .def_text = "the book's 60000, or its fraction of a shorter text",
+         .help = "charrnn: the next N characters validate"},
         {.name = "--init-from", .kind = NMT_FLAG_STRING, .ptr = &init_from, .arg = "MODEL", .nonempty = 1,
          .help = "start from MODEL's tensors whose name and shape match (the vocabularies must be the same); the "
                  "others are initialized as usual"},
@@ -114,6 +172,25 @@ int nmt_cmd_train(int argc, char **argv) {
         fprintf(stderr, "nmt train: --arch: %s\n", nmt_last_error());
         return 2;
     }
+    const int lm = nmt_arch_info_find(arch)->lm;
+    // flags that belong to the other kind of model
+    static const char *const pairs_only[] = {"--vocab", "--src-vocab", "--tgt-vocab", "--split-seed", "--n-train",
+                                             "--src-lang", "--strip-chars", NULL};
+    static const char *const lm_only[] = {"--stateful", "--train-chars", "--valid-chars", NULL};
+    for (const char *const *f = lm ? pairs_only : lm_only; *f; f++)
+        if (nmt_cli_flag(&cli, *f)->given) {
+            fprintf(stderr, "nmt train: %s does not apply to --arch %s%s\n", *f, arch,
+                    lm ? " (a character model's vocabulary holds every character of its text)" : "");
+            return 2;
+        }
+    if (nmt_cli_flag(&cli, "--train-chars")->given != nmt_cli_flag(&cli, "--valid-chars")->given) {
+        fprintf(stderr, "nmt train: give --train-chars and --valid-chars together\n");
+        return 2;
+    }
+    if (lm && precision) {
+        fprintf(stderr, "nmt train: --precision bf16: --arch %s has only fp32 kernels\n", arch);
+        return 2;
+    }
     // sizes given on the command line replace the architecture's defaults
     const struct { const char *flag, *field; long v; int given; } sizes[] = {
         {"--src-vocab", "src_vocab", nmt_cli_flag(&cli, "--src-vocab")->given ? src_vocab : vocab,
@@ -138,7 +215,8 @@ int nmt_cmd_train(int argc, char **argv) {
     }
     nmt_train_opts o = {.epochs = (int)epochs, .batch_size = (int)batch_size, .max_batches = max_batches,
                         .seed = (uint32_t)seed, .nadam = nadam ? NMT_NADAM_LEGACY : NMT_NADAM_NEW, .lr = lr,
-                        .log_path = log, .out_path = out, .progress = !quiet, .max_valid = valid_max};
+                        .log_path = log, .out_path = out, .progress = !quiet, .max_valid = valid_max,
+                        .stateful = stateful};
     nmt_precision_parse(nmt_precision_choices[precision], &o.precision);
     // fail now, not after an epoch, if an output cannot be written
     if (nmt_check_writable(o.out_path) || (o.log_path && nmt_check_writable(o.log_path))) {
@@ -149,22 +227,17 @@ int nmt_cmd_train(int argc, char **argv) {
     o.threads = nmt_get_threads();
 
     nmt_model m;
-    if (nmt_model_init(&m, &cfg)) {
-        fprintf(stderr, "nmt train: %s\n", nmt_last_error());
-        return 2;
-    }
     nmt_data d;
-    if (nmt_data_load(&d, &m, data, (uint32_t)split_seed, (size_t)n_train, 1, strip)) {
+    if (lm ? load_text(&m, &d, &cfg, data, train_chars, valid_chars, stateful ? (int)batch_size : 0)
+           : load_pairs(&m, &d, &cfg, data, (uint32_t)split_seed, (size_t)n_train, strip)) {
         fprintf(stderr, "nmt train: %s\n", nmt_last_error());
-        nmt_data_free(&d);
-        nmt_model_free(&m);
         return 1;
     }
-    nmt_vocab_set_language(m.src_vocab, src_lang);   // checked above
-    nmt_vocab_set_language(m.tgt_vocab, tgt_lang);
+    if (!lm) nmt_vocab_set_language(m.src_vocab, src_lang);   // checked above
+    nmt_vocab_set_language(m.tgt_vocab, lm && !nmt_cli_flag(&cli, "--tgt-lang")->given ? "English" : tgt_lang);
     if (d.valid.n == 0)
-        fprintf(stderr, "nmt train: warning: --n-train %ld leaves no validation pairs; validation metrics will be null\n",
-                n_train);
+        fprintf(stderr, "nmt train: warning: %s leaves no validation %s; validation metrics will be null\n",
+                lm ? "the split" : "--n-train", lm ? "windows" : "pairs");
     nmt_model_randomize(&m, o.seed);
     if (init_from && nmt_model_init_from(&m, init_from, init_tensors)) {
         fprintf(stderr, "nmt train: --init-from: %s\n", nmt_last_error());
@@ -172,15 +245,16 @@ int nmt_cmd_train(int argc, char **argv) {
         nmt_model_free(&m);
         return 1;
     }
-    m.train_config_json = train_config(data, &o, split_seed, &d, cfg.arch);
+    m.train_config_json = train_config(data, &o, split_seed, &d, cfg.arch, lm);
     if (!m.train_config_json) {
         fprintf(stderr, "nmt train: cannot record the training flags (%s)\n", nmt_last_error());
         nmt_data_free(&d);
         nmt_model_free(&m);
         return 1;
     }
-    fprintf(stderr, "nmt train: %s model; %zu training and %zu validation pairs; %s; %d threads; %s\n", cfg.arch,
-            d.train.n, d.valid.n, nmt_build_info(), o.threads, nmt_precision_name(o.precision));
+    fprintf(stderr, "nmt train: %s model%s; %zu training and %zu validation %s; %s; %d threads; %s\n", cfg.arch,
+            o.stateful ? " (stateful)" : "", d.train.n, d.valid.n, lm ? "windows" : "pairs", nmt_build_info(),
+            o.threads, nmt_precision_name(o.precision));
     int rc = nmt_train(&m, &d, &o);
     if (rc) fprintf(stderr, "nmt train: %s\n", nmt_last_error());
     nmt_data_free(&d);

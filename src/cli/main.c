@@ -10,8 +10,9 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
-    {"train", nmt_cmd_train, "train the encoder-decoder on a corpus (the book's recipe by default)"},
+    {"train", nmt_cmd_train, "train a model: a translator on a corpus (the book's recipe by default), or a character model"},
     {"translate", nmt_cmd_translate, "translate sentences (arguments, or stdin to stdout)"},
+    {"generate", nmt_cmd_generate, "continue a text with a character model"},
     {"eval", nmt_cmd_eval, "validation metrics of a model on a corpus"},
     {"score", nmt_cmd_score, "BLEU and chrF of translations against references (sacreBLEU's)"},
     {"inspect", nmt_cmd_inspect, "show what a model file holds"},

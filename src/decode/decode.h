@@ -102,4 +102,25 @@ void nmt_decode_beam(nmt_translator *tr, int n);
 void nmt_translate_encode(nmt_translator *tr, const char *const *sentences, int n);
 /* Appends token id to result k (sentence k / n_best, rank k % n_best). */
 void nmt_translation_append(nmt_translator *tr, long k, int id);
+
+/* ---- text generation (generate.c): a language model's architecture ------
+ * The prompt's characters are fed one decode_step each from the zero state,
+ * then each new character is drawn from softmax(logits / temperature) (=
+ * softmax(log p / T), the book's next_char) with nmt's MT19937 seeded by
+ * `seed`, printed, and fed back: one step per character, the state carried
+ * (the book re-runs the whole text for every character). The same model,
+ * prompt and seed give the same bytes on any machine with the same float
+ * arithmetic (the draw compares a 53-bit uniform with the cumulative
+ * probabilities summed in id order). temperature 0: the most probable
+ * character (the first on ties), no draw. */
+typedef struct {
+    long length;          /* characters to generate */
+    double temperature;   /* >= 0 */
+    uint32_t seed;
+} nmt_generate_opts;
+/* emit(text, n, ctx) receives the prompt as given, then each generated
+ * character as it is drawn. -1 with a message if the model is not a language
+ * model or the prompt has a character its vocabulary lacks. */
+int nmt_generate(const nmt_model *m, const char *prompt, const nmt_generate_opts *o,
+                 void (*emit)(const char *text, size_t n, void *ctx), void *ctx);
 #endif

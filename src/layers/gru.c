@@ -15,10 +15,10 @@
  *   h_t = z h_{t-1} + (1 - z) hh
  * Both products go through the pre-packed kernel (kernels/gemm_packed.h): one
  * FMA chain per element, so a row's result does not depend on the other rows
- * of the product nor on the thread count. Threads split each step by blocks of
- * NMT_PMAT_W units, as nmt_lstm_forward does: the thread owning a block
- * computes the three gates' columns of h_{t-1} U for those units, then the
- * cell for those units; one barrier per step.
+ * of the product nor on the thread count. Threads split the batch's rows
+ * (unlike nmt_lstm_forward, which splits each step's units): a GRU's U is
+ * small enough (the char-RNN's: 192 KiB) for each core's cache, and a
+ * thread that owns its rows runs every step without waiting for the others.
  *
  * Mapping to PyTorch's nn.GRU (gate order r, z, n; the same reset_after form):
  *   weight_ih (3u, in) = [W_r; W_z; W_h]^T, i.e. kernel^T with the gate blocks
@@ -28,11 +28,16 @@
  *   n = tanh(W_in x + b_in + r (W_hn h + b_hn)) is Keras' hh with reset_after,
  *   and h' = (1 - z) n + z h is Keras' update: the same function.
  *
- * Not done yet (unlike the LSTM): bf16 operands and an AVX2 cell; the float
- * cell is scalar, with core/vmath.h's exp and tanh. */
+ * The float cell runs 8 units at a time where AVX2 is there (core/vmath.h's
+ * exp and tanh), with the same operations in the same order as the scalar
+ * code, so both give the same bits. Not done yet (unlike the LSTM): bf16. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "core/error.h"
 #include "core/real.h"
@@ -41,8 +46,22 @@
 
 static inline real sigm(real x) { return 1 / (1 + REXP(-x)); }
 
-/* Worth splitting among threads: below this many units a step is too small. */
-#define PAR_UNITS 64
+/* Threads split the rows of a batch: each runs its own rows through every
+ * step, with no barrier (a row's recurrence needs no other row), and computes
+ * each of them exactly as one thread alone would. Below this many rows per
+ * thread a thread is not worth it. */
+#define PAR_ROWS 4
+
+/* The calling thread's share [r0, r1) of B rows. */
+static void my_rows(int B, int *r0, int *r1) {
+#ifdef _OPENMP
+    const int nth = omp_get_num_threads(), id = omp_get_thread_num();
+#else
+    const int nth = 1, id = 0;
+#endif
+    *r0 = (int)((long)B * id / nth);
+    *r1 = (int)((long)B * (id + 1) / nth);
+}
 
 void R(nmt_gru_rec_pack)(R(nmt_gru_rec) *rec, const real *W, const real *U, int in, int u, int with_transpose) {
     rec->in = in, rec->u = u;
@@ -51,6 +70,16 @@ void R(nmt_gru_rec_pack)(R(nmt_gru_rec) *rec, const real *W, const real *U, int 
     for (int g = 0; g < 3; g++) R(nmt_pmat_pack)(&rec->gate[g], 0, u, u, U + (long)g * u, 3 * u);
     // Ut (3u x u) = U^T: U is stored (u x 3u), i.e. as the transpose's "N x K"
     if (with_transpose) R(nmt_pmat_pack)(&rec->Ut, 1, 3 * u, u, U, 3 * u);
+}
+
+void R(nmt_gru_rec_repack_rows)(R(nmt_gru_rec) *rec, int which, const real *M, int r0, int r1) {
+    const int u = rec->u;
+    if (which == 0) {
+        R(nmt_pmat_repack_rows)(&rec->W, 0, rec->in, 3 * u, M, 3 * u, r0, r1, 0);
+        return;
+    }
+    for (int g = 0; g < 3; g++) R(nmt_pmat_repack_rows)(&rec->gate[g], 0, u, u, M + (long)g * u, 3 * u, r0, r1, 0);
+    if (rec->Ut.data) R(nmt_pmat_repack_rows)(&rec->Ut, 1, 3 * u, u, M, 3 * u, r0, r1, 0);
 }
 
 void R(nmt_gru_rec_free)(R(nmt_gru_rec) *rec) {
@@ -64,9 +93,31 @@ void R(nmt_gru_rec_free)(R(nmt_gru_rec) *rec) {
  *   on entry gr = [xw_z + hu_z, xw_r + hu_r, xw_h, hu_h]  (hu = h_{t-1} U)
  *   on return gr = [z, r, hh, a]  (a = hu_h + b'_h), what backward needs.
  * hp: h_{t-1} of the row, or NULL (zeros: hu is 0 and was not computed). */
+#if defined(NMT_HAVE_VMATH8) && !defined(NMT_F64)
+#define VEC8 1   /* 8 units at a time; the scalar tail does the very same operations, in the same order */
+static inline __m256 ld(const float *p) { return _mm256_loadu_ps(p); }
+static inline void st(float *p, __m256 v) { _mm256_storeu_ps(p, v); }
+static inline __m256 mul(__m256 a, __m256 b) { return _mm256_mul_ps(a, b); }
+static inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
+static inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
+#endif
+
 static inline void cell_units(real *gr, const real *b, const real *hp, real *hr, int j0, int j1, int u) {
     const real *bi = b, *bh = b + 3 * u;
-    for (int j = j0; j < j1; j++) {
+    int j = j0;
+#ifdef VEC8
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (; j + 8 <= j1; j += 8) {
+        __m256 zg = nmt_sigmoidf8(add(add(ld(gr + j), ld(bi + j)), ld(bh + j)));
+        __m256 rg = nmt_sigmoidf8(add(add(ld(gr + u + j), ld(bi + u + j)), ld(bh + u + j)));
+        __m256 a = add(hp ? ld(gr + 3 * u + j) : zero, ld(bh + 2 * u + j));
+        __m256 hh = nmt_tanhf8(add(add(ld(gr + 2 * u + j), ld(bi + 2 * u + j)), mul(rg, a)));
+        __m256 hpj = hp ? ld(hp + j) : zero;
+        st(hr + j, add(mul(zg, hpj), mul(sub(one, zg), hh)));
+        st(gr + j, zg), st(gr + u + j, rg), st(gr + 2 * u + j, hh), st(gr + 3 * u + j, a);
+    }
+#endif
+    for (; j < j1; j++) {
         real zg = sigm(gr[j] + bi[j] + bh[j]);
         real rg = sigm(gr[u + j] + bi[u + j] + bh[u + j]);
         real a = (hp ? gr[3 * u + j] : 0) + bh[2 * u + j];
@@ -85,24 +136,29 @@ void R(nmt_gru_forward)(real *h, real *g, real *hT, const real *x, const real *h
         R(nmt_gemm_pmat)(p->ntok, x, in, &rec->W, g, G, 0);
         for (long k = 0; k < p->ntok; k++) memset(g + k * G + 3 * u, 0, sizeof(real) * u);
     }
-#pragma omp parallel if (u >= PAR_UNITS)
-    for (int t = 0; t < p->T; t++) {
-        const int m = p->bs[t], n0 = p->off[t];
-        const real *hprev = t ? h + (long)p->off[t - 1] * u : h0;
-        real *gt = g + (long)n0 * G, *ht = h + (long)n0 * u;
-#pragma omp for schedule(static)
-        for (int jb = 0; jb < nblk; jb++) {
-            const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
-            // g_t[:, {0, u, 3u} + j0 .. j1) += h_{t-1} (m, u) . U[:, g u + j0 .. j1), the three gates together
-            if (hprev) {
-                const R(nmt_pmat) *Bs[3] = {&rec->gate[0], &rec->gate[1], &rec->gate[2]};
-                const int qs[3] = {jb, jb, jb};
-                real *const Cs[3] = {gt, gt + u, gt + 3 * u};
-                R(nmt_gemm_pmat_panels)(m, hprev, u, Bs, qs, 3, Cs, G, 1);
+#pragma omp parallel if (p->B >= 2 * PAR_ROWS)
+    {
+        int r0, r1;
+        my_rows(p->B, &r0, &r1);
+        for (int t = 0; t < p->T; t++) {
+            const int m = p->bs[t] < r1 ? p->bs[t] : r1, n0 = p->off[t];
+            if (m <= r0) break;   // rows are sorted by length: none of this thread's rows is left
+            const real *hprev = t ? h + (long)p->off[t - 1] * u : h0;
+            real *gt = g + (long)(n0 + r0) * G, *ht = h + (long)(n0 + r0) * u;
+            const real *hp = hprev ? hprev + (long)r0 * u : NULL;
+            for (int jb = 0; jb < nblk; jb++) {
+                const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
+                // g_t[:, {0, u, 3u} + j0 .. j1) += h_{t-1} (rows, u) . U[:, g u + j0 .. j1), three gates together
+                if (hp) {
+                    const R(nmt_pmat) *Bs[3] = {&rec->gate[0], &rec->gate[1], &rec->gate[2]};
+                    const int qs[3] = {jb, jb, jb};
+                    real *const Cs[3] = {gt, gt + u, gt + 3 * u};
+                    R(nmt_gemm_pmat_panels)(m - r0, hp, u, Bs, qs, 3, Cs, G, 1);
+                }
+                for (int r = 0; r < m - r0; r++)
+                    cell_units(gt + (long)r * G, b, hp ? hp + (long)r * u : NULL, ht + (long)r * u, j0, j1, u);
             }
-            for (int r = 0; r < m; r++)
-                cell_units(gt + (long)r * G, b, hprev ? hprev + (long)r * u : NULL, ht + (long)r * u, j0, j1, u);
-        }   // implicit barrier: h_t complete before step t+1 reads it
+        }
     }
     // each sequence's final state: at its last token, or the initial state if empty
     for (int r = 0; r < p->B; r++) {
@@ -121,7 +177,22 @@ long R(nmt_gru_backward_scratch)(int B, int n, int u) {
 /* One row's step of backward for units [j0, j1) (see nmt_gru_backward). */
 static inline void bwd_units(const real *gr, const real *hp, const real *dho, real *dxr, real *drr, real *dHr,
                              int j0, int j1, int u) {
-    for (int j = j0; j < j1; j++) {
+    int j = j0;
+#ifdef VEC8
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (; j + 8 <= j1; j += 8) {
+        const __m256 zg = ld(gr + j), rg = ld(gr + u + j), hh = ld(gr + 2 * u + j), a = ld(gr + 3 * u + j);
+        const __m256 dht = add(ld(dHr + j), dho ? ld(dho + j) : zero);
+        const __m256 hpj = hp ? ld(hp + j) : zero;
+        const __m256 dz = mul(mul(mul(dht, sub(hpj, hh)), zg), sub(one, zg));
+        const __m256 dah = mul(mul(dht, sub(one, zg)), sub(one, mul(hh, hh)));
+        const __m256 dr = mul(mul(mul(dah, a), rg), sub(one, rg));
+        st(dxr + j, dz), st(dxr + u + j, dr), st(dxr + 2 * u + j, dah);
+        st(drr + j, dz), st(drr + u + j, dr), st(drr + 2 * u + j, mul(dah, rg));
+        st(dHr + j, mul(dht, zg));
+    }
+#endif
+    for (; j < j1; j++) {
         const real zg = gr[j], rg = gr[u + j], hh = gr[2 * u + j], a = gr[3 * u + j];
         const real dht = dHr[j] + (dho ? dho[j] : 0);
         const real hpj = hp ? hp[j] : 0;
@@ -164,30 +235,25 @@ void R(nmt_gru_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, cons
         if (dhT) memcpy(dH + (long)r * u, dhT + (long)r * u, sizeof(real) * u);
         else memset(dH + (long)r * u, 0, sizeof(real) * u);
     }
-#pragma omp parallel if (u >= PAR_UNITS)
-    for (int t = p->T - 1; t >= 0; t--) {
-        const int m = p->bs[t], n0 = p->off[t];
-        const real *hp = t ? h + (long)p->off[t - 1] * u : h0;
-#pragma omp for schedule(static)
-        for (int jb = 0; jb < nblk; jb++) {
-            const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
-            for (int r = 0; r < m; r++)
-                bwd_units(g + (long)(n0 + r) * G, hp ? hp + (long)r * u : NULL,
-                          dh ? dh + (long)(n0 + r) * u : NULL, dX + (long)(n0 + r) * G3,
-                          dR + (long)(n0 + r) * G3, dH + (long)r * u, j0, j1, u);
-        }   // barrier: dR_t complete
-        // dH[0..m) += dR_t (m, 3u) . U^T (3u, u): gradient into h_{t-1} (or h0 at t = 0).
-        // No barrier after it: both loops split the same nblk blocks under the same
-        // static schedule, so step t-1 reads (in dH) only the columns this thread wrote,
-        // and dR_{t-1} goes to other rows than the dR_t another thread may still read.
-        if (t > 0 || dh0) {
-#pragma omp for schedule(static) nowait
-            for (int jb = 0; jb < nblk; jb++) {
-                const R(nmt_pmat) *Bs[1] = {&rec->Ut};
-                const int qs[1] = {jb};
-                real *const Cs[1] = {dH};
-                R(nmt_gemm_pmat_panels)(m, dR + (long)n0 * G3, G3, Bs, qs, 1, Cs, u, 1);
-            }
+#pragma omp parallel if (B >= 2 * PAR_ROWS)
+    {
+        int r0, r1;
+        my_rows(B, &r0, &r1);
+        for (int t = p->T - 1; t >= 0; t--) {
+            const int m = p->bs[t] < r1 ? p->bs[t] : r1, n0 = p->off[t];
+            if (m <= r0) continue;   // this thread's rows start later
+            const real *hp = t ? h + (long)p->off[t - 1] * u : h0;
+            for (int r = r0; r < m; r++)
+                bwd_units(g + (long)(n0 + r) * G, hp ? hp + (long)r * u : NULL, dh ? dh + (long)(n0 + r) * u : NULL,
+                          dX + (long)(n0 + r) * G3, dR + (long)(n0 + r) * G3, dH + (long)r * u, 0, u, u);
+            // dH[r0..m) += dR_t (rows, 3u) . U^T (3u, u): the gradient into h_{t-1} (or h0 at t = 0)
+            if (t > 0 || dh0)
+                for (int jb = 0; jb < nblk; jb++) {
+                    const R(nmt_pmat) *Bs[1] = {&rec->Ut};
+                    const int qs[1] = {jb};
+                    real *const Cs[1] = {dH + (long)r0 * u};
+                    R(nmt_gemm_pmat_panels)(m - r0, dR + (long)(n0 + r0) * G3, G3, Bs, qs, 1, Cs, u, 1);
+                }
         }
     }
     if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);

@@ -145,6 +145,9 @@ typedef struct {
 } NMT_FN(nmt_gru_rec);
 void NMT_FN(nmt_gru_rec_pack)(NMT_FN(nmt_gru_rec) *rec, const NMT_T *W, const NMT_T *U, int in, int u,
                               int with_transpose);
+/* Rows r0..r1 of W (which = 0) or of U (which = 1) have changed (r0 a multiple
+ * of NMT_PMAT_W): re-packs them, as nmt_lstm_rec_repack_rows. */
+void NMT_FN(nmt_gru_rec_repack_rows)(NMT_FN(nmt_gru_rec) *rec, int which, const NMT_T *M, int r0, int r1);
 void NMT_FN(nmt_gru_rec_free)(NMT_FN(nmt_gru_rec) *rec);
 
 /* Keras 2 GRU, reset_after=True (gate order z, r, h; sigmoid / tanh) over a

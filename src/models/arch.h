@@ -51,6 +51,10 @@ typedef struct {
     void (*acts)(nmt_act_table *a, const nmt_config *c, int maxB, int training);
     /* Values per hypothesis of the decoder state (decode_step). */
     int (*state_size)(const nmt_config *c);
+    /* 1: a language model (no source side: src_vocab is 0, a batch has only
+     * its decoder side, and encode gives the zero state), which can carry its
+     * state from batch to batch (nmt_ws.carry). */
+    int lm;
 } nmt_arch_info;
 
 /* The registry (registry.c). */

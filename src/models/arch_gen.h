@@ -50,6 +50,13 @@ struct NMT_FN(nmt_ws) {
     int held;                 /* packed weights stay valid (nmt_ws_hold_weights) */
     int refreshed;            /* an optimizer refreshed every packed copy (update hook) */
     const NMT_T *hook_params; /* the parameters the update hook follows */
+    /* Stateful training and evaluation (architectures with info->stateful):
+     * NULL, or (maxB, state_size) states in the caller's example order. When
+     * set, forward_backward starts example i of a batch from carry[i] instead
+     * of the zero state and leaves its final state there (no gradient flows
+     * into the carried state: truncated backpropagation, as Keras' stateful
+     * RNNs). Zero it to reset. */
+    NMT_T *carry;
 };
 
 /* A workspace for cfg's architecture; -1 with a message if cfg is invalid.

@@ -52,8 +52,23 @@ static void pack_ids(int32_t *dst, const nmt_packed *p, const int *orig, const i
         for (int r = 0; r < p->bs[t]; r++) dst[p->off[t] + r] = rows[orig[r]][t];
 }
 
+/* The decoder side: rows sorted by dlen. */
+static void build_dec(nmt_batch *b, int B, const int32_t *const *din, const int32_t *const *tgt, const int *dlen) {
+    sort_by_length(b->dec_orig, dlen, B);
+    for (int r = 0; r < B; r++) b->dec.len[r] = dlen[b->dec_orig[r]];
+    nmt_packed_layout(&b->dec, B);
+    pack_ids(b->dec_ids, &b->dec, b->dec_orig, din);
+    pack_ids(b->tgt_ids, &b->dec, b->dec_orig, tgt);
+}
+
 void nmt_batch_build(nmt_batch *b, int B, const int32_t *const *src, const int *slen,
                      const int32_t *const *din, const int32_t *const *tgt, const int *dlen) {
+    if (!src) {   // a language model's batch: the decoder side only
+        b->enc.B = b->enc.T = b->enc.ntok = 0;
+        build_dec(b, B, din, tgt, dlen);
+        for (int r = 0; r < B; r++) b->dec_to_enc[r] = -1;
+        return;
+    }
     sort_by_length(b->enc_orig, slen, B);
     for (int r = 0; r < B; r++) b->enc.len[r] = slen[b->enc_orig[r]];
     nmt_packed_layout(&b->enc, B);
@@ -64,11 +79,7 @@ void nmt_batch_build(nmt_batch *b, int B, const int32_t *const *src, const int *
         b->dec.B = b->dec.T = b->dec.ntok = 0;
         return;
     }
-    sort_by_length(b->dec_orig, dlen, B);
-    for (int r = 0; r < B; r++) b->dec.len[r] = dlen[b->dec_orig[r]];
-    nmt_packed_layout(&b->dec, B);
-    pack_ids(b->dec_ids, &b->dec, b->dec_orig, din);
-    pack_ids(b->tgt_ids, &b->dec, b->dec_orig, tgt);
+    build_dec(b, B, din, tgt, dlen);
     // inverse of enc_orig, then decoder row -> encoder row
     int inv[b->maxB > 0 ? b->maxB : 1];
     for (int r = 0; r < B; r++) inv[b->enc_orig[r]] = r;

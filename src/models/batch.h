@@ -18,14 +18,15 @@ typedef struct {
     int32_t *tgt_ids;    /* (dec.ntok) packed target ids */
     int *enc_orig;       /* (B) caller's index of encoder row r */
     int *dec_orig;       /* (B) caller's index of decoder row r */
-    int *dec_to_enc;     /* (B) encoder row of decoder row r */
+    int *dec_to_enc;     /* (B) encoder row of decoder row r (-1: no encoder side) */
 } nmt_batch;
 
 void nmt_batch_alloc(nmt_batch *b, int maxB, int maxT);
 void nmt_batch_free(nmt_batch *b);
 /* Packs B examples. Example i: source src[i] (slen[i] ids), decoder input din[i]
  * and target tgt[i] (dlen[i] ids each; din/tgt may be NULL for encoder-only use).
- * Lengths must be <= maxT. */
+ * Lengths must be <= maxT. src NULL (a language model): no encoder side
+ * (enc empty, dec_to_enc -1). */
 void nmt_batch_build(nmt_batch *b, int B, const int32_t *const *src, const int *slen,
                      const int32_t *const *din, const int32_t *const *tgt, const int *dlen);
 #endif

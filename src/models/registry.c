@@ -7,7 +7,7 @@
 #include "core/real.h"
 #include "models/arch.h"
 
-#define NMT_ARCHS(X) X(basic) X(bidirectional) X(attention)
+#define NMT_ARCHS(X) X(basic) X(bidirectional) X(attention) X(charrnn)
 
 #define DECLARE(a) extern const nmt_arch_info nmt_arch_info_##a; extern const R(nmt_arch) R(nmt_arch_##a);
 NMT_ARCHS(DECLARE)

@@ -11,12 +11,16 @@
 /* ---- examples: vectorized pairs ---------------------------------------- */
 /* Example i: source ids at ids + src_off[i] (src_len[i]); decoder input at
  * ids + tgt_off[i] and target at ids + tgt_off[i] + tgt_len[i] (tgt_len[i] each):
- *   decoder input = [startofseq] + tokens(es)[:L-1],  target = (tokens(es) + [endofseq])[:L] */
+ *   decoder input = [startofseq] + tokens(es)[:L-1],  target = (tokens(es) + [endofseq])[:L]
+ * A language model's examples (lm = 1) are windows of one text: no source
+ * (src_off, src_len NULL), decoder input = tgt_len[i] ids at ids + tgt_off[i]
+ * and target = the same shifted by one (ids + tgt_off[i] + 1). */
 typedef struct {
     size_t n;
     int32_t *ids;
     size_t *src_off, *tgt_off;
     int *src_len, *tgt_len;
+    int lm;
 } nmt_examples;
 
 int nmt_examples_build(nmt_examples *ex, const nmt_model *m, char *const *en, char *const *es, size_t n);
@@ -40,6 +44,27 @@ typedef struct {
 int nmt_data_load(nmt_data *d, nmt_model *m, const char *path, uint32_t shuffle_seed, size_t n_train,
                   int adapt_vocab, const char *strip);
 void nmt_data_free(nmt_data *d);
+
+/* A language model's data (the book's char-RNN, ch16 §1.1 and §1.3): the
+ * characters of text[0..len) (read from `path`, named in messages) as the
+ * model's vocabulary splits them, model id = vocabulary id - 2. The first
+ * n_train characters train, the next n_valid validate (0, 0: the book's
+ * 1,000,000 and 60,000 when the text has more, else the same fractions of
+ * tiny Shakespeare's 1,115,394). Windows of cfg.max_length + 1 characters:
+ * stateless (streams = 0), every window with shift 1; stateful, the split
+ * cut into `streams` contiguous parts (the first len % streams one character
+ * longer, as np.array_split), non-overlapping windows (shift max_length) in
+ * each, stored so that batch j of `streams` examples holds window j of every
+ * part, as the book's to_batched_dataset_for_stateful_rnn (the shortest part
+ * sets the number of windows). */
+#define NMT_CHAR_N_TRAIN 1000000
+#define NMT_CHAR_N_VALID 60000
+int nmt_text_data_build(nmt_data *d, const nmt_model *m, const char *text, size_t len, const char *path,
+                        size_t n_train, size_t n_valid, int streams);
+/* The character ids of text (model ids, vocabulary id - 2) into ids (room for
+ * strlen(text)); -1 with a message naming the character and its position if
+ * one is not in the vocabulary. Returns the count. */
+long nmt_text_ids(const nmt_vocab *v, const char *text, size_t len, int32_t *ids);
 
 /* ---- Nadam (ch16-reference.md §2.11) ----------------------------------- */
 typedef enum { NMT_NADAM_NEW = 0, NMT_NADAM_LEGACY = 1 } nmt_nadam_kind;
@@ -79,6 +104,9 @@ typedef struct {
     int progress;           /* 1: progress line on stderr */
     long max_valid;         /* evaluate on at most this many validation pairs (0 = all) */
     nmt_precision precision; /* of the matrix products (see nmt_ws_alloc), training and validation */
+    int stateful;           /* a language model's state carried from batch to batch (no shuffling; the data
+                               stored by streams of batch_size, nmt_text_data_load); reset to zeros at
+                               each epoch's start and before validation */
 } nmt_train_opts;
 
 int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o);
@@ -90,6 +118,8 @@ typedef struct {
     double accuracy_unmasked; /* over all max_length slots per sentence (what Keras 3 printed) */
     long tokens, sentences;
 } nmt_eval_result;
+/* stateful: carry each stream's state from batch to batch, from zeros (the
+ * examples stored by streams of batch_size). */
 int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, long max_examples,
-                 nmt_precision prec, nmt_eval_result *r);
+                 nmt_precision prec, int stateful, nmt_eval_result *r);
 #endif

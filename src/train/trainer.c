@@ -25,13 +25,13 @@ static void pack_examples(nmt_batch *b, const nmt_examples *ex, const uint32_t *
     int slen[B], dlen[B];
     for (int i = 0; i < B; i++) {
         size_t k = idx[i];
-        src[i] = ex->ids + ex->src_off[k];
-        slen[i] = ex->src_len[k];
+        src[i] = ex->lm ? NULL : ex->ids + ex->src_off[k];
+        slen[i] = ex->lm ? 0 : ex->src_len[k];
         din[i] = ex->ids + ex->tgt_off[k];
         dlen[i] = ex->tgt_len[k];
-        tgt[i] = din[i] + dlen[i];
+        tgt[i] = din[i] + (ex->lm ? 1 : dlen[i]);
     }
-    nmt_batch_build(b, B, src, slen, din, tgt, dlen);
+    nmt_batch_build(b, B, ex->lm ? NULL : src, slen, din, tgt, dlen);
 }
 
 /* The rows of each looked-up tensor that this batch looks up (legacy Nadam). */
@@ -59,7 +59,7 @@ static void batch_stats(const nmt_ws *ws, const nmt_batch *b, double *loss_sum, 
 }
 
 int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, long max_examples,
-                 nmt_precision prec, nmt_eval_result *r) {
+                 nmt_precision prec, int stateful, nmt_eval_result *r) {
     memset(r, 0, sizeof *r);
     nmt_numerics_init();
     long n = (long)ex->n;
@@ -69,6 +69,8 @@ int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, lon
     if (nmt_ws_alloc(&ws, &m->cfg, batch_size, prec, 0)) return -1;
     nmt_batch_alloc(&b, batch_size, m->cfg.max_length);
     nmt_ws_hold_weights(&ws, m->params);   // packed once for all batches
+    if (stateful)   // every stream from zeros
+        ws.carry = nmt_xcalloc((size_t)batch_size * ws.arch->info->state_size(&m->cfg), sizeof(float));
     uint32_t *idx = nmt_xmalloc(sizeof(uint32_t) * batch_size);
     double wsum = 0;
     long correct = 0, unmasked_extra = 0;
@@ -95,6 +97,7 @@ int nmt_evaluate(const nmt_model *m, const nmt_examples *ex, int batch_size, lon
     r->accuracy = r->tokens ? (double)correct / r->tokens : NAN;
     r->accuracy_unmasked = n ? (double)(correct + unmasked_extra) / ((double)n * m->cfg.max_length) : NAN;
     free(idx);
+    free(ws.carry);
     nmt_batch_free(&b);
     nmt_ws_free(&ws);
     return 0;
@@ -146,6 +149,8 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
     }
     nmt_batch_alloc(&b, bsz, m->cfg.max_length);
     opt.hook = nmt_ws_update_hook(&ws, m->params);   // Nadam refreshes ws's packed copies as it updates the weights
+    const size_t carry_n = o->stateful ? (size_t)bsz * ws.arch->info->state_size(&m->cfg) : 0;
+    if (o->stateful) ws.carry = nmt_xalloc_aligned(sizeof(float) * carry_n);
     uint32_t *perm = nmt_xmalloc(sizeof(uint32_t) * tr->n);
     uint8_t **present = nmt_xcalloc((size_t)m->table.n, sizeof *present);
     for (int i = 0; i < m->table.n; i++)
@@ -158,7 +163,10 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
 
     for (int epoch = 1; epoch <= o->epochs; epoch++) {
         for (size_t i = 0; i < tr->n; i++) perm[i] = (uint32_t)i;
-        nmt_rng_shuffle_u32(&rng, perm, tr->n);   // a full reshuffle every epoch
+        if (o->stateful)
+            memset(ws.carry, 0, sizeof(float) * carry_n);   // streams in order, from zeros at each epoch's start
+        else
+            nmt_rng_shuffle_u32(&rng, perm, tr->n);   // a full reshuffle every epoch
         double t0 = now_s(), last_print = 0, wsum = 0;
         long correct = 0, tokens = 0, trained_tokens = 0, sentences = 0;
         for (long bi = 0; bi < nb; bi++) {
@@ -191,7 +199,7 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
         double train_s = now_s() - t0;
         if (tty) fputc('\n', stderr);
         nmt_eval_result ev;
-        nmt_evaluate(m, &d->valid, bsz, o->max_valid, o->precision, &ev);
+        nmt_evaluate(m, &d->valid, bsz, o->max_valid, o->precision, o->stateful, &ev);
         nmt_epoch_record *rec = &m->history[m->n_history++];
         rec->epoch = m->n_history;
         rec->loss = wsum / sentences;
@@ -220,6 +228,7 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
     free(present);
     free(perm);
     free(grads);
+    free(ws.carry);
     nmt_batch_free(&b);
     nmt_ws_free(&ws);
     nmt_nadam_free(&opt);
