@@ -10,6 +10,7 @@
  * random), its vocabularies FIX_SRC/FIX_TGT and its history fixture_history().
  * Never regenerate it after it is committed: a later nmt must load the very
  * bytes an old nmt wrote. A new format version adds a new fixture beside it. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,10 +146,17 @@ static void check_same_model(const nmt_model *a, const nmt_model *b, const char 
     }
     const nmt_vocab *va[2] = {a->src_vocab, a->tgt_vocab}, *vb[2] = {b->src_vocab, b->tgt_vocab};
     for (int s = 0; s < 2; s++) {
+        if (s == 0 && !va[s] && !vb[s]) continue;   // a language model: no source vocabulary
         CHECK(va[s] && vb[s] && nmt_vocab_size(va[s]) == nmt_vocab_size(vb[s]), "%s: vocab %d size", what, s);
         if (!va[s] || !vb[s]) continue;
-        for (int i = 0; i < nmt_vocab_size(va[s]) && i < nmt_vocab_size(vb[s]); i++)
-            CHECK_STR(nmt_vocab_token(va[s], i), nmt_vocab_token(vb[s], i));
+        CHECK(nmt_vocab_split(va[s]) == nmt_vocab_split(vb[s]), "%s: vocab %d split mode", what, s);
+        for (int i = 0; i < nmt_vocab_size(va[s]) && i < nmt_vocab_size(vb[s]); i++) {
+            int n = nmt_vocab_token_len(va[s], i);   // by length: a token may be U+0000
+            CHECK(n == nmt_vocab_token_len(vb[s], i) &&
+                      memcmp(nmt_vocab_token(va[s], i), nmt_vocab_token(vb[s], i), (size_t)n) == 0,
+                  "%s: vocab %d token %d '%s' vs '%s'", what, s, i, nmt_vocab_token(va[s], i),
+                  nmt_vocab_token(vb[s], i));
+        }
     }
     CHECK((a->train_config_json == NULL) == (b->train_config_json == NULL), "%s: train config presence", what);
     if (a->train_config_json && b->train_config_json) CHECK_STR(a->train_config_json, b->train_config_json);
@@ -330,7 +338,7 @@ static void test_round_trip(const char *dir) {
     nmt_st_file st;
     CHECK(nmt_st_read(&st, path) == 0, "read as safetensors: %s", nmt_last_error());
     CHECK_STR(nmt_st_meta(&st, "format"), "nmt");
-    CHECK_STR(nmt_st_meta(&st, "format_version"), "2");
+    CHECK_STR(nmt_st_meta(&st, "format_version"), "3");
     CHECK_STR(nmt_st_meta(&st, "nmt_version"), NMT_VERSION);
     CHECK(st.n == a.table.n, "%d tensors", st.n);
     for (int i = 0; i < st.n && i < a.table.n; i++) {
@@ -466,6 +474,191 @@ static void test_text_record(const char *dir) {
     nmt_model_free(&a);
 }
 
+/* Saves m to path, loads it back: the same model, and saving the loaded one gives
+ * the same bytes. Returns the loaded model (params NULL if it failed). */
+static nmt_model round_trip(const nmt_model *m, const char *path, const char *what) {
+    nmt_model b;
+    CHECK(nmt_model_save(m, path) == 0, "%s: save: %s", what, nmt_last_error());
+    CHECK(nmt_model_load(&b, path) == 0, "%s: load: %s", what, nmt_last_error());
+    if (!b.params) return b;
+    check_same_model(m, &b, what);
+    char path2[600], *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    snprintf(path2, sizeof path2, "%s.again", path);
+    CHECK(nmt_model_save(&b, path2) == 0, "%s: save again: %s", what, nmt_last_error());
+    CHECK(nmt_read_file(path, &x, &nx) == 0 && nmt_read_file(path2, &y, &ny) == 0, "%s: read back", what);
+    CHECK(x && y && nx == ny && memcmp(x, y, nx) == 0, "%s: save(load(f)) differs from f", what);
+    free(x);
+    free(y);
+    return b;
+}
+
+/* Format 3: character vocabularies keep their split mode and every token by
+ * its bytes, U+0000 included; a multi-character token (the date demo's
+ * "startofseq") stays one token; a whitespace vocabulary may not hold U+0000. */
+static void test_char_vocab(const char *dir) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/chars.nmt", dir);
+    static const char text[] = "Ab\0c\xc3\xa9 \tb\nA\0\xff";   // NUL twice, é, an invalid byte (U+FFFD)
+    nmt_vocab *src = nmt_vocab_adapt_chars(text, sizeof text - 1, 0, NULL);
+    static const char *const toks[] = {"", "[UNK]", "startofseq", "endofseq", "\0", "0", "-", "\xc3\xa9"};
+    static const size_t lens[] = {0, 5, 10, 8, 1, 1, 1, 2};
+    nmt_vocab *tgt = nmt_vocab_from_list_n(toks, lens, 8);
+    CHECK(src && tgt, "vocabularies: %s", nmt_last_error());
+    if (!src || !tgt) return;
+    nmt_vocab_set_split(tgt, NMT_SPLIT_CHARACTER);
+    int nul = nmt_vocab_id(src, "\0", 1);
+    CHECK(nul >= 2 && nmt_vocab_token_len(src, nul) == 1 && nmt_vocab_id(src, "", 0) == 0, "U+0000 is token %d", nul);
+    nmt_config c;
+    make_config(&c, nmt_vocab_size(src), 8, 4, 3, 20);
+    nmt_model a;
+    CHECK(nmt_model_init(&a, &c) == 0, "init: %s", nmt_last_error());
+    nmt_model_randomize(&a, 5);
+    a.src_vocab = src;
+    a.tgt_vocab = tgt;
+    nmt_model b = round_trip(&a, path, "character vocabularies");
+    if (b.params) {
+        CHECK(nmt_vocab_split(b.src_vocab) == NMT_SPLIT_CHARACTER && nmt_vocab_split(b.tgt_vocab) == NMT_SPLIT_CHARACTER,
+              "split modes not restored");
+        CHECK(nmt_vocab_id(b.tgt_vocab, "\0", 1) == 4 && nmt_vocab_id(b.tgt_vocab, "startofseq", 10) == 2,
+              "target ids after loading");
+        int32_t ids[16];
+        // the loaded vocabulary splits into characters: "startofseq" is never made from text
+        int n = nmt_vectorize(b.tgt_vocab, "startofseq", ids, 16);
+        CHECK(n == 10 && ids[0] == 1, "'startofseq' as text: %d tokens, first id %d", n, ids[0]);
+        n = nmt_vectorize(b.tgt_vocab, "0-\xc3\xa9", ids, 16);
+        CHECK(n == 3 && ids[0] == 5 && ids[1] == 6 && ids[2] == 7, "'0-é': %d tokens", n);
+        nmt_model_free(&b);
+    }
+    nmt_st_file st;
+    CHECK(nmt_st_read(&st, path) == 0, "read: %s", nmt_last_error());
+    const char *doc = nmt_st_meta(&st, "nmt");
+    CHECK(contains(doc, "\"split\":{\"source\":\"character\",\"target\":\"character\"}") &&
+              contains(doc, "\"startofseq\",\"endofseq\",\"\\u0000\",\"0\""),
+          "document: %s", doc ? doc : "(none)");
+    char *ins = nmt_json_model_inspect(&a, "chars.nmt", 3, NMT_VERSION, "00");
+    CHECK(contains(ins, "\"\\u0000\""), "inspect --json: %s", ins ? ins : nmt_last_error());
+    free(ins);
+    // the same file claiming format 2 does not load (no split modes then)
+    spec s;
+    spec_from(&s, &st);
+    spec_set_meta(&s, "format_version", "2");
+    spec_write(&s, path, 1);
+    expect_fail(path, "not valid JSON", NULL);   // "\u0000" is not read before format 3
+    spec_doc_replace(&s, "\"\\u0000\",", "\"x\",");
+    spec_doc_replace(&s, "\"\\u0000\",", "\"y\",");
+    spec_write(&s, path, 1);
+    expect_fail(path, "standardization rules differ", NULL);
+    spec_free(&s);
+    nmt_st_free(&st);
+
+    // a whitespace source vocabulary with the target's characters: U+0000 refused on saving
+    nmt_vocab_set_split(a.src_vocab, NMT_SPLIT_WHITESPACE);
+    CHECK(nmt_model_save(&a, path) == -1 && contains(nmt_last_error(), "holds U+0000"),
+          "U+0000 in a whitespace vocabulary saved: %s", nmt_last_error());
+    nmt_model_free(&a);
+}
+
+/* A language model: an architecture without src_vocab has no source
+ * vocabulary; the file, inspect and --init-from take it. The architecture is
+ * one for this test (its parameter table only). */
+static void lm_params(nmt_param_table *t, const nmt_config *c) {
+    nmt_param_add(t, "embedding", NMT_INIT_UNIFORM005, NMT_LOOKUP_DEC, 2, (int[]){c->tgt_vocab, c->embed});
+    nmt_param_add(t, "output.kernel", NMT_INIT_GLOROT, NMT_DENSE, 2, (int[]){c->units, c->tgt_vocab});
+    nmt_param_add(t, "output.bias", NMT_INIT_ZERO, NMT_DENSE, 1, (int[]){c->tgt_vocab});
+}
+static const nmt_config_field LM_FIELDS[] = {
+    {"tgt_vocab", offsetof(nmt_config, tgt_vocab), 40, 3, 1 << 20},
+    {"embed", offsetof(nmt_config, embed), 16, 1, 1 << 16},
+    {"units", offsetof(nmt_config, units), 64, 1, 1 << 16},
+    {"max_length", offsetof(nmt_config, max_length), 100, 2, 1 << 16},
+};
+static const nmt_arch_info LM_ARCH = {.name = "lmtest", .summary = "a language model (test)", .fields = LM_FIELDS,
+                                      .nfields = 4, .params = lm_params};
+
+static void test_no_source_vocab(const char *dir) {
+    char path[512], path2[512];
+    snprintf(path, sizeof path, "%s/lm.nmt", dir);
+    snprintf(path2, sizeof path2, "%s/lm2.nmt", dir);
+    nmt_arch_info_add_for_tests(&LM_ARCH);
+    nmt_config c;
+    CHECK(nmt_config_default(&c, "lmtest") == 0 && c.src_vocab == 0, "config: %s", nmt_last_error());
+    static const char text[] = "To be, or not to be";
+    nmt_vocab *v = nmt_vocab_adapt_chars(text, sizeof text - 1, 0, NULL);
+    c.tgt_vocab = nmt_vocab_size(v);
+    nmt_model a;
+    CHECK(nmt_model_init(&a, &c) == 0, "init: %s", nmt_last_error());
+    nmt_model_randomize(&a, 9);
+    a.tgt_vocab = v;
+    nmt_vocab_set_language(v, "English");
+    nmt_vocab_set_strip_chars(v, "");
+    nmt_model b = round_trip(&a, path, "language model");
+    if (b.params) {
+        CHECK(b.src_vocab == NULL, "a source vocabulary appeared");
+        CHECK_STR(nmt_vocab_language(b.tgt_vocab), "English");
+        CHECK_STR(nmt_vocab_strip_chars(b.tgt_vocab), "");
+        // --init-from between language models; from a translator, refused
+        for (size_t i = 0; i < b.table.total; i++) b.params[i] = 0;
+        CHECK(nmt_model_init_from(&b, path, NULL) == 0, "init_from: %s", nmt_last_error());
+        CHECK(memcmp(a.params, b.params, a.table.total * sizeof(float)) == 0, "init_from: weights not copied");
+        nmt_model_free(&b);
+    }
+    nmt_model t;
+    make_rt_model(&t);
+    CHECK(nmt_model_save(&t, path2) == 0, "save: %s", nmt_last_error());
+    CHECK(nmt_model_init_from(&a, path2, NULL) == -1 &&
+              contains(nmt_last_error(), "it has a source vocabulary, this model none"),
+          "init_from a translator: %s", nmt_last_error());
+    CHECK(nmt_model_init_from(&t, path, NULL) == -1 &&
+              contains(nmt_last_error(), "it has no source vocabulary, this model has one"),
+          "init_from a language model: %s", nmt_last_error());
+    nmt_model_free(&t);
+
+    nmt_st_file st;
+    CHECK(nmt_st_read(&st, path) == 0, "read: %s", nmt_last_error());
+    const char *doc = nmt_st_meta(&st, "nmt");
+    CHECK(contains(doc, "\"config\":{\"arch\":\"lmtest\",\"tgt_vocab\":") &&
+              contains(doc, "\"vocab\":{\"target\":[") && contains(doc, "\"languages\":{\"target\":\"English\"}") &&
+              contains(doc, "\"split\":{\"target\":\"character\"}") && !contains(doc, "\"source\""),
+          "document: %s", doc ? doc : "(none)");
+    char *ins = nmt_json_model_inspect(&a, "lm.nmt", 3, NMT_VERSION, "00");
+    nmt_json *j = ins ? nmt_json_parse(ins, strlen(ins), "inspect") : NULL;
+    CHECK(j && nmt_json_size(nmt_json_get(j, "vocab")) == 1 && nmt_json_get(nmt_json_get(j, "vocab"), "target") &&
+              nmt_json_size(nmt_json_get(j, "languages")) == 1,
+          "inspect --json: %s", ins ? ins : nmt_last_error());
+    nmt_json_free(j);
+    free(ins);
+    // tampering: a source part in any of the three places, or format 2
+    struct {
+        const char *from, *to, *frag;
+    } cases[] = {
+        {"\"vocab\":{", "\"vocab\":{\"source\":[\"\",\"[UNK]\"],", "a \"source\" vocabulary, but architecture 'lmtest' takes none"},
+        {"\"languages\":{", "\"languages\":{\"source\":\"English\",", "a \"target\" string only"},
+        {"\"split\":{", "\"split\":{\"source\":\"character\",", "\"target\" only (the model has no source vocabulary)"},
+        {"\"split\":{\"target\":\"character\"}", "\"split\":{}", "\"target\" only"},
+    };
+    spec s;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        spec_from(&s, &st);
+        spec_doc_replace(&s, cases[i].from, cases[i].to);
+        spec_write(&s, path2, 1);
+        expect_fail(path2, cases[i].frag, NULL);
+        spec_free(&s);
+    }
+    spec_from(&s, &st);
+    spec_set_meta(&s, "format_version", "2");
+    spec_write(&s, path2, 1);
+    expect_fail(path2, "architecture 'lmtest' has no source vocabulary, which needs format version 3", NULL);
+    spec_free(&s);
+    nmt_st_free(&st);
+    // a source vocabulary that the architecture does not take is not saved
+    a.src_vocab = nmt_vocab_from_list(RT_SRC, 10);
+    CHECK(nmt_model_save(&a, path2) == -1 && contains(nmt_last_error(), "source vocabulary has 10 tokens but the config says 0"),
+          "saved a source vocabulary: %s", nmt_last_error());
+    nmt_model_free(&a);
+    nmt_arch_info_add_for_tests(NULL);
+}
+
 static void test_rejections(const char *dir) {
     nmt_model a;
     make_rt_model(&a);
@@ -593,10 +786,10 @@ static void test_rejections(const char *dir) {
 
     /* a newer format version */
     spec_from(&s, &st);
-    spec_set_meta(&s, "format_version", "3");
+    spec_set_meta(&s, "format_version", "4");
     spec_write(&s, bad, 1);
-    CHECK(nmt_model_load(&m, bad) == -1, "format version 3 accepted");
-    snprintf(want, sizeof want, "%s: model format version 3 is newer than this nmt supports (2); upgrade nmt", bad);
+    CHECK(nmt_model_load(&m, bad) == -1, "format version 4 accepted");
+    snprintf(want, sizeof want, "%s: model format version 4 is newer than this nmt supports (3); upgrade nmt", bad);
     CHECK_STR(nmt_last_error(), want);
     spec_set_meta(&s, "format_version", "1x");
     spec_write(&s, bad, 1);
@@ -640,7 +833,16 @@ static void test_rejections(const char *dir) {
         {"\"tom\"", "\"the\"", "source side", "repeated", 1},
         {"\"tom\"", "7", "source token 9 is not a string", NULL, 1},
         {"\"lowercase\":\"ascii\"", "\"lowercase\":\"unicode\"", "standardization rules differ", NULL, 1},
-        {"\"split\":\"whitespace\"", "\"split\":\"character\"", "standardization rules differ", NULL, 1},
+        {"\"split\":{\"source\":\"whitespace\",", "\"split\":\"whitespace\",\"s\":{\"source\":\"whitespace\",",
+         "split must be an object", NULL, 1},
+        {"\"split\":{\"source\":\"whitespace\",", "\"split\":{", "split must be an object", "\"source\" and \"target\"", 1},
+        {"\"source\":\"whitespace\"", "\"source\":\"words\"", "split.source must be \"whitespace\" or \"character\"",
+         NULL, 1},
+        {"\"tom\"", "\"t\\u0000m\"", "source token 9 holds U+0000", "only a character vocabulary", 1},
+        {"\"languages\":{\"source\":\"English\"", "\"languages\":{\"source\":\"Eng\\u0000lish\"",
+         "\"languages\" must be an object", NULL, 1},
+        {"\"[UNK]\"", "\"[UNK]\\u0000\"", "source vocabulary must start with '' and '[UNK]'", NULL, 1},
+        {"\"\",\"[UNK]\"", "\"\\u0000\",\"[UNK]\"", "source vocabulary must start with '' and '[UNK]'", NULL, 1},
         {"\"strip_chars_before\":[", "\"strip_chars_before\":[\"ab\",", "strip_chars_before[0] must be one character",
          NULL, 1},
         {"\"strip_chars_before\":[", "\"strip_chars_before\":[\"\\t\",", "strip_chars_before", "control character", 1},
@@ -912,6 +1114,8 @@ int main(void) {
     test_inspect_doc(dir);
     test_fixture();
     test_registry(dir);
+    test_char_vocab(dir);
+    test_no_source_vocab(dir);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

@@ -51,9 +51,17 @@ static void print_summary(const nmt_model *m, const char *file, const char *form
     double bytes = total * 4.0;
     printf("parameters:  %s in %d tensors (%.1f %s as F32)\n", count, m->table.n,
            bytes >= 1e6 ? bytes / 1e6 : bytes / 1e3, bytes >= 1e6 ? "MB" : "kB");
-    const char *sl = nmt_vocab_language(m->src_vocab), *tl = nmt_vocab_language(m->tgt_vocab);
-    printf("vocabulary:  %d source (%s) and %d target (%s) tokens\n", nmt_vocab_size(m->src_vocab),
-           sl ? sl : NMT_SRC_LANGUAGE, nmt_vocab_size(m->tgt_vocab), tl ? tl : NMT_TGT_LANGUAGE);
+    // "1000 source (English) and 1000 target (Spanish) tokens"; a character vocabulary says so,
+    // a model without a source vocabulary (a language model) has only the target part
+    const char *tl = nmt_vocab_language(m->tgt_vocab);
+    printf("vocabulary:  ");
+    if (m->src_vocab) {
+        const char *sl = nmt_vocab_language(m->src_vocab);
+        printf("%d source (%s%s) and ", nmt_vocab_size(m->src_vocab), sl ? sl : NMT_SRC_LANGUAGE,
+               nmt_vocab_split(m->src_vocab) == NMT_SPLIT_CHARACTER ? ", characters" : "");
+    }
+    printf("%d target (%s%s) tokens\n", nmt_vocab_size(m->tgt_vocab), tl ? tl : NMT_TGT_LANGUAGE,
+           nmt_vocab_split(m->tgt_vocab) == NMT_SPLIT_CHARACTER ? ", characters" : "");
     if (m->init_from_json) {
         nmt_json *j = nmt_json_parse(m->init_from_json, strlen(m->init_from_json), "init_from");
         const char *f = j ? nmt_json_str(nmt_json_get(j, "file")) : NULL;

@@ -131,25 +131,28 @@ int nmt_json_check_object(const char *text, const char *what) {
 
 /* The standardization rules of src/text (Keras "lower_and_strip_punctuation"
  * plus the notebook's deletion of characters before everything: `strip`, a
- * checked list, each character one string of strip_chars_before). */
+ * checked list, each character one string of strip_chars_before); `split`
+ * (its reference is taken): "whitespace" (formats 1 and 2), or each
+ * vocabulary's split mode (format 3, split_json). */
 #define STD_PUNCTUATION "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
-static json_t *standardization_json(const char *strip) {
+static json_t *standardization_json(const char *strip, json_t *split) {
     json_t *chars = json_array();
     for (const unsigned char *c = (const unsigned char *)strip; *c;) {
         size_t n = nmt_utf8_char_len(c, 0, strlen((const char *)c));
         json_t *one = n ? json_stringn((const char *)c, n) : NULL;
         if (push(chars, one)) {
             json_decref(chars);
+            json_decref(split);
             return NULL;
         }
         c += n;
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o}",
                      "standardize", "lower_and_strip_punctuation",
                      "lowercase", "ascii",
                      "punctuation", STD_PUNCTUATION,
-                     "split", "whitespace",
+                     "split", split,
                      "start_token", "startofseq",
                      "end_token", "endofseq",
                      "strip_chars_before", chars);
@@ -170,6 +173,19 @@ static json_t *config_json(const nmt_config *c) {
     return o;
 }
 
+static const char *split_name(nmt_split s) { return s == NMT_SPLIT_CHARACTER ? "character" : "whitespace"; }
+
+/* {"source": MODE, "target": MODE}, without "source" when src is NULL. */
+static json_t *split_json(const nmt_vocab *src, const nmt_vocab *tgt) {
+    json_t *o = json_object();
+    int bad = src ? put(o, "source", json_string(split_name(nmt_vocab_split(src)))) : 0;
+    bad |= put(o, "target", json_string(split_name(nmt_vocab_split(tgt))));
+    if (bad) json_decref(o);
+    return bad ? NULL : o;
+}
+
+/* The tokens by length: a character vocabulary may hold U+0000 (only it: a
+ * whitespace vocabulary never makes one). */
 static json_t *vocab_json(const nmt_vocab *v, int expected, const char *which) {
     if (!v) {
         nmt_error("the model has no %s vocabulary", which);
@@ -187,7 +203,13 @@ static json_t *vocab_json(const nmt_vocab *v, int expected, const char *which) {
     json_t *a = json_array();
     for (int i = 0; i < n; i++) {
         const char *tok = nmt_vocab_token(v, i);
-        if (push(a, tok ? json_string(tok) : NULL) != 0) {
+        size_t len = (size_t)nmt_vocab_token_len(v, i);
+        if (strlen(tok) != len && nmt_vocab_split(v) != NMT_SPLIT_CHARACTER) {
+            nmt_error("token %d of the %s vocabulary holds U+0000 (only a character vocabulary may)", i, which);
+            json_decref(a);
+            return NULL;
+        }
+        if (push(a, json_stringn(tok, len)) != 0) {
             nmt_error("token %d of the %s vocabulary is not valid UTF-8", i, which);
             json_decref(a);
             return NULL;
@@ -224,30 +246,33 @@ static json_t *train_config_value(const char *text) {
 /* config, vocab, languages, standardization, train_config, init_from, history:
  * the parts of the model document and of the inspect document that describe the
  * model itself. "languages" is always written (a file without it, format 1,
- * means English and Spanish). */
+ * means English and Spanish). A model whose architecture has no src_vocab (a
+ * language model) has no source vocabulary: "source" is left out of vocab,
+ * languages and standardization.split. */
 static int put_model_parts(json_t *o, const nmt_model *m) {
     if (put(o, "config", config_json(&m->cfg)))
         return nmt_error("cannot describe the config (unknown architecture?)");
-    json_t *src = vocab_json(m->src_vocab, m->cfg.src_vocab, "source");
-    if (!src) return -1;
-    json_t *tgt = vocab_json(m->tgt_vocab, m->cfg.tgt_vocab, "target");
-    if (!tgt) {
-        json_decref(src);
-        return -1;
-    }
+    const nmt_vocab *sv = m->src_vocab, *tv = m->tgt_vocab;
     json_t *vocab = json_object();
-    json_object_set_new(vocab, "source", src);
-    json_object_set_new(vocab, "target", tgt);
     if (put(o, "vocab", vocab)) return nmt_error("cannot describe the model (out of memory?)");
-    const char *sl = nmt_vocab_language(m->src_vocab), *tl = nmt_vocab_language(m->tgt_vocab);
-    if (!sl) sl = NMT_SRC_LANGUAGE;
-    if (!tl) tl = NMT_TGT_LANGUAGE;
-    if (put(o, "languages", json_pack("{s:s, s:s}", "source", sl, "target", tl)))
-        return nmt_error("cannot describe the model's languages (out of memory?)");
-    const char *strip = nmt_vocab_strip_chars(m->src_vocab);
-    if (strcmp(strip, nmt_vocab_strip_chars(m->tgt_vocab)) != 0)
+    if (m->cfg.src_vocab > 0 || sv) {
+        json_t *src = vocab_json(sv, m->cfg.src_vocab, "source");
+        if (!src) return -1;
+        json_object_set_new(vocab, "source", src);
+    }
+    json_t *tgt = vocab_json(tv, m->cfg.tgt_vocab, "target");
+    if (!tgt) return -1;
+    json_object_set_new(vocab, "target", tgt);
+    json_t *langs = json_object();
+    if (put(o, "languages", langs)) return nmt_error("cannot describe the model (out of memory?)");
+    const char *sl = sv ? nmt_vocab_language(sv) : NULL, *tl = nmt_vocab_language(tv);
+    int bad = sv ? put(langs, "source", json_string(sl ? sl : NMT_SRC_LANGUAGE)) : 0;
+    bad |= put(langs, "target", json_string(tl ? tl : NMT_TGT_LANGUAGE));
+    if (bad) return nmt_error("cannot describe the model's languages (out of memory?)");
+    const char *strip = nmt_vocab_strip_chars(tv);
+    if (sv && strcmp(nmt_vocab_strip_chars(sv), strip) != 0)
         return nmt_error("the source and target vocabularies delete different characters before everything");
-    if (put(o, "standardization", standardization_json(strip)))
+    if (put(o, "standardization", standardization_json(strip, split_json(sv, tv))))
         return nmt_error("cannot describe the model (out of memory?)");
     json_t *tc = train_config_value(m->train_config_json);
     if (!tc) return -1;
@@ -320,10 +345,19 @@ void nmt_model_doc_free(nmt_model_doc *d) {
     for (int i = 0; d->tgt_tokens && i < d->n_tgt; i++) free(d->tgt_tokens[i]);
     free(d->src_tokens);
     free(d->tgt_tokens);
+    free(d->src_lens);
+    free(d->tgt_lens);
     free(d->train_config_json);
     free(d->init_from_json);
     free(d->history);
     memset(d, 0, sizeof *d);
+}
+
+/* A string value without U+0000 (format 3 files are read with JSON_ALLOW_NUL:
+ * only vocabulary tokens may hold it), else NULL. */
+static const char *plain_str(const json_t *v) {
+    const char *s = json_string_value(v);
+    return s && strlen(s) == json_string_length(v) ? s : NULL;
 }
 
 static int get_int_field(const json_t *obj, const char *key, long long lo, long long hi,
@@ -356,7 +390,7 @@ static int parse_config(nmt_config *c, const json_t *o, const char *path, int fo
     if (!json_is_object(o)) return nmt_error("%s: model metadata has no \"config\" object", path);
     memset(c, 0, sizeof *c);
     const json_t *arch = json_object_get(o, "arch");
-    if (!json_is_string(arch) || json_string_length(arch) == 0 || json_string_length(arch) >= sizeof c->arch)
+    if (!plain_str(arch) || json_string_length(arch) == 0 || json_string_length(arch) >= sizeof c->arch)
         return nmt_error("%s: config: field 'arch' must be a short non-empty string", path);
     const nmt_arch_info *a = nmt_arch_info_find(json_string_value(arch));
     if (!a || (format_version == 1 && strcmp(a->name, "basic") != 0))
@@ -382,23 +416,55 @@ static int parse_config(nmt_config *c, const json_t *o, const char *path, int fo
     return 0;
 }
 
-static int parse_tokens(char ***out, int *n_out, const json_t *a, int expected, const char *path,
-                        const char *which) {
+/* The tokens of one vocabulary, each with its length (a character
+ * vocabulary's U+0000 token is one NUL byte: checked by the caller). */
+static int parse_tokens(char ***out, size_t **lens_out, int *n_out, const json_t *a, int expected,
+                        const char *path, const char *which) {
     if (!json_is_array(a)) return nmt_error("%s: vocab: \"%s\" must be an array of strings", path, which);
     size_t n = json_array_size(a);
     if (n != (size_t)expected)
         return nmt_error("%s: the %s vocabulary has %zu tokens but the config says %d", path, which, n,
                          expected);
     char **t = nmt_xcalloc(n, sizeof *t);
+    size_t *lens = nmt_xcalloc(n, sizeof *lens);
     *out = t;
+    *lens_out = lens;
     *n_out = (int)n;
     for (size_t i = 0; i < n; i++) {
         const json_t *s = json_array_get(a, i);
         if (!json_is_string(s)) return nmt_error("%s: vocab: %s token %zu is not a string", path, which, i);
-        t[i] = nmt_xstrdup(json_string_value(s));
+        lens[i] = json_string_length(s);
+        t[i] = nmt_xmalloc(lens[i] + 1);
+        memcpy(t[i], json_string_value(s), lens[i] + 1);
     }
-    if (strcmp(t[0], "") != 0 || strcmp(t[1], "[UNK]") != 0)
+    if (lens[0] != 0 || lens[1] != 5 || strcmp(t[1], "[UNK]") != 0)
         return nmt_error("%s: the %s vocabulary must start with '' and '[UNK]' (ids 0 and 1)", path, which);
+    return 0;
+}
+
+/* standardization.split of a format-3 file: {"source": MODE, "target": MODE},
+ * "source" exactly when there is a source vocabulary. */
+static int parse_split(nmt_model_doc *d, const json_t *o, int has_src, const char *path) {
+    if (!json_is_object(o) || json_object_size(o) != (size_t)(has_src ? 2 : 1))
+        return nmt_error("%s: standardization.split must be an object with a split mode for %s", path,
+                         has_src ? "\"source\" and \"target\"" : "\"target\" only (the model has no source vocabulary)");
+    for (int side = !has_src; side < 2; side++) {
+        const char *key = side ? "target" : "source";
+        const char *v = plain_str(json_object_get(o, key));
+        nmt_split *out = side ? &d->tgt_split : &d->src_split;
+        if (v && strcmp(v, "whitespace") == 0) *out = NMT_SPLIT_WHITESPACE;
+        else if (v && strcmp(v, "character") == 0) *out = NMT_SPLIT_CHARACTER;
+        else return nmt_error("%s: standardization.split.%s must be \"whitespace\" or \"character\"", path, key);
+    }
+    return 0;
+}
+
+/* U+0000 only in a token of a character vocabulary. */
+static int check_nul_tokens(char **t, const size_t *lens, int n, nmt_split split, const char *path,
+                            const char *which) {
+    for (int i = 0; split != NMT_SPLIT_CHARACTER && i < n; i++)
+        if (strlen(t[i]) != lens[i])
+            return nmt_error("%s: %s token %d holds U+0000 (only a character vocabulary may)", path, which, i);
     return 0;
 }
 
@@ -446,16 +512,19 @@ int nmt_json_epoch_record_parse(nmt_epoch_record *r, const char *line, size_t le
     return rc;
 }
 
-/* "languages": {"source": NAME, "target": NAME}, or absent (or null): the book's. */
-static int parse_languages(nmt_model_doc *d, const json_t *o, const char *path) {
+/* "languages": {"source": NAME, "target": NAME} ("source" only with a source
+ * vocabulary), or absent (or null): the book's. */
+static int parse_languages(nmt_model_doc *d, const json_t *o, int has_src, const char *path) {
     const char *src = NMT_SRC_LANGUAGE, *tgt = NMT_TGT_LANGUAGE;
     if (o && !json_is_null(o)) {
-        src = json_string_value(json_object_get(o, "source"));
-        tgt = json_string_value(json_object_get(o, "target"));
+        const json_t *s = json_object_get(o, "source");
+        src = has_src ? plain_str(s) : s ? NULL : "";
+        tgt = plain_str(json_object_get(o, "target"));
         if (!json_is_object(o) || !src || !tgt)
-            return nmt_error("%s: model metadata: \"languages\" must be an object with \"source\" and "
-                             "\"target\" strings", path);
-        if (nmt_language_check(src, "languages.source") || nmt_language_check(tgt, "languages.target"))
+            return nmt_error("%s: model metadata: \"languages\" must be an object with %s", path,
+                             has_src ? "\"source\" and \"target\" strings"
+                                     : "a \"target\" string only (the model has no source vocabulary)");
+        if ((has_src && nmt_language_check(src, "languages.source")) || nmt_language_check(tgt, "languages.target"))
             return nmt_error_prefix("%s", path);
     }
     snprintf(d->src_language, sizeof d->src_language, "%s", src);
@@ -471,7 +540,7 @@ static int parse_strip_chars(nmt_model_doc *d, const json_t *a, const char *path
     size_t k = 0;
     for (size_t i = 0; i < json_array_size(a); i++) {
         const json_t *c = json_array_get(a, i);
-        const unsigned char *s = (const unsigned char *)json_string_value(c);
+        const unsigned char *s = (const unsigned char *)plain_str(c);
         size_t n = s ? json_string_length(c) : 0;
         if (!s || n == 0 || nmt_utf8_char_len(s, 0, n) != n || k + n >= sizeof d->strip_chars)
             return nmt_error("%s: standardization.strip_chars_before[%zu] must be one character", path, i);
@@ -488,15 +557,23 @@ static int parse_doc(nmt_model_doc *d, const json_t *root, const char *path, int
     if (!json_is_object(root)) return nmt_error("%s: model metadata \"nmt\" is not a JSON object", path);
     if (parse_config(&d->cfg, json_object_get(root, "config"), path, format_version)) return -1;
 
+    /* A source vocabulary exactly when the architecture has one (format 3: a
+     * language model has none; before, every architecture had one). */
+    const int has_src = d->cfg.src_vocab > 0;
+    if (!has_src && format_version < 3)
+        return nmt_error("%s: architecture '%s' has no source vocabulary, which needs format version 3", path,
+                         d->cfg.arch);
     const json_t *vocab = json_object_get(root, "vocab");
     if (!json_is_object(vocab)) return nmt_error("%s: model metadata has no \"vocab\" object", path);
-    if (parse_tokens(&d->src_tokens, &d->n_src, json_object_get(vocab, "source"), d->cfg.src_vocab, path,
-                     "source") ||
-        parse_tokens(&d->tgt_tokens, &d->n_tgt, json_object_get(vocab, "target"), d->cfg.tgt_vocab, path,
-                     "target"))
+    if (!has_src && json_object_get(vocab, "source"))
+        return nmt_error("%s: vocab: a \"source\" vocabulary, but architecture '%s' takes none", path, d->cfg.arch);
+    if ((has_src && parse_tokens(&d->src_tokens, &d->src_lens, &d->n_src, json_object_get(vocab, "source"),
+                                 d->cfg.src_vocab, path, "source")) ||
+        parse_tokens(&d->tgt_tokens, &d->tgt_lens, &d->n_tgt, json_object_get(vocab, "target"), d->cfg.tgt_vocab,
+                     path, "target"))
         return -1;
 
-    if (parse_languages(d, json_object_get(root, "languages"), path)) return -1;
+    if (parse_languages(d, json_object_get(root, "languages"), has_src, path)) return -1;
 
     const json_t *std = json_object_get(root, "standardization");
     if (!std) return nmt_error("%s: model metadata has no \"standardization\" object", path);
@@ -504,12 +581,19 @@ static int parse_doc(nmt_model_doc *d, const json_t *root, const char *path, int
         return nmt_error("%s: the file's text standardization rules differ from the ones this nmt "
                          "implements (see docs/FORMAT.md)", path);
     if (parse_strip_chars(d, json_object_get(std, "strip_chars_before"), path)) return -1;
-    json_t *ours = standardization_json(d->strip_chars);
+    // before format 3 the split is "whitespace" (the comparison below checks it)
+    const json_t *split = json_object_get(std, "split");
+    if (format_version >= 3 && parse_split(d, split, has_src, path)) return -1;
+    json_t *ours = standardization_json(d->strip_chars, format_version >= 3 ? json_deep_copy(split)
+                                                                             : json_string("whitespace"));
     int same = json_equal((json_t *)std, ours);
     json_decref(ours);
     if (!same)
         return nmt_error("%s: the file's text standardization rules differ from the ones this nmt "
                          "implements (see docs/FORMAT.md)", path);
+    if (check_nul_tokens(d->src_tokens, d->src_lens, d->n_src, d->src_split, path, "source") ||
+        check_nul_tokens(d->tgt_tokens, d->tgt_lens, d->n_tgt, d->tgt_split, path, "target"))
+        return -1;
 
     const json_t *tc = json_object_get(root, "train_config");
     if (tc && !json_is_null(tc)) {
@@ -541,7 +625,8 @@ int nmt_json_model_doc_parse(nmt_model_doc *d, const char *text, size_t len, con
                              int format_version) {
     memset(d, 0, sizeof *d);
     json_error_t e;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+    // format 3 writes a character vocabulary's U+0000 token as "\u0000"
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | (format_version >= 3 ? JSON_ALLOW_NUL : 0), &e);
     if (!root)
         return nmt_error("%s: model metadata \"nmt\" is not valid JSON (line %d, column %d): %s", path,
                          e.line, e.column, e.text);

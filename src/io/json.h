@@ -68,21 +68,25 @@ char *nmt_json_dump(const nmt_json *v, nmt_json_style style);
 
 /* ---- the model document ------------------------------------------------- */
 
-/* The "nmt" metadata value for `m`: config, vocabularies, languages (only when
- * they are not the book's English and Spanish), standardization (with the
- * vocabularies' strip characters), train_config, init_from, history and
- * weights_sha256 (64 hex digits, given by the caller).
+/* The "nmt" metadata value for `m` (format NMT_FORMAT_VERSION): config,
+ * vocabularies (no source vocabulary when the architecture takes none),
+ * languages, standardization (with the vocabularies' strip characters and
+ * split modes), train_config, init_from, history and weights_sha256 (64 hex
+ * digits, given by the caller).
  * Compact JSON, malloc'd; NULL with an error if the model cannot be described
- * (no vocabulary, sizes that differ from the config, a token that is not
- * UTF-8, a train_config_json that is not an object). */
+ * (a missing vocabulary, sizes that differ from the config, a token that is not
+ * UTF-8, U+0000 in a whitespace vocabulary, a train_config_json that is not
+ * an object). */
 char *nmt_json_model_doc(const nmt_model *m, const char *weights_sha256);
 
 /* The "nmt" document of a file, parsed and checked (see nmt_json_model_doc_parse). */
 typedef struct {
     nmt_config cfg;
-    char **src_tokens;          /* n_src tokens in id order */
+    char **src_tokens;          /* n_src tokens in id order (none: 0, NULL) */
     char **tgt_tokens;
+    size_t *src_lens, *tgt_lens;   /* their byte lengths (U+0000 is a token of one byte) */
     int n_src, n_tgt;
+    nmt_split src_split, tgt_split;   /* standardization.split (before format 3: whitespace) */
     char *train_config_json;    /* compact JSON object text, or NULL */
     char *init_from_json;       /* compact JSON object text, or NULL (format 2) */
     char src_language[NMT_LANGUAGE_MAX + 1];   /* "languages" (absent: English, Spanish) */
@@ -96,10 +100,13 @@ typedef struct {
 /* Parses the "nmt" metadata document of `path` and checks it: every config field
  * of the architecture present, an integer in range, no unknown config field
  * (format 1: only the architecture "basic"); vocabulary sizes equal
- * to the config's with '' and '[UNK]' at ids 0 and 1; languages, if present, two
- * names; standardization equal to this build's but for strip_chars_before (any
- * list of single characters: nmt_strip_chars_check); history records
- * complete; weights_sha256 64 hex digits.
+ * to the config's with '' and '[UNK]' at ids 0 and 1, a source vocabulary
+ * exactly when the config has src_vocab (format 3; before, always); languages,
+ * if present, a name per vocabulary; standardization equal to this build's
+ * but for strip_chars_before (any list of single characters:
+ * nmt_strip_chars_check) and, in format 3, split (per vocabulary,
+ * "whitespace" or "character"); U+0000 only in a token of a character
+ * vocabulary; history records complete; weights_sha256 64 hex digits.
  * Errors start with "PATH: ". nmt_model_doc_free() releases it (also on error). */
 int nmt_json_model_doc_parse(nmt_model_doc *d, const char *text, size_t len, const char *path,
                              int format_version);
@@ -107,7 +114,8 @@ void nmt_model_doc_free(nmt_model_doc *d);
 
 /* The document `nmt inspect --json` prints (2-space indented, no final newline):
  * {"file", "format_version", "nmt_version", "config", "vocab": {"source",
- *  "target"}, "languages": {"source", "target"} (always), "standardization",
+ *  "target"}, "languages": {"source", "target"} (always; "source" only with a
+ *  source vocabulary), "standardization",
  *  "train_config", "init_from", "history", "tensors":
  *  [{"name","shape","dtype"}...], "parameters", "weights_sha256"}.
  * Tensors are the model's table (all F32). malloc'd; NULL with an error. */

@@ -123,16 +123,18 @@ static int check_tensors(const nmt_st_file *st, const nmt_param_table *table, co
     return 0;
 }
 
-/* Builds a vocabulary and checks that every token looks up as its own id
- * (no duplicates). */
-static nmt_vocab *make_vocab(char **tokens, int n, const char *path, const char *which) {
-    nmt_vocab *v = nmt_vocab_from_list((const char *const *)tokens, n);
+/* Builds a vocabulary with its split mode and checks that every token looks up
+ * as its own id (no duplicates). */
+static nmt_vocab *make_vocab(char **tokens, const size_t *lens, int n, nmt_split split, const char *path,
+                             const char *which) {
+    nmt_vocab *v = nmt_vocab_from_list_n((const char *const *)tokens, lens, n);
     if (!v) {
         nmt_error_prefix("%s: %s side", path, which);
         return NULL;
     }
+    nmt_vocab_set_split(v, split);   // one of the two modes: the parser checked it
     for (int i = 2; i < n; i++) {
-        int id = nmt_vocab_id(v, tokens[i], strlen(tokens[i]));
+        int id = nmt_vocab_id(v, tokens[i], lens[i]);
         if (id != i) {
             nmt_error("%s: %s vocabulary: token %d '%s' looks up as id %d (duplicate token?)", path, which, i,
                       tokens[i], id);
@@ -158,8 +160,10 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
         return nmt_error("%s: model format version %ld is newer than this nmt supports (%d); upgrade nmt",
                          path, version, NMT_FORMAT_VERSION);
     /* Version 1 (nmt 0.1.0): the basic architecture only, no init_from. Version 2:
-     * any architecture, with its own config fields. Both read the same way
-     * otherwise; a later version adds its differences here and keeps these. */
+     * any architecture, with its own config fields. Version 3: each
+     * vocabulary's split mode, tokens that may be U+0000, and no source
+     * vocabulary for an architecture without one. The document parser keeps
+     * each version's rules (nmt_json_model_doc_parse). */
 
     const char *text = nmt_st_meta(st, "nmt");
     if (!text) return nmt_error("%s: no \"nmt\" model document in the metadata", path);
@@ -176,17 +180,21 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
     if (strcmp(sha, doc->weights_sha256) != 0)
         return nmt_error("%s: weights checksum mismatch (file corrupted?)", path);
 
-    nmt_vocab *src = make_vocab(doc->src_tokens, doc->n_src, path, "source");
-    if (!src) return -1;
-    nmt_vocab *tgt = make_vocab(doc->tgt_tokens, doc->n_tgt, path, "target");
+    nmt_vocab *src = NULL;   // none for a language model
+    if (doc->n_src > 0 && !(src = make_vocab(doc->src_tokens, doc->src_lens, doc->n_src, doc->src_split, path,
+                                             "source")))
+        return -1;
+    nmt_vocab *tgt = make_vocab(doc->tgt_tokens, doc->tgt_lens, doc->n_tgt, doc->tgt_split, path, "target");
     if (!tgt) {
         nmt_vocab_free(src);
         return -1;
     }
     // what the document records about the text (checked by the parser)
-    nmt_vocab_set_language(src, doc->src_language);
+    if (src) {
+        nmt_vocab_set_language(src, doc->src_language);
+        nmt_vocab_set_strip_chars(src, doc->strip_chars);
+    }
     nmt_vocab_set_language(tgt, doc->tgt_language);
-    nmt_vocab_set_strip_chars(src, doc->strip_chars);
     nmt_vocab_set_strip_chars(tgt, doc->strip_chars);
 
     nmt_model tmp;
@@ -233,13 +241,25 @@ int nmt_model_load(nmt_model *m, const char *path) {
     return rc;
 }
 
+/* a: this model's, b: the file's; either may be NULL (no source vocabulary). */
 static int same_vocab(const nmt_vocab *a, const nmt_vocab *b, const char *path, const char *which) {
+    if (!a || !b) {
+        if (a || b)
+            return nmt_error("%s: it has %s %s vocabulary, this model %s; --init-from needs the same vocabularies",
+                             path, b ? "a" : "no", which, a ? "has one" : "none");
+        return 0;
+    }
     int na = nmt_vocab_size(a), nb = nmt_vocab_size(b);
     if (na != nb)
         return nmt_error("%s: its %s vocabulary has %d tokens, this model's %d; --init-from needs the same "
                          "vocabularies (same corpus, sizes and --split-seed)", path, which, nb, na);
+    if (nmt_vocab_split(a) != nmt_vocab_split(b))
+        return nmt_error("%s: its %s vocabulary splits into %s, this model's into %s; --init-from needs the same "
+                         "vocabularies", path, which, nmt_vocab_split(b) == NMT_SPLIT_CHARACTER ? "characters" : "words",
+                         nmt_vocab_split(a) == NMT_SPLIT_CHARACTER ? "characters" : "words");
     for (int i = 0; i < na; i++)
-        if (strcmp(nmt_vocab_token(a, i), nmt_vocab_token(b, i)) != 0)
+        if (nmt_vocab_token_len(a, i) != nmt_vocab_token_len(b, i) ||
+            memcmp(nmt_vocab_token(a, i), nmt_vocab_token(b, i), (size_t)nmt_vocab_token_len(a, i)) != 0)
             return nmt_error("%s: its %s vocabulary differs at id %d ('%s', this model: '%s'); --init-from needs "
                              "the same vocabularies (same corpus, sizes and --split-seed)", path, which, i,
                              nmt_vocab_token(b, i), nmt_vocab_token(a, i));

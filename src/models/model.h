@@ -117,10 +117,12 @@ static inline float *nmt_model_tensor(const nmt_model *m, int idx) {
     return m->params + m->table.p[idx].offset;
 }
 
-/* The model file (src/io/modelfile.c; format in docs/FORMAT.md). Version 2:
- * any registered architecture with its own configuration fields; version 1
- * (nmt 0.1.0, the basic model only) still loads. */
-#define NMT_FORMAT_VERSION 2
+/* The model file (src/io/modelfile.c; format in docs/FORMAT.md). Version 3:
+ * each vocabulary's split mode, tokens by length (U+0000), no source
+ * vocabulary for an architecture without src_vocab (m->src_vocab NULL).
+ * Versions 1 (nmt 0.1.0, the basic model only) and 2 (any architecture)
+ * still load. */
+#define NMT_FORMAT_VERSION 3
 int nmt_model_save(const nmt_model *m, const char *path);
 int nmt_model_load(nmt_model *m, const char *path);
 /* --init-from: copies into m (whose vocabularies are set) every tensor of the

@@ -73,6 +73,9 @@ nmt_vocab *nmt_vocab_adapt(const char *const *texts, size_t n, int max_tokens,
                            const char *prefix, const char *suffix, size_t *distinct);
 /* From an explicit list (tokens[0] must be "" and tokens[1] "[UNK]"). */
 nmt_vocab *nmt_vocab_from_list(const char *const *tokens, int n);
+/* The same with the tokens' byte lengths (lens NULL: strlen), so that a token
+ * may hold U+0000 (a character vocabulary's NUL token); each below 2^32. */
+nmt_vocab *nmt_vocab_from_list_n(const char *const *tokens, const size_t *lens, int n);
 void nmt_vocab_free(nmt_vocab *v);
 int nmt_vocab_size(const nmt_vocab *v);
 const char *nmt_vocab_token(const nmt_vocab *v, int id);
@@ -112,9 +115,8 @@ int nmt_vectorize_words(const nmt_vocab *v, const char *text, int32_t *ids, char
  * The book then uses ids - 2 (no padding, no unknown): 39 tokens for tiny
  * Shakespeare. The vocabulary's strip characters play no part here.
  * The split mode is part of the vocabulary (nmt_vocab_split); the model file
- * does not record it yet: a character model needs a "split" field in its
- * vectorizer section, set back with nmt_vocab_set_split after loading, and
- * tokens written by length (nmt_vocab_token_len) so that U+0000 survives. */
+ * (format 3) records it, and each token by its length (nmt_vocab_token_len),
+ * so that U+0000 survives. */
 typedef enum { NMT_SPLIT_WHITESPACE = 0, NMT_SPLIT_CHARACTER = 1 } nmt_split;
 
 /* Adapts on text[0..len) as one string. `distinct` (may be NULL) receives the

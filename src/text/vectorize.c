@@ -189,7 +189,7 @@ struct nmt_vocab {
 };
 
 // builds a vocabulary from n distinct tokens (id = position); NULL on a duplicate
-static nmt_vocab *vocab_build(const char *const *toks, const uint32_t *lens, int n) {
+static nmt_vocab *vocab_build(const char *const *toks, const size_t *lens, int n) {
     nmt_vocab *v = nmt_xcalloc(1, sizeof *v);
     strtab_init(&v->tab, (uint32_t)n);
     for (int i = 0; i < n; i++) {
@@ -206,12 +206,16 @@ static nmt_vocab *vocab_build(const char *const *toks, const uint32_t *lens, int
 }
 
 // vocabulary from an explicit token list (as set_vocabulary / a saved model)
-nmt_vocab *nmt_vocab_from_list(const char *const *tokens, int n) {
-    if (n < 2 || strcmp(tokens[0], "") != 0 || strcmp(tokens[1], "[UNK]") != 0) {
+nmt_vocab *nmt_vocab_from_list(const char *const *tokens, int n) { return nmt_vocab_from_list_n(tokens, NULL, n); }
+
+// the same, tokens of lens[i] bytes (NULL: strlen), so that one may be U+0000
+nmt_vocab *nmt_vocab_from_list_n(const char *const *tokens, const size_t *lens, int n) {
+    if (n < 2 || (lens && (lens[0] != 0 || lens[1] != 5)) || strcmp(tokens[0], "") != 0 ||
+        strcmp(tokens[1], "[UNK]") != 0) {
         nmt_error("vocabulary: must start with \"\" and \"[UNK]\"");
         return NULL;
     }
-    return vocab_build(tokens, NULL, n);
+    return vocab_build(tokens, lens, n);
 }
 
 // frees a vocabulary (NULL is fine)
@@ -341,7 +345,7 @@ static nmt_vocab *vocab_from_counts(counter *k, int max_tokens, size_t *distinct
     qsort(c, m, sizeof *c, counted_cmp);
     uint32_t keep = (max_tokens > 0 && (uint32_t)max_tokens - 2 < m) ? (uint32_t)max_tokens - 2 : m;
     const char **toks = nmt_xmalloc((keep + 2) * sizeof *toks);
-    uint32_t *lens = nmt_xmalloc((keep + 2) * sizeof *lens);
+    size_t *lens = nmt_xmalloc((keep + 2) * sizeof *lens);
     toks[0] = "", lens[0] = 0;
     toks[1] = "[UNK]", lens[1] = 5;
     for (uint32_t i = 0; i < keep; i++) toks[i + 2] = c[i].s, lens[i + 2] = c[i].len;
