@@ -112,6 +112,16 @@ extern const char *const nmt_precision_choices[];   /* "fp32", "bf16": index = n
 #define NMT_FLAG_BATCH_SIZE(p, what)                                                                       \
     {.name = "--batch-size", .kind = NMT_FLAG_INT, .ptr = (p), .arg = "N", .idef = NMT_RECIPE_BATCH_SIZE, \
      .lo = 1, .hi = 4096, .help = what}
+/* A character model's text (train, eval). */
+#define NMT_FLAG_STATEFUL(p, what) {.name = "--stateful", .kind = NMT_FLAG_BOOL, .ptr = (p), .help = what}
+#define NMT_FLAG_TRAIN_CHARS(p)                                                                          \
+    {.name = "--train-chars", .kind = NMT_FLAG_INT, .ptr = (p), .arg = "N", .lo = 1, .hi = 1L << 40,     \
+     .def_text = "the book's 1000000, or its fraction of a shorter text",                                \
+     .help = "charrnn: the first N characters of the text train"}
+#define NMT_FLAG_VALID_CHARS(p)                                                                          \
+    {.name = "--valid-chars", .kind = NMT_FLAG_INT, .ptr = (p), .arg = "N", .lo = 0, .hi = 1L << 40,     \
+     .def_text = "the book's 60000, or its fraction of a shorter text",                                  \
+     .help = "charrnn: the next N characters validate"}
 #define NMT_FLAG_PRECISION(p, what)                                                                          \
     {.name = "--precision", .kind = NMT_FLAG_CHOICE, .ptr = (p), .choices = nmt_precision_choices, .help = what}
 #endif

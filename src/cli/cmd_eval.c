@@ -29,11 +29,52 @@ static char *result_json(const nmt_eval_result *r, nmt_precision prec, const nmt
     return text;
 }
 
+/* A language model: the teacher-forced metrics of the text's validation
+ * windows, one JSON object; the process exit status. */
+static int eval_text(const nmt_model *m, const char *data, long train_chars, long valid_chars, int stateful, int bsz,
+                     long max_valid) {
+    char *text;
+    size_t len;
+    nmt_data d;
+    memset(&d, 0, sizeof d);
+    if (nmt_read_file(data, &text, &len) ||
+        nmt_text_data_build(&d, m, text, len, data, (size_t)train_chars, (size_t)valid_chars, stateful ? bsz : 0)) {
+        fprintf(stderr, "nmt eval: %s\n", nmt_last_error());
+        nmt_data_free(&d);
+        return 1;
+    }
+    free(text);
+    if (d.valid.n == 0) {
+        fprintf(stderr, "nmt eval: %s: the split leaves no validation window\n", data);
+        nmt_data_free(&d);
+        return 1;
+    }
+    nmt_eval_result r;
+    nmt_evaluate(m, &d.valid, bsz, max_valid, NMT_FP32, stateful, &r);
+    nmt_json *j = nmt_json_new_object();
+    int bad = nmt_json_set_real(j, "val_loss", r.loss) || nmt_json_set_real(j, "val_accuracy", r.accuracy) ||
+              nmt_json_set_int(j, "val_tokens", r.tokens) || nmt_json_set_int(j, "val_windows", r.sentences) ||
+              nmt_json_set_int(j, "stateful", stateful) || nmt_json_set_str(j, "precision", "fp32");
+    char *out = bad ? NULL : nmt_json_dump(j, NMT_JSON_SPACED);
+    nmt_json_free(j);
+    nmt_data_free(&d);
+    int rc = 0;
+    if (!out) {
+        fprintf(stderr, "nmt eval: %s\n", nmt_last_error());
+        rc = 1;
+    } else if (printf("%s\n", out) < 0 || fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "nmt eval: cannot write the result to standard output\n");
+        rc = 1;
+    }
+    free(out);
+    return rc;
+}
+
 int nmt_cmd_eval(int argc, char **argv) {
     const char *model_path, *data;
-    long split_seed, n_train, threads, max_valid, bsz, beam;
+    long split_seed, n_train, threads, max_valid, bsz, beam, train_chars, valid_chars;
     double length_penalty;
-    int precision, stats;
+    int precision, stats, stateful;
     nmt_flag flags[] = {
         NMT_FLAG_MODEL(&model_path, "the model"),
         NMT_FLAG_DATA(&data, "corpus, read as nmt train reads it"),
@@ -47,6 +88,10 @@ int nmt_cmd_eval(int argc, char **argv) {
         NMT_FLAG_LENGTH_PENALTY(&length_penalty),
         {.name = "--stats", .kind = NMT_FLAG_BOOL, .ptr = &stats,
          .help = "print the translation time on stderr"},
+        NMT_FLAG_STATEFUL(&stateful, "charrnn: the validation text cut into --batch-size streams, each carrying "
+                                     "its state from zeros"),
+        NMT_FLAG_TRAIN_CHARS(&train_chars),
+        NMT_FLAG_VALID_CHARS(&valid_chars),
     };
     nmt_cli cli = {.name = "eval", .flags = flags, .nflags = (int)(sizeof flags / sizeof *flags),
                    .about = "Rebuilds the validation set as nmt train does (pass the training's --split-seed and\n"
@@ -54,7 +99,10 @@ int nmt_cmd_eval(int argc, char **argv) {
                             "val_accuracy_unmasked, val_tokens, val_sentences, precision (teacher-forced),\n"
                             "then bleu, chrf, bleu_hyp_len, bleu_ref_len of the same sentences' translations\n"
                             "(fp32, greedy or --beam) against their references lower-cased and without\n"
-                            "punctuation (docs/METRICS.md), and beam, length_penalty.\n"};
+                            "punctuation (docs/METRICS.md), and beam, length_penalty.\n"
+                            "A character model (charrnn): --data is its text, split as nmt train splits it, and\n"
+                            "the object has val_loss, val_accuracy, val_tokens (characters), val_windows,\n"
+                            "stateful and precision.\n"};
     int status = nmt_cli_parse(&cli, argc, argv);
     if (status >= 0) return status;
     nmt_precision prec = NMT_FP32;
@@ -65,6 +113,26 @@ int nmt_cmd_eval(int argc, char **argv) {
     if (nmt_model_load(&m, model_path)) {
         fprintf(stderr, "nmt eval: %s\n", nmt_last_error());
         return 1;
+    }
+    const int lm = nmt_arch_info_find(m.cfg.arch)->lm;
+    static const char *const pairs_only[] = {"--split-seed", "--n-train", "--beam", "--length-penalty", "--stats",
+                                             "--precision", NULL};
+    static const char *const lm_only[] = {"--stateful", "--train-chars", "--valid-chars", NULL};
+    for (const char *const *f = lm ? pairs_only : lm_only; *f; f++)
+        if (nmt_cli_flag(&cli, *f)->given) {
+            fprintf(stderr, "nmt eval: %s does not apply to a %s model\n", *f, m.cfg.arch);
+            nmt_model_free(&m);
+            return 2;
+        }
+    if (lm) {
+        if (nmt_cli_flag(&cli, "--train-chars")->given != nmt_cli_flag(&cli, "--valid-chars")->given) {
+            fprintf(stderr, "nmt eval: give --train-chars and --valid-chars together\n");
+            nmt_model_free(&m);
+            return 2;
+        }
+        int rc = eval_text(&m, data, train_chars, valid_chars, stateful, (int)bsz, max_valid);
+        nmt_model_free(&m);
+        return rc;
     }
     nmt_data d;
     // the corpus is read with the characters the model's file says to delete

@@ -100,15 +100,10 @@ int nmt_cmd_train(int argc, char **argv) {
         {.name = "--arch", .kind = NMT_FLAG_STRING, .ptr = &arch, .arg = "NAME", .sdef = "basic", .nonempty = 1,
          .help = "architecture: basic, bidirectional, attention (translators: --data is a corpus of pairs) or "
                  "charrnn (a character language model: --data is any UTF-8 text) (docs/ARCHITECTURE.md)"},
-        {.name = "--stateful", .kind = NMT_FLAG_BOOL, .ptr = &stateful,
-         .help = "charrnn: the text cut into --batch-size streams, each batch row continuing its stream's state "
-                 "(docs/CLI.md)"},
-        {.name = "--train-chars", .kind = NMT_FLAG_INT, .ptr = &train_chars, .arg = "N", .lo = 1, .hi = 1L << 40,
-         .def_text = "the book's 1000000, or its fraction of a shorter text",
-         .help = "charrnn: the first N characters of the text train"},
-        {.name = "--valid-chars", .kind = NMT_FLAG_INT, .ptr = &valid_chars, .arg = "N", .lo = 0, .hi = 1L << 40,
-         .def_text = "the book's 60000, or its fraction of a shorter text",
-         .help = "charrnn: the next N characters validate"},
+        NMT_FLAG_STATEFUL(&stateful, "charrnn: the text cut into --batch-size streams, each batch row continuing its "
+                                     "stream's state (docs/CLI.md)"),
+        NMT_FLAG_TRAIN_CHARS(&train_chars),
+        NMT_FLAG_VALID_CHARS(&valid_chars),
         {.name = "--init-from", .kind = NMT_FLAG_STRING, .ptr = &init_from, .arg = "MODEL", .nonempty = 1,
          .help = "start from MODEL's tensors whose name and shape match (the vocabularies must be the same); the "
                  "others are initialized as usual"},

@@ -32,7 +32,9 @@ static int draw(const float *logits, int V, double T, nmt_rng *rng, double *p) {
 int nmt_generate(const nmt_model *m, const char *prompt, const nmt_generate_opts *o,
                  void (*emit)(const char *text, size_t n, void *ctx), void *ctx) {
     const nmt_arch_info *a = nmt_arch_info_find(m->cfg.arch);
-    if (!a || !a->lm) return nmt_error("a '%s' model does not generate text: it translates (nmt translate)", m->cfg.arch);
+    if (!a || !a->lm)
+        return nmt_error("the model is a translator (%s): it translates (nmt translate) and does not continue a text",
+                         m->cfg.arch);
     if (!(o->temperature >= 0) || !isfinite(o->temperature)) return nmt_error("the temperature must be >= 0");
     const size_t plen = strlen(prompt);
     int32_t *ids = nmt_xmalloc(sizeof(int32_t) * (plen + 1));

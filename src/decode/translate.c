@@ -13,6 +13,10 @@ static float *falloc(long n) { return nmt_xalloc_aligned(sizeof(float) * (size_t
 int nmt_translator_init(nmt_translator *tr, const nmt_model *m, int maxB, const nmt_decode_opts *opt) {
     nmt_numerics_init();
     memset(tr, 0, sizeof *tr);
+    const nmt_arch_info *a = nmt_arch_info_find(m->cfg.arch);
+    if (!a || a->lm)
+        return nmt_error("the model is a language model (%s): it continues a text (nmt generate) and does not translate",
+                         m->cfg.arch);
     const int V = m->cfg.tgt_vocab, L = m->cfg.max_length;
     tr->opt = opt ? *opt : (nmt_decode_opts){.beam = 1, .n_best = 1};
     const nmt_decode_opts *o = &tr->opt;
