@@ -13,16 +13,22 @@
 #       per batch relative to the basic model's (the same N batches);
 #   (d) greedy translation of the first validation sentences: nmt and PyTorch
 #       (batch 1, state carried), with the same model file;
+#   (e) the book's Shakespeare char-RNN (nmt train --arch charrnn) with BENCH_THREADS and
+#       with 1 thread (same model file?), and the same model in PyTorch (nn.GRU,
+#       tools/bench_torch.py charrnn): characters trained per second;
 # then prints a Markdown report and appends it to docs/PERFORMANCE.md.
 #
 # A part that cannot run (no corpus, no PyTorch, no TensorFlow, a failing command)
 # gives a row "skipped (reason)"; no number is ever made up.
 #
 # Knobs (environment), with their defaults:
-#   NMT_DATA=../shared/data     corpus folder: $NMT_DATA/spa-eng/spa.txt
+#   NMT_DATA=../shared/data     corpus folder: $NMT_DATA/spa-eng/spa.txt, and
+#                               $NMT_DATA/tinyshakespeare/input.txt for (e)
 #   BENCH_BATCHES=300           N, batches of 32 trained by nmt, PyTorch and Keras
 #   BENCH_KERAS_BATCHES=min(N,100)  batches for Keras alone (the slowest by far; its
 #                               batches all cost the same, padded to 50)
+#   BENCH_CHAR_BATCHES=300      char-RNN batches of 32 windows of 100 characters, nmt and
+#                               PyTorch (10 when quick; 0: no char-RNN part)
 #   BENCH_TRANSLATE=18964       validation sentences translated (all of them)
 #   BENCH_THREADS=2             threads of every framework (the GEMM table adds 1 thread)
 #   BENCH_ARCHS="basic bidirectional attention"   architectures trained in (b) and (c)
@@ -56,15 +62,18 @@ nmt=${NMT_BIN:-bin/nmt}
 gemm_bin=${BENCH_GEMM_BIN:-build/tools/bench_gemm}
 data_dir=${NMT_DATA:-../shared/data}
 corpus=$data_dir/spa-eng/spa.txt
+char_text=$data_dir/tinyshakespeare/input.txt
 quick=${BENCH_QUICK:-0}
 if [ "$quick" = 1 ]; then
     batches=${BENCH_BATCHES:-10}
+    char_batches=${BENCH_CHAR_BATCHES:-10}
     keras_batches=${BENCH_KERAS_BATCHES:-3}
     ntrans=${BENCH_TRANSLATE:-100}
     append=${BENCH_APPEND:-0}
     archs_default="basic"
 else
     batches=${BENCH_BATCHES:-300}
+    char_batches=${BENCH_CHAR_BATCHES:-300}
     # Keras pads every batch to 50 steps, so each batch costs the same (1-2 s here):
     # 100 batches give a steady rate without making the run last 10 minutes
     keras_batches=${BENCH_KERAS_BATCHES:-$((batches < 100 ? batches : 100))}
@@ -85,6 +94,7 @@ torch_tr_max=${BENCH_TORCH_TRANSLATE_S:-90}
 for v in batches keras_batches ntrans threads; do
     case ${!v} in '' | *[!0-9]* | 0) echo "bench: $v must be a positive integer, got '${!v}'" >&2; exit 2 ;; esac
 done
+case $char_batches in '' | *[!0-9]*) echo "bench: BENCH_CHAR_BATCHES must be a non-negative integer, got '$char_batches'" >&2; exit 2 ;; esac
 [ -n "$archs" ] || { echo "bench: BENCH_ARCHS names no architecture" >&2; exit 2; }
 for a in $archs; do
     case $a in basic | bidirectional | attention) ;;
@@ -278,13 +288,18 @@ if has_arch basic; then
 fi
 
 # ---------------------------------------------------------------- (c) PyTorch and Keras
+# Is there a PyTorch (installed if missing and allowed)? Sets torch_ok, or torch_why.
+# Asked once, by the first part that has data for PyTorch to train on.
 torch_ok=0
 torch_why=""
-if [ $have_corpus = 0 ]; then
-    torch_why="no corpus at $corpus"
-elif ! command -v "$py" >/dev/null 2>&1; then
-    torch_why="no $py"
-else
+torch_checked=0
+torch_check() {
+    [ $torch_checked = 1 ] && return
+    torch_checked=1
+    if ! command -v "$py" >/dev/null 2>&1; then
+        torch_why="no $py"
+        return
+    fi
     if ! "$py" -c 'import torch' 2>/dev/null && [ "$install" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         say "PyTorch missing: apt-get install python3-torch"
         for try in $(seq 1 20); do   # another engineer may hold the dpkg lock: wait for it
@@ -295,7 +310,8 @@ else
         done
     fi
     if "$py" -c 'import torch' 2>"$tmp/torch-import.err"; then torch_ok=1; else torch_why="no PyTorch in $py: $(tail -n 1 "$tmp/torch-import.err" | cut -c1-100)"; fi
-fi
+}
+[ $have_corpus = 1 ] && torch_check
 # the reference of the "vs PyTorch" column, by architecture: the faster PyTorch training run
 declare -A torch_best torch_ref_of torch_sec
 # PyTorch training of one architecture (bench_torch.py train; basic without --arch), at
@@ -310,6 +326,7 @@ torch_train() {
         name=$arch-   # scratch files: torch-train-NAMET.*
         aflag=(--arch "$arch")
     fi
+    if [ $have_corpus = 0 ]; then rows+=("| PyTorch $what | skipped (no corpus at $corpus) | | | | | | |"); return; fi
     if [ $torch_ok = 0 ]; then rows+=("| PyTorch $what | skipped ($torch_why) | | | | | | |"); return; fi
     [ "$threads" != 1 ] && [ "${BENCH_TORCH_1T:-1}" = 1 ] && tlist+=(1)
     for t in "${tlist[@]}"; do
@@ -391,16 +408,6 @@ for arch in $archs; do
     fi
 done
 
-# PyTorch's rates are known now: fill in the training rows' ratio (against PyTorch's
-# faster run of the same architecture)
-for i in "${!rows[@]}"; do
-    if [[ ${rows[$i]} =~ @TORCH:([a-z]+):([0-9.eE+-]*)@ ]]; then
-        rows[$i]=${rows[$i]/"${BASH_REMATCH[0]}"/$(ratio "${BASH_REMATCH[2]}" "${torch_best[${BASH_REMATCH[1]}]:-}")}
-    fi
-done
-torch_tps=${torch_best[basic]:-}
-torch_ref=${torch_ref_of[basic]:-}
-
 # ---------------------------------------------------------------- (d) translation
 model=${BENCH_MODEL:-}
 model_note=""
@@ -475,8 +482,99 @@ for i in "${!rows[@]}"; do
     rows[$i]=${rows[$i]/@TORCHTR@/$(ratio "$nmt_sps" "$torch_sps")}
 done
 
+# ---------------------------------------------------------------- (e) char-RNN
+# The book's Shakespeare model (nmt train --arch charrnn) against the same model in
+# PyTorch (bench_torch.py charrnn): characters trained per second, batches x 32 x 100
+char_rows() { rows+=("| $1 | skipped ($2) | | | | | | |"); }
+# model FLOPs per character, forward + backward: GRU(128) over 16 inputs, Dense(39)
+# (bench_torch.py char_flops)
+char_flop=$(awk 'BEGIN { print 3 * 2 * (3 * 128 * (16 + 128) + 128 * 39) }')
+char_gf() { awk -v t="$1" -v f="$char_flop" 'BEGIN { if (t == "") print ""; else printf "%.2f", t * f * 1e-9 }'; }
+if [ "$char_batches" != 0 ]; then
+    label="nmt train charrnn"
+    why=""
+    if [ $nmt_ok = 0 ]; then why="$nmt is not built"
+    elif [ ! -f "$char_text" ]; then why="no text at $char_text"
+    elif ! "$nmt" train --help 2>&1 | grep -q charrnn; then why="this nmt has no --arch charrnn"
+    fi
+    if [ -n "$why" ]; then
+        char_rows "$label" "$why"
+    else
+        say "(e) $label: $char_batches batches"
+        if timed train-charrnn "$nmt" train --arch charrnn --data "$char_text" --out "$tmp/nmt-charrnn.nmt" --epochs 1 \
+            --max-batches "$char_batches" --batch-size 32 --valid-max 32 --quiet --threads "$threads" \
+            --log "$tmp/nmt-charrnn.jsonl"; then
+            tps=$(sed -n 's/.*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-charrnn.jsonl" | tail -n 1)
+            sec=$(sed -n 's/.*"seconds":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-charrnn.jsonl" | tail -n 1)
+            if [ -z "$tps" ]; then
+                char_rows "$label" "no tokens_per_s in the log"
+            else
+                g=$(char_gf "$tps")
+                rows+=("| $label | $(commas "$tps") chars/s | @TORCH:charrnn:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss train-charrnn) | $char_batches batches in $(printf '%.1f' "$sec") s |")
+                if [ "$threads" != 1 ]; then
+                    say "(e) $label, 1 thread: $char_batches batches"
+                    if timed train-charrnn-1t "$nmt" train --arch charrnn --data "$char_text" --out "$tmp/nmt-charrnn-1t.nmt" \
+                        --epochs 1 --max-batches "$char_batches" --batch-size 32 --valid-max 32 --quiet --threads 1 \
+                        --log "$tmp/nmt-charrnn-1t.jsonl"; then
+                        tps1=$(sed -n 's/.*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p' "$tmp/nmt-charrnn-1t.jsonl" | tail -n 1)
+                        if cmp -s "$tmp/nmt-charrnn.nmt" "$tmp/nmt-charrnn-1t.nmt"; then
+                            same="model file byte-identical to the $(thr "$threads") run"
+                        else
+                            s2=$(sha "$tmp/nmt-charrnn.nmt")
+                            s1=$(sha "$tmp/nmt-charrnn-1t.nmt")
+                            if [ -n "$s1" ] && [ "$s1" = "$s2" ]; then same="model files differ, weights bit-identical (weights_sha256 ${s1:0:16}…)"
+                            else same="model file DIFFERS from the $(thr "$threads") run"; fi
+                        fi
+                        g1=$(char_gf "$tps1")
+                        rows+=("| $label, 1 thread | $(commas "$tps1") chars/s | @TORCH:charrnn:$tps1@ | $(gf "$g1") | | | $(rss train-charrnn-1t) | $same |")
+                    else
+                        char_rows "$label, 1 thread" "$(reason train-charrnn-1t $?)"
+                    fi
+                fi
+            fi
+        else
+            char_rows "$label" "$(reason train-charrnn $?)"
+        fi
+    fi
+
+    label="PyTorch charrnn (nn.GRU)"
+    [ -f "$char_text" ] && torch_check
+    if [ ! -f "$char_text" ]; then char_rows "$label" "no text at $char_text"
+    elif [ $torch_ok = 0 ]; then char_rows "$label" "$torch_why"
+    else
+        tlist=("$threads")
+        [ "$threads" != 1 ] && [ "${BENCH_TORCH_1T:-1}" = 1 ] && tlist+=(1)
+        for t in "${tlist[@]}"; do
+            say "(e) $label: $char_batches batches, $(thr "$t")"
+            if timed "torch-charrnn-$t" "$py" tools/bench_torch.py charrnn --data "$char_text" --batches "$char_batches" \
+                --threads "$t" --result "$tmp/torch-charrnn-$t.txt"; then
+                r=$tmp/torch-charrnn-$t.txt
+                tps=$(get "$r" chars_per_s)
+                g=$(get "$r" gflop_per_s)
+                if [ -n "$tps" ] && awk -v a="$tps" -v b="${torch_best[charrnn]:-0}" 'BEGIN { exit !(a > b) }'; then
+                    torch_best[charrnn]=$tps
+                    torch_ref_of[charrnn]="PyTorch at $(thr "$t")"
+                fi
+                rows+=("| PyTorch $(get "$r" torch_version) charrnn (nn.GRU), $(thr "$t") | $(commas "$tps") chars/s | @TORCH:charrnn:$tps@ | $(gf "$g") | $(pct "$g" "$best_mm") | $(pct "$g" "$peak") | $(rss "torch-charrnn-$t") | $char_batches batches in $(get "$r" seconds) s after $(get "$r" warmup_batches) warm-up batches; last loss $(get "$r" loss) |")
+            else
+                char_rows "$label, $(thr "$t")" "$(reason "torch-charrnn-$t" $?)"
+            fi
+        done
+    fi
+fi
+
+# PyTorch's rates are known now: fill in the training rows' ratio (against PyTorch's
+# faster run of the same architecture, or of the char-RNN)
+for i in "${!rows[@]}"; do
+    if [[ ${rows[$i]} =~ @TORCH:([a-z]+):([0-9.eE+-]*)@ ]]; then
+        rows[$i]=${rows[$i]/"${BASH_REMATCH[0]}"/$(ratio "${BASH_REMATCH[2]}" "${torch_best[${BASH_REMATCH[1]}]:-}")}
+    fi
+done
+torch_tps=${torch_best[basic]:-}
+torch_ref=${torch_ref_of[basic]:-}
+
 # ---------------------------------------------------------------- report
-cmd="NMT_DATA=$data_dir BENCH_BATCHES=$batches BENCH_KERAS_BATCHES=$keras_batches BENCH_TRANSLATE=$ntrans BENCH_THREADS=$threads"
+cmd="NMT_DATA=$data_dir BENCH_BATCHES=$batches BENCH_KERAS_BATCHES=$keras_batches BENCH_CHAR_BATCHES=$char_batches BENCH_TRANSLATE=$ntrans BENCH_THREADS=$threads"
 [ "$quick" = 1 ] && cmd="BENCH_QUICK=1 $cmd"
 [ -n "${BENCH_MODEL:-}" ] && cmd="$cmd BENCH_MODEL=$BENCH_MODEL"
 [ "$backends" != naive,cblas,dnnl,pmat,dnnl-bf16 ] && cmd="$cmd BENCH_BACKENDS=$backends"
@@ -556,6 +654,13 @@ elapsed=$(( $(date +%s) - start_epoch ))
         "matmul rate = the best fp32 rate on the 2048³ square at $threads threads${best_mm:+: $(gf "$best_mm") GFLOP/s ($best_mm_name)};" \
         "FMA peak = the arithmetic limit at $threads threads (fused multiply-adds on registers, under the table above)${peak:+: $(gf "$peak") GFLOP/s}." \
         "Translation: the first $ntrans validation sentences, greedy, with ${model_note:-no model}; its GFLOP/s counts forward FLOPs."
+    if [ "$char_batches" != 0 ]; then
+        echo
+        echo "**(e) Char-RNN**: the book's Shakespeare model, Embedding(39,16), GRU(128), Dense(39), Nadam;" \
+            "$char_batches batches of 32 shuffled windows of 100 characters (input; target shifted by one) of the first 1,000,000;" \
+            "chars/s = trained characters (batches × 32 × 100) per second; vs PyTorch: against ${torch_ref_of[charrnn]:-PyTorch (not measured)}" \
+            "(the issue's target: ≥ 4×); model GFLOP/s with $(awk -v f="$char_flop" 'BEGIN { printf "%.3f", f * 1e-6 }') MFLOP per character, forward + backward."
+    fi
     echo
     echo "| benchmark | throughput | vs PyTorch | model GFLOP/s | of matmul rate | of FMA peak | peak RSS | notes |"
     echo "|---|---:|---:|---:|---:|---:|---:|---|"

@@ -7,6 +7,7 @@ tools/bench_keras.py. Run by tools/bench.sh; usable by hand:
   bench_torch.py translate --model es.nmt --input en.txt --output es.txt [--threads 2]
                            [--max-seconds S] [--result FILE]
   bench_torch.py flops     --model es.nmt --input en.txt --translations es.txt [--result FILE]
+  bench_torch.py charrnn   --data input.txt --batches N [--threads 2] [--warmup 3] [--result FILE]
 
 prep      needs only Python: writes DIR/valid_en.txt (the first N validation English
           sentences, for the translation benchmark) and DIR/prep.txt (token counts of the
@@ -35,8 +36,20 @@ translate greedy decoding with the encoder and decoder state carried, one senten
           it stops early and reports the rate over the sentences translated.
 flops     forward FLOPs of translations already made (nmt's): source tokens and decoder
           steps (output words + 1 for endofseq, at most max_length); needs only Python.
+charrnn   the book's Shakespeare char-RNN (chapter 16, `nmt train --arch charrnn`):
+          nn.Embedding(39, 16) + nn.GRU(16, 128) + nn.Linear(128, 39), cross entropy
+          averaged over all 100 positions of every window, torch.optim.NAdam, batch 32.
+          The text is read as UTF-8 and ASCII-lowercased; its characters are the
+          vocabulary (Keras 2 TextVectorization(split="character"): by count
+          descending, then by the character's bytes descending, ids from 0, i.e.
+          Keras's minus 2); the first 1,000,000 characters train; windows of 101
+          characters (input 100, target shifted by one) at every start (shift 1),
+          shuffled (torch's own permutation: the speed does not depend on which
+          windows). --warmup untimed batches, then N timed batches; chars/s counts
+          batches x 32 x 100 trained characters. Prints a JSON line on stdout.
 
-Every result is written as `key=value` lines (stdout, and --result FILE).
+Every result is written as `key=value` lines (stdout, and --result FILE); charrnn
+prints a JSON line on stdout instead, and `key=value` lines to --result FILE.
 
 The data recipe is the notebook's: spa.txt read as UTF-8, "¡" and "¿" deleted,
 splitlines, split on TAB, numpy's legacy shuffle with seed 42 (re-implemented here in
@@ -495,6 +508,111 @@ def cmd_translate(a):
     }, a.result)
 
 
+# ---------------------------------------------------------------- charrnn
+
+CHAR_TRAIN = 1_000_000   # the book's training split: the first 1,000,000 characters
+CHAR_WINDOW = 100        # input length; windows hold 101 characters
+CHAR_EMBED = 16
+CHAR_UNITS = 128
+
+
+def char_vocab(text):
+    """Keras 2 TextVectorization(split="character", standardize="lower") adapted on the
+    whole text, ids minus 2 (no "" and "[UNK]"): {character: id}."""
+    counts = {}
+    for ch in text:
+        counts[ch] = counts.get(ch, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (kv[1], kv[0].encode("utf-8")), reverse=True)
+    return {ch: i for i, (ch, _) in enumerate(ranked)}
+
+
+def char_flops(vocab, embed=CHAR_EMBED, units=CHAR_UNITS):
+    """Model FLOPs per trained character, forward + backward (backward = 2x forward):
+    the GRU's three gates over [x; h] and the output layer."""
+    return 3 * 2 * (3 * units * (embed + units) + units * vocab)
+
+
+def cmd_charrnn(a):
+    import torch
+    from torch import nn
+
+    if a.batches < 1 or a.warmup < 0 or a.threads < 1:
+        sys.exit("bench_torch: charrnn: --batches and --threads must be >= 1, --warmup >= 0")
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(42)
+
+    with open(a.data, encoding="utf-8") as f:
+        text = f.read().translate(_LOWER)
+    vocab = char_vocab(text)
+    V = len(vocab)
+    data = torch.tensor([vocab[ch] for ch in text[:CHAR_TRAIN]], dtype=torch.long)
+    n_windows = len(data) - CHAR_WINDOW
+    need = (a.warmup + a.batches) * BATCH
+    if need > n_windows:
+        sys.exit(f"bench_torch: charrnn: {a.warmup} + {a.batches} batches need {need} windows, "
+                 f"the text has {max(0, n_windows)}")
+    starts = torch.randperm(n_windows, generator=torch.Generator().manual_seed(42))[:need]
+    offsets = torch.arange(CHAR_WINDOW + 1)
+    batches = []
+    for b in range(a.warmup + a.batches):
+        w = data[starts[b * BATCH:(b + 1) * BATCH, None] + offsets]   # (32, 101)
+        batches.append((w[:, :-1].contiguous(), w[:, 1:].contiguous()))
+
+    # nn.GRU computes Keras's GRU(reset_after=True): the reset gate multiplies the
+    # recurrent product after its bias, n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
+    # Its gates are stacked r, z, n where Keras stacks z, r, h: the same arithmetic in
+    # another layout (and other initial weights), which only the speed needs here.
+    class CharRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(V, CHAR_EMBED)
+            self.gru = nn.GRU(CHAR_EMBED, CHAR_UNITS, batch_first=True)
+            self.out = nn.Linear(CHAR_UNITS, V)
+
+        def forward(self, x):
+            h, _ = self.gru(self.emb(x))
+            return self.out(h)
+
+    model = CharRNN()
+    opt = torch.optim.NAdam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)   # Keras's defaults
+    loss_fn = nn.CrossEntropyLoss()   # mean over all 32 x 100 positions
+
+    def step(x, y):
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x).reshape(-1, V), y.reshape(-1))
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for x, y in batches[:a.warmup]:   # warm-up (allocator, first-call set-up), not timed
+        step(x, y)
+    t0 = time.perf_counter()
+    loss = 0.0
+    for x, y in batches[a.warmup:]:
+        loss = step(x, y)
+    sec = time.perf_counter() - t0
+    chars = a.batches * BATCH * CHAR_WINDOW
+    f = char_flops(V)
+    result = {
+        "torch_version": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "batches": a.batches,
+        "warmup_batches": a.warmup,
+        "vocab": V,
+        "chars": chars,
+        "seconds": round(sec, 3),
+        "ms_per_batch": round(sec / a.batches * 1e3, 2),
+        "chars_per_s": round(chars / sec, 1),
+        "flop_per_char": f,
+        "gflop_per_s": round(chars * f / sec * 1e-9, 2),
+        "loss": round(loss, 4),
+    }
+    print(json.dumps(result))
+    if a.result:
+        with open(a.result, "w") as out:
+            out.write("".join(f"{k}={v}\n" for k, v in result.items()))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -520,8 +638,15 @@ def main():
     s.add_argument("--input", required=True)
     s.add_argument("--translations", required=True)
     s.add_argument("--result")
+    s = sub.add_parser("charrnn")
+    s.add_argument("--data", required=True, help="tiny Shakespeare's input.txt")
+    s.add_argument("--batches", type=int, default=300)
+    s.add_argument("--threads", type=int, default=2)
+    s.add_argument("--warmup", type=int, default=3, help="untimed batches first")
+    s.add_argument("--result")
     a = p.parse_args()
-    {"prep": cmd_prep, "train": cmd_train, "translate": cmd_translate, "flops": cmd_flops}[a.cmd](a)
+    {"prep": cmd_prep, "train": cmd_train, "translate": cmd_translate, "flops": cmd_flops,
+     "charrnn": cmd_charrnn}[a.cmd](a)
 
 
 if __name__ == "__main__":

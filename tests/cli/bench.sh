@@ -8,7 +8,8 @@
 #  - bad flags exit 2;
 #  - bench.sh without a corpus, PyTorch or TensorFlow still measures the matrix
 #    products and writes a report whose rows say "skipped (reason)", never a
-#    number, with the same cell count as their header, to BENCH_REPORT only.
+#    number, with the same cell count as their header, to BENCH_REPORT only;
+#    the char-RNN part too (no text), and BENCH_CHAR_BATCHES=0 leaves it out.
 # The rates themselves are not checked (they depend on the machine's load);
 # only that every measured one is a positive number.
 source "$(dirname "$0")/lib.sh"
@@ -75,13 +76,17 @@ check "bench.sh: its tables are even" tables_even "$TMP/perf.md"
 check "bench.sh: the products and the FMA peak are in it" grep -qE '^\| 32×2048×512 \| NN \| recurrent step' "$TMP/perf.md"
 check "bench.sh: the 6 training, PyTorch, Keras and translation rows say why they were skipped" \
     test "$(grep -c "^| [^|]* | skipped (no corpus at $TMP/no-data/spa-eng/spa.txt) | | | | | | |$" "$TMP/perf.md")" = 6
-check "bench.sh: no other row in the main table (header + 6)" test "$(sed -n '/^| benchmark |/,$p' "$TMP/perf.md" | grep -c '^| ')" = 7
+check "bench.sh: the nmt and PyTorch char-RNN rows say why they were skipped" \
+    test "$(grep -c "^| [^|]* charrnn[^|]* | skipped (no text at $TMP/no-data/tinyshakespeare/input.txt) | | | | | | |$" "$TMP/perf.md")" = 2
+check "bench.sh: the char-RNN paragraph is in the report" grep -qF '**(e) Char-RNN**: ' "$TMP/perf.md"
+check "bench.sh: no other row in the main table (header + 6 + 2)" test "$(sed -n '/^| benchmark |/,$p' "$TMP/perf.md" | grep -c '^| ')" = 9
 
 # ... and with the three architectures: 3 more skipped rows for each variant (nmt,
-# PyTorch, time per batch against basic)
+# PyTorch, time per batch against basic); no char-RNN part
 run 0 env NMT_BIN="$NMT_BIN" BENCH_GEMM_BIN="$GEMM_BIN" NMT_DATA="$TMP/no-data" BENCH_QUICK=1 BENCH_INSTALL=0 \
     BENCH_APPEND=1 BENCH_REPORT="$TMP/perf3.md" BENCH_PYTHON="$TMP/no-python" NMT_BENCH_VENV="$TMP/no-venv" \
-    BENCH_BACKENDS=cblas BENCH_ARCHS="basic bidirectional attention" nice -n 19 bash tools/bench.sh
+    BENCH_BACKENDS=cblas BENCH_ARCHS="basic bidirectional attention" BENCH_CHAR_BATCHES=0 nice -n 19 bash tools/bench.sh
+check "bench.sh, BENCH_CHAR_BATCHES=0: no char-RNN paragraph" test "$(grep -c 'Char-RNN' "$TMP/perf3.md")" = 0
 check "bench.sh, three architectures: its tables are even" tables_even "$TMP/perf3.md"
 check "bench.sh, three architectures: 12 rows say why they were skipped" \
     test "$(grep -c "^| [^|]* | skipped (no corpus at $TMP/no-data/spa-eng/spa.txt) | | | | | | |$" "$TMP/perf3.md")" = 12
@@ -89,5 +94,7 @@ check "bench.sh, three architectures: no other row in the main table (header + 1
     test "$(sed -n '/^| benchmark |/,$p' "$TMP/perf3.md" | grep -c '^| ')" = 13
 run 2 env NMT_BIN="$NMT_BIN" BENCH_GEMM_BIN="$GEMM_BIN" BENCH_ARCHS="basic nonesuch" bash tools/bench.sh
 err_has "nonesuch" "BENCH_ARCHS with an unknown architecture"
+run 2 env NMT_BIN="$NMT_BIN" BENCH_GEMM_BIN="$GEMM_BIN" BENCH_CHAR_BATCHES=ten bash tools/bench.sh
+err_has "BENCH_CHAR_BATCHES" "BENCH_CHAR_BATCHES not a number"
 
 finish
