@@ -190,6 +190,60 @@ static void float_vs_double(int u, int zero_state) {
     nmt_packed_free(&p);
 }
 
+/* The vectorized cell (8 units at a time) against the scalar code that runs
+ * the units past the last multiple of 8: with u = 12 and the weights of units
+ * 8..11 copies of those of units 0..3 (in every gate, every input and
+ * recurrent row and column, both biases), units k and 8 + k see the same inputs, so every
+ * output of the forward and backward passes must be bit-identical between
+ * them: one computed by the vector code, the other by the scalar code. */
+static void vector_vs_scalar(void) {
+    enum { B = 5, T = 6, IN = 7, u = 12, G3 = 3 * u };
+    const int lens[B] = {6, 6, 4, 2, 1};
+    nmt_packed p;
+    packed_from(&p, lens, B, T);
+    const int n = p.ntok;
+    double *x = rvec((long)n * IN, 1), *W = rvec((long)IN * G3, 0.5), *U = rvec((long)u * G3, 0.5);
+    double *b = rvec(2L * G3, 0.5), *h0 = rvec((long)B * u, 0.5), *dh = rvec((long)n * u, 1), *dhT = rvec((long)B * u, 1);
+    for (int k = 0; k < 4; k++) {   // unit 8 + k = unit k, wherever a unit has a value of its own
+        for (int g = 0; g < 3; g++) {
+            for (int i = 0; i < IN; i++) W[(long)i * G3 + g * u + 8 + k] = W[(long)i * G3 + g * u + k];
+            for (int i = 0; i < u; i++) U[(long)i * G3 + g * u + 8 + k] = U[(long)i * G3 + g * u + k];
+            for (int r = 0; r < 2; r++) b[r * G3 + g * u + 8 + k] = b[r * G3 + g * u + k];
+        }
+        for (int r = 0; r < B; r++) h0[(long)r * u + 8 + k] = h0[(long)r * u + k];
+        for (int t = 0; t < n; t++) dh[(long)t * u + 8 + k] = dh[(long)t * u + k];
+        for (int r = 0; r < B; r++) dhT[(long)r * u + 8 + k] = dhT[(long)r * u + k];
+    }
+    // ... and rows 8 + k of U = rows k: the gradient into h_{t-1} (dR U^T) is the same for both
+    for (int k = 0; k < 4; k++) memcpy(U + (long)(8 + k) * G3, U + (long)k * G3, sizeof(double) * G3);
+    const long sz[NOUT] = {(long)n * u, (long)n * 4 * u, (long)B * u, (long)n * IN,
+                           (long)IN * G3, (long)u * G3, 2L * G3, (long)B * u};
+    fout o;
+    run_float(&o, sz, IN, u, &p, x, W, U, b, h0, dh, dhT);
+    int bad = 0;
+    for (int t = 0; t < n; t++)
+        for (int k = 0; k < 4; k++) {
+            bad += memcmp(&o.o[0][(long)t * u + k], &o.o[0][(long)t * u + 8 + k], sizeof(float)) != 0;   // h
+            for (int g = 0; g < 4; g++)   // the saved gates
+                bad += memcmp(&o.o[1][(long)t * 4 * u + g * u + k], &o.o[1][(long)t * 4 * u + g * u + 8 + k],
+                              sizeof(float)) != 0;
+        }
+    CHECK(bad == 0, "forward: %d values of the vector units differ from their scalar copies", bad);
+    bad = 0;
+    for (int r = 0; r < 2; r++)   // db: the backward cell's outputs summed over tokens in the same order
+        for (int g = 0; g < 3; g++)
+            for (int k = 0; k < 4; k++)
+                bad += memcmp(&o.o[6][r * G3 + g * u + k], &o.o[6][r * G3 + g * u + 8 + k], sizeof(float)) != 0;
+    for (int i = 0; i < IN; i++)   // dW: x^T dX, column by column
+        for (int g = 0; g < 3; g++)
+            for (int k = 0; k < 4; k++)
+                bad += memcmp(&o.o[4][(long)i * G3 + g * u + k], &o.o[4][(long)i * G3 + g * u + 8 + k], sizeof(float)) != 0;
+    CHECK(bad == 0, "backward: %d gradients of the vector units differ from their scalar copies", bad);
+    for (int i = 0; i < NOUT; i++) free(o.o[i]);
+    free(x), free(W), free(U), free(b), free(h0), free(dh), free(dhT);
+    nmt_packed_free(&p);
+}
+
 /* ---- 3. Keras 2.15 parity ---- */
 
 static float *fx_f32(const nmt_st_file *st, const char *name, long numel) {
@@ -329,6 +383,7 @@ int main(void) {
     for (int i = 0; i < 3; i++) float_vs_double(units[i], 0);
     float_vs_double(40, 1);
     float_vs_double(84, 1);
+    vector_vs_scalar();
     keras_parity();
     return check_exit("test_gru");
 }
