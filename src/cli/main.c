@@ -10,6 +10,7 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
+    {"demo", nmt_cmd_demo, "learn to convert dates (\"April 22, 2019\" -> 2019-04-22) in a minute, no download"},
     {"train", nmt_cmd_train, "train the encoder-decoder on a corpus (the book's recipe by default)"},
     {"translate", nmt_cmd_translate, "translate sentences (arguments, or stdin to stdout)"},
     {"eval", nmt_cmd_eval, "validation metrics of a model on a corpus"},
