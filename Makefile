@@ -1,5 +1,6 @@
 # nmt.c build. `make` builds bin/nmt and build/libnmt.a; `make test` runs the suite;
-# `make run` trains the book's model and translates (see README.md).
+# `make demo` trains a small model on generated dates in a minute or two; `make run`
+# trains the book's model and translates (see README.md).
 #
 # Knobs: CC, OPT (default -O2 -march=native), SAN=1 (ASan+UBSan build in build-san/),
 # GEMM=cblas|dnnl|naive (default matrix backend, reported by `nmt version`; all three
@@ -53,7 +54,7 @@ else
 NMT     := bin/nmt
 endif
 
-.PHONY: all test run chapter clean deps bench check-san
+.PHONY: all test demo run chapter clean deps bench check-san
 all: $(NMT) $(BUILD)/libnmt.a
 
 $(BUILD)/%.o: %.c
@@ -98,6 +99,10 @@ check-san:
 
 deps:
 	@bash tools/install_deps.sh
+
+# The built-in demo: exercise 9 of the chapter, dates to ISO 8601, no download (nmt demo).
+demo: $(NMT)
+	@$(NMT) demo
 
 run: $(NMT)
 	@NMT_BIN=$(NMT) bash tools/run_book.sh

@@ -5,7 +5,9 @@
  *   - one forward path: the teacher-forced forward pass (training and
  *     validation) fed a sentence's greedy translation predicts exactly that
  *     translation followed by endofseq, at every position: decode_step computes
- *     what training computes. */
+ *     what training computes;
+ * and a translation is its tokens joined by spaces, or by nothing for a
+ * character target vocabulary. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,11 +95,45 @@ static void check_arch(const char *arch) {
     nmt_model_free(&m);
 }
 
+/* A translation is its tokens joined by single spaces, or, with a character
+ * target vocabulary, by nothing; greedy and beam alike. */
+static void check_join(void) {
+    nmt_model m;
+    tiny_model(&m, "basic", en, es, NS, 13, 24, 12, 5, 1.5f);
+    const nmt_decode_opts beam = {.beam = 3, .n_best = 1};
+    for (int chars = 0; chars < 2; chars++) {
+        nmt_vocab_set_split(m.tgt_vocab, chars ? NMT_SPLIT_CHARACTER : NMT_SPLIT_WHITESPACE);
+        for (int b = 0; b < 2; b++) {
+            nmt_translator tr;
+            CHECK(nmt_translator_init(&tr, &m, 0, b ? &beam : NULL) == 0, "translator: %s", nmt_last_error());
+            int bad = 0, spaces = 0;
+            for (int i = 0; i < NS; i++) {
+                const char *t = nmt_translate(&tr, en[i]);
+                int n;
+                const int32_t *ids = nmt_translation_ids(&tr, 0, &n);
+                char want[1024] = "";
+                for (int j = 0; j < n; j++) {
+                    if (j && !chars) strcat(want, " ");
+                    strcat(want, nmt_vocab_token(m.tgt_vocab, ids[j]));
+                }
+                bad += strcmp(t, want) != 0;
+                spaces += strchr(t, ' ') != NULL;
+            }
+            CHECK(bad == 0, "%s, %s: %d translations are not their tokens joined", chars ? "characters" : "words",
+                  b ? "beam" : "greedy", bad);
+            CHECK(chars ? spaces == 0 : spaces > 10, "%d translations with spaces", spaces);
+            nmt_translator_free(&tr);
+        }
+    }
+    nmt_model_free(&m);
+}
+
 int main(void) {
     tiny_corpus(en, es, NS, 3, 0, 9);   // 0..9 words, empty sentences included
     CHECK(nmt_arch_count() >= 3, "registry has %d architectures", nmt_arch_count());
     for (int a = 0; a < nmt_arch_count(); a++)   // the translators (language models: test_charrnn)
         if (!nmt_arch_info_at(a)->lm) check_arch(nmt_arch_info_at(a)->name);
+    check_join();
     for (int i = 0; i < NS; i++) free(en[i]), free(es[i]);
     return check_exit("test_decode");
 }

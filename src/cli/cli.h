@@ -17,6 +17,7 @@ int nmt_cmd_fetch(int argc, char **argv);
 int nmt_cmd_version(int argc, char **argv);
 int nmt_cmd_plot(int argc, char **argv);
 int nmt_cmd_generate(int argc, char **argv);
+int nmt_cmd_demo(int argc, char **argv);
 
 /* ---- the flag table (src/cli/flags.c) ------------------------------------
  * Each command describes its flags in one table; nmt_cli_parse() reads argv

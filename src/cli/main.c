@@ -10,6 +10,7 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
+    {"demo", nmt_cmd_demo, "learn to convert dates (\"April 22, 2019\" -> 2019-04-22) in a minute, no download"},
     {"train", nmt_cmd_train, "train a model: a translator on a corpus (the book's recipe by default), or a character model"},
     {"translate", nmt_cmd_translate, "translate sentences (arguments, or stdin to stdout)"},
     {"generate", nmt_cmd_generate, "continue a text with a character model"},

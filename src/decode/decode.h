@@ -64,8 +64,8 @@ typedef struct {
 int nmt_translator_init(nmt_translator *tr, const nmt_model *m, int maxB, const nmt_decode_opts *opt);
 void nmt_translator_free(nmt_translator *tr);
 /* Translates n (<= maxB) sentences; nmt_translation(tr, i) gives the i-th result
- * (tokens joined by single spaces, without startofseq/endofseq), valid until
- * the next call. */
+ * (tokens joined by single spaces, those of a character vocabulary by
+ * nothing; without startofseq/endofseq), valid until the next call. */
 void nmt_translate_batch(nmt_translator *tr, const char *const *sentences, int n);
 const char *nmt_translation(const nmt_translator *tr, int i);
 /* The same result as target token ids (*n of them, endofseq excluded). */
@@ -91,7 +91,8 @@ const char *nmt_translate(nmt_translator *tr, const char *sentence);
  * against es[i], both as the target vocabulary standardizes text: its strip
  * characters deleted, ASCII lower-cased, punctuation removed, words separated
  * by single spaces (the reference in the only form a translation can take; the
- * translation's [UNK] becomes the one word "unk", which matches nothing real). */
+ * translation's [UNK] becomes the one word "unk", which matches nothing real);
+ * with a character vocabulary, ASCII lower-cased characters, not separated. */
 void nmt_translate_score(nmt_translator *tr, char *const *en, char *const *es, size_t n, nmt_metrics *acc);
 
 /* Internal: the search of nmt_translate_batch after the encode (greedy.c,

@@ -6,7 +6,8 @@
 #include "decode/decode.h"
 #include "nmt.h"
 
-/* ref as the target vocabulary writes it, space-separated, into *out (grown). */
+/* ref as the target vocabulary writes it into *out (grown): words separated by
+ * single spaces, characters by nothing (as nmt_translation joins them). */
 static void standardized(const nmt_vocab *v, const char *ref, char **out, size_t *cap) {
     const size_t n = strlen(ref) + 1;   // at most this many words, and bytes
     int32_t *ids = nmt_xcalloc(n, sizeof(int32_t));
@@ -14,9 +15,10 @@ static void standardized(const nmt_vocab *v, const char *ref, char **out, size_t
     const int k = nmt_vectorize_words(v, ref, ids, words, (int)(n < (size_t)1 << 30 ? n : (size_t)1 << 30));
     if (*cap < n + 1) *out = nmt_xrealloc(*out, *cap = n + 1);
     size_t len = 0;
+    const int sep = nmt_vocab_split(v) != NMT_SPLIT_CHARACTER;
     for (int i = 0; i < k; i++) {
         const size_t w = strlen(words[i]);
-        if (i) (*out)[len++] = ' ';
+        if (i && sep) (*out)[len++] = ' ';
         memcpy(*out + len, words[i], w);
         len += w;
         free(words[i]);

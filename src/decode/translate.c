@@ -77,6 +77,7 @@ void nmt_translator_free(nmt_translator *tr) {
     memset(tr, 0, sizeof *tr);
 }
 
+// tokens of a word vocabulary are joined by single spaces, characters by nothing
 void nmt_translation_append(nmt_translator *tr, long k, int id) {
     const char *tok = nmt_vocab_token(tr->m->tgt_vocab, id);
     size_t n = strlen(tok), len = tr->out_len[k];
@@ -84,7 +85,7 @@ void nmt_translation_append(nmt_translator *tr, long k, int id) {
         while (len + n + 2 > tr->out_cap[k]) tr->out_cap[k] *= 2;
         tr->out[k] = nmt_xrealloc(tr->out[k], tr->out_cap[k]);
     }
-    if (len) tr->out[k][len++] = ' ';
+    if (len && nmt_vocab_split(tr->m->tgt_vocab) != NMT_SPLIT_CHARACTER) tr->out[k][len++] = ' ';
     memcpy(tr->out[k] + len, tok, n);
     tr->out_len[k] = len + n;
     tr->out[k][len + n] = 0;

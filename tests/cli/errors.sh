@@ -23,7 +23,7 @@ err_has "bogus" "an unknown command"
 out_empty "an unknown command"
 run 0 nmt --help
 cp "$OUT" "$TMP/help.txt"
-for cmd in train translate eval score inspect plot fetch version; do
+for cmd in demo train translate eval score inspect plot fetch version; do
     check "nmt --help lists '$cmd'" grep -q "^  $cmd " "$TMP/help.txt"
     run 0 nmt "$cmd" --help
     check "nmt $cmd --help prints a usage line on stdout" grep -q "usage: nmt $cmd" "$OUT"
@@ -89,7 +89,7 @@ usage_error "--src-lang" --data "$C" --out "$O" --src-lang ""
 usage_error "--strip-chars" --data "$C" --out "$O" --strip-chars "$(printf 'a\tb')"
 usage_error "--epochs: unexpected argument" --data "$C" --out "$O" -- --epochs 1
 usage_error "unknown option '--epoch'" --data "$C" --out "$O" --epoch=3
-for cmd in train eval translate score inspect plot fetch version; do
+for cmd in demo train eval translate score inspect plot fetch version; do
     run 0 nmt "$cmd" -h
     check "nmt $cmd -h lists -h, --help" grep -q "^  -h, --help " "$OUT"
 done
