@@ -184,7 +184,7 @@ int nmt_cmd_demo(int argc, char **argv) {
     const int ok = acc >= min_acc;
     printf("\nvalidation accuracy %.4f (per character, masked), %ld of %zu dates converted exactly; %.0f s\n", acc,
            exact, nv, now_s() - t0);
-    if (out) printf("model: %s (nmt translate --model %s \"July 14, 1789\")\n", out, out);
+    if (out) printf("saved: %s (try: nmt translate --model %s \"July 14, 1789\")\n", out, out);
     printf("%s\n", ok ? "demo: it works" : "demo: FAILED: the validation accuracy is below --min-accuracy");
     rc = !ok;
     err = 0;
