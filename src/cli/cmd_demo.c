@@ -15,8 +15,6 @@
 #include "text/dates.h"
 #include "train/train.h"
 
-#define N_VALID 2000   /* the book's validation set, drawn after the training set */
-
 /* The exercise's sizes: Embedding(32) and LSTM(128) on both sides; "September
  * 30, 2019" is 18 characters, an output 10 and endofseq. */
 #define DEMO_EMBED 32
@@ -56,11 +54,11 @@ static void demo_vocabs(nmt_vocab **src, nmt_vocab **tgt, const nmt_date_pair *t
 }
 
 /* train_config: what the model file records of the run. */
-static char *demo_train_config(const nmt_train_opts *o, long n_train) {
+static char *demo_train_config(const nmt_train_opts *o, long n_train, long n_valid) {
     nmt_json *tc = nmt_json_new_object();
     int bad = nmt_json_set_str(tc, "data", "random_dates (nmt demo)") || nmt_json_set_int(tc, "epochs", o->epochs) ||
               nmt_json_set_int(tc, "batch_size", o->batch_size) || nmt_json_set_int(tc, "seed", o->seed) ||
-              nmt_json_set_int(tc, "n_train", n_train) || nmt_json_set_int(tc, "n_valid", N_VALID) ||
+              nmt_json_set_int(tc, "n_train", n_train) || nmt_json_set_int(tc, "n_valid", n_valid) ||
               nmt_json_set_str(tc, "nadam", "new") || nmt_json_set_real(tc, "lr", o->lr) ||
               nmt_json_set_str(tc, "loss", "masked_mean") ||
               nmt_json_set_str(tc, "precision", nmt_precision_name(o->precision)) ||
@@ -93,7 +91,7 @@ static void show_conversions(nmt_translator *tr, const nmt_date_pair *valid, siz
 
 int nmt_cmd_demo(int argc, char **argv) {
     const char *out;
-    long epochs, seed, n_train, threads;
+    long epochs, seed, n_train, n_valid, threads;
     double min_acc;
     int quiet;
     nmt_flag flags[] = {
@@ -102,7 +100,9 @@ int nmt_cmd_demo(int argc, char **argv) {
         {.name = "--seed", .kind = NMT_FLAG_INT, .ptr = &seed, .arg = "N", .idef = 42, .lo = 0, .hi = 4294967295L,
          .help = "seed of the dates (numpy's np.random.seed), of the weight initialization and of the shuffling"},
         {.name = "--n-train", .kind = NMT_FLAG_INT, .ptr = &n_train, .arg = "N", .idef = 10000, .lo = 32,
-         .hi = 1000000, .help = "training dates (the book's 10,000); then 2,000 validation dates"},
+         .hi = 1000000, .help = "training dates (the book's 10,000)"},
+        {.name = "--n-valid", .kind = NMT_FLAG_INT, .ptr = &n_valid, .arg = "N", .idef = 2000, .lo = 1,
+         .hi = 1000000, .help = "validation dates, drawn after the training dates (the book's 2,000)"},
         {.name = "--min-accuracy", .kind = NMT_FLAG_REAL, .ptr = &min_acc, .arg = "X", .rdef = 0.99, .rlo = 0,
          .rhi = 1, .help = "the validation accuracy (masked, per character) that counts as success"},
         {.name = "--out", .kind = NMT_FLAG_STRING, .ptr = &out, .arg = "FILE", .nonempty = 1,
@@ -127,13 +127,13 @@ int nmt_cmd_demo(int argc, char **argv) {
     const double t0 = now_s();
 
     // the data: train, then validation, from one numpy-compatible stream
-    const size_t nt = (size_t)n_train;
-    nmt_date_pair *pairs = nmt_xmalloc((nt + N_VALID) * sizeof *pairs), *valid = pairs + nt;
+    const size_t nt = (size_t)n_train, nv = (size_t)n_valid;
+    nmt_date_pair *pairs = nmt_xmalloc((nt + nv) * sizeof *pairs), *valid = pairs + nt;
     nmt_rng rng;
     nmt_rng_seed(&rng, (uint32_t)seed);
-    nmt_random_dates(&rng, nt + N_VALID, pairs);
-    char **x = nmt_xmalloc((nt + N_VALID) * sizeof *x), **y = nmt_xmalloc((nt + N_VALID) * sizeof *y);
-    for (size_t i = 0; i < nt + N_VALID; i++) x[i] = pairs[i].x, y[i] = pairs[i].y;
+    nmt_random_dates(&rng, nt + nv, pairs);
+    char **x = nmt_xmalloc((nt + nv) * sizeof *x), **y = nmt_xmalloc((nt + nv) * sizeof *y);
+    for (size_t i = 0; i < nt + nv; i++) x[i] = pairs[i].x, y[i] = pairs[i].y;
 
     nmt_model m;
     nmt_data d;
@@ -156,16 +156,16 @@ int nmt_cmd_demo(int argc, char **argv) {
     m.src_vocab = sv;
     m.tgt_vocab = tv;
     nmt_model_randomize(&m, (uint32_t)seed);
-    if (nmt_examples_build(&d.train, &m, x, y, nt) || nmt_examples_build(&d.valid, &m, x + nt, y + nt, N_VALID))
+    if (nmt_examples_build(&d.train, &m, x, y, nt) || nmt_examples_build(&d.valid, &m, x + nt, y + nt, nv))
         goto done;
     nmt_train_opts o = {.epochs = (int)epochs, .batch_size = NMT_RECIPE_BATCH_SIZE, .seed = (uint32_t)seed,
                         .nadam = NMT_NADAM_NEW, .lr = 0.001, .out_path = out, .progress = !quiet,
                         .threads = nmt_get_threads(), .precision = NMT_FP32};
-    m.train_config_json = demo_train_config(&o, n_train);
+    m.train_config_json = demo_train_config(&o, n_train, n_valid);
     if (!m.train_config_json) goto done;
 
     printf("nmt demo: exercise 9 of chapter 16, dates such as \"%s\" -> \"%s\"\n", pairs[0].x, pairs[0].y);
-    printf("data:  %zu training and %d validation dates (the book's random_dates, seed %ld)\n", nt, N_VALID, seed);
+    printf("data:  %zu training and %zu validation dates (the book's random_dates, seed %ld)\n", nt, nv, seed);
     size_t nparam = 0;
     for (int i = 0; i < m.table.n; i++) nparam += m.table.p[i].numel;
     printf("model: basic encoder-decoder on characters: %d source and %d target tokens, embeddings of %d, "
@@ -179,12 +179,12 @@ int nmt_cmd_demo(int argc, char **argv) {
     nmt_translator tr;
     if (nmt_translator_init(&tr, &m, 0, NULL)) goto done;
     long exact;
-    show_conversions(&tr, valid, N_VALID, &exact);
+    show_conversions(&tr, valid, nv, &exact);
     nmt_translator_free(&tr);
     const int ok = acc >= min_acc;
-    printf("\nvalidation accuracy %.4f (per character, masked), %ld of %d dates converted exactly; %.0f s\n", acc,
-           exact, N_VALID, now_s() - t0);
-    if (out) printf("model: %s (nmt translate --model %s \"July 14, 1789\")\n", out, out);
+    printf("\nvalidation accuracy %.4f (per character, masked), %ld of %zu dates converted exactly; %.0f s\n", acc,
+           exact, nv, now_s() - t0);
+    if (out) printf("saved: %s (try: nmt translate --model %s \"July 14, 1789\")\n", out, out);
     printf("%s\n", ok ? "demo: it works" : "demo: FAILED: the validation accuracy is below --min-accuracy");
     rc = !ok;
     err = 0;

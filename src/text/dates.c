@@ -2,6 +2,7 @@
 #include "text/dates.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char *const MONTHS[12] = {"January", "February", "March",     "April",   "May",      "June",
                                        "July",    "August",   "September", "October", "November", "December"};
@@ -30,6 +31,7 @@ int nmt_date_from_ordinal(long ordinal, int *year, int *month, int *day) {
 int nmt_date_pair_of(long ordinal, nmt_date_pair *p) {
     int y, m, d;
     if (nmt_date_from_ordinal(ordinal, &y, &m, &d)) return -1;
+    memset(p, 0, sizeof *p);   // every byte defined: pairs compare with memcmp
     snprintf(p->x, sizeof p->x, "%s %02d, %d", MONTHS[m - 1], d, y);
     snprintf(p->y, sizeof p->y, "%04d-%02d-%02d", y, m, d);
     return 0;

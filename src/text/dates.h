@@ -11,7 +11,8 @@
 #define NMT_DATES_MIN_ORDINAL 364878L
 #define NMT_DATES_MAX_ORDINAL 3652059L
 
-/* One example: x = "September 17, 2009", y = "2009-09-17". */
+/* One example: x = "September 17, 2009", y = "2009-09-17" (zero-padded to
+ * the end of each array). */
 typedef struct {
     char x[32];
     char y[16];
