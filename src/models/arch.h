@@ -63,10 +63,6 @@ int nmt_arch_count(void);
 const nmt_arch_info *nmt_arch_info_at(int i);
 /* "basic, bidirectional, attention": for messages. */
 const char *nmt_arch_names(void);
-/* For tests: one more architecture that nmt_arch_info_find knows by name (and
- * nothing else: it is not listed, has no code): enough for a configuration and
- * the model file. NULL removes it. */
-void nmt_arch_info_add_for_tests(const nmt_arch_info *info);
 
 /* What an optimizer calls as it updates the parameters, so that a workspace's
  * packed copies of them follow (nmt_ws_update_hook): rows(ctx, i, r0, r1)

@@ -31,7 +31,7 @@ enum {
 #ifndef NMT_F64
 static void params(nmt_param_table *t, const nmt_config *c) {
     const int V = c->tgt_vocab - 2, E = c->embed, u = c->units;
-    nmt_param_add(t, "embedding", NMT_INIT_UNIFORM005, NMT_LOOKUP_DEC, 2, (int[]){V, E});
+    nmt_param_add(t, "embedding.embeddings", NMT_INIT_UNIFORM005, NMT_LOOKUP_DEC, 2, (int[]){V, E});
     nmt_param_add(t, "gru.kernel", NMT_INIT_GLOROT, NMT_DENSE, 2, (int[]){E, 3 * u});
     nmt_param_add(t, "gru.recurrent_kernel", NMT_INIT_ORTHOGONAL, NMT_DENSE, 2, (int[]){u, 3 * u});
     nmt_param_add(t, "gru.bias", NMT_INIT_ZERO, NMT_DENSE, 2, (int[]){2, 3 * u});

@@ -22,13 +22,8 @@ const R(nmt_arch) *R(nmt_arch_find)(const char *name) {
 }
 
 #ifndef NMT_F64
-static const nmt_arch_info *for_tests;   // nmt_arch_info_add_for_tests
-
-void nmt_arch_info_add_for_tests(const nmt_arch_info *info) { for_tests = info; }
-
 const nmt_arch_info *nmt_arch_info_find(const char *name) {
     const nmt_arch *a = nmt_arch_find(name);
-    if (!a && for_tests && strcmp(for_tests->name, name) == 0) return for_tests;
     return a ? a->info : NULL;
 }
 
