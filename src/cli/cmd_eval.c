@@ -29,6 +29,20 @@ static char *result_json(const nmt_eval_result *r, nmt_precision prec, const nmt
     return text;
 }
 
+/* Prints the result object (NULL: the error) and frees it; the exit status. */
+static int print_result(char *json) {
+    int rc = 0;
+    if (!json) {
+        fprintf(stderr, "nmt eval: %s\n", nmt_last_error());
+        rc = 1;
+    } else if (printf("%s\n", json) < 0 || fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "nmt eval: cannot write the result to standard output\n");
+        rc = 1;
+    }
+    free(json);
+    return rc;
+}
+
 /* A language model: the teacher-forced metrics of the text's validation
  * windows, one JSON object; the process exit status. */
 static int eval_text(const nmt_model *m, const char *data, long train_chars, long valid_chars, int stateful, int bsz,
@@ -58,15 +72,7 @@ static int eval_text(const nmt_model *m, const char *data, long train_chars, lon
     char *out = bad ? NULL : nmt_json_dump(j, NMT_JSON_SPACED);
     nmt_json_free(j);
     nmt_data_free(&d);
-    int rc = 0;
-    if (!out) {
-        fprintf(stderr, "nmt eval: %s\n", nmt_last_error());
-        rc = 1;
-    } else if (printf("%s\n", out) < 0 || fflush(stdout) || ferror(stdout)) {
-        fprintf(stderr, "nmt eval: cannot write the result to standard output\n");
-        rc = 1;
-    }
-    free(out);
+    int rc = print_result(out);
     return rc;
 }
 
@@ -172,15 +178,7 @@ int nmt_cmd_eval(int argc, char **argv) {
                 sec, r.sentences / sec, beam);
     nmt_translator_free(&tr);
     char *text = result_json(&r, prec, &acc, &opt);
-    int rc = 0;
-    if (!text) {
-        fprintf(stderr, "nmt eval: %s\n", nmt_last_error());
-        rc = 1;
-    } else if (printf("%s\n", text) < 0 || fflush(stdout) || ferror(stdout)) {
-        fprintf(stderr, "nmt eval: cannot write the result to standard output\n");
-        rc = 1;
-    }
-    free(text);
+    int rc = print_result(text);
     nmt_data_free(&d);
     nmt_model_free(&m);
     return rc;
