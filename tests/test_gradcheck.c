@@ -80,7 +80,7 @@ static void check_lstm(void) {
     double *dx = calloc(n * IN, 8), *dW = calloc(IN * 4 * U, 8), *dU = calloc(U * 4 * U, 8);
     double *db = calloc(4 * U, 8), *dh0 = calloc(B * U, 8), *dc0 = calloc(B * U, 8);
     double *scratch = calloc(nmt_lstm_backward_scratch_f64(B, n, U), 8);
-    nmt_lstm_backward_f64(dx, dW, dU, db, dh0, dc0, Rh, RhT, RcT, lx, lh0, lc0, h, c, z, lW, &lrec, &pk, IN, U, scratch);
+    nmt_lstm_backward_f64(dx, dW, dU, db, dh0, dc0, Rh, RhT, RcT, lx, lh0, lc0, h, c, z, &lrec, &pk, IN, U, scratch);
     fd_check("lstm dx", lx, n * IN, dx, lstm_loss, NULL);
     fd_check("lstm dW (kernel)", lW, IN * 4 * U, dW, lstm_loss, NULL);
     fd_check("lstm dU (recurrent kernel)", lU, U * 4 * U, dU, lstm_loss, NULL);
@@ -106,7 +106,7 @@ static nmt_dense_w_f64 dw;
 
 static double dense_ce_loss(void *ctx) {
     double logits[DN * DV], loss[DN];
-    nmt_dense_pack_f64(&dw, dWv, DK, DV, NMT_FP32);
+    nmt_dense_pack_f64(&dw, dWv, DK, DV, 1, NMT_FP32);
     nmt_dense_forward_f64(logits, dxv, &dw, dbv, DN);
     nmt_softmax_xent_f64(NULL, loss, NULL, logits, tg, DN, DV, 1);
     double s = 0;
@@ -119,11 +119,11 @@ static void check_dense_ce(void) {
     for (int i = 0; i < DN; i++) tg[i] = (i * 3) % DV;
     double logits[DN * DV], loss[DN];
     int32_t pred[DN];
-    nmt_dense_pack_f64(&dw, dWv, DK, DV, NMT_FP32);
+    nmt_dense_pack_f64(&dw, dWv, DK, DV, 1, NMT_FP32);
     nmt_dense_forward_f64(logits, dxv, &dw, dbv, DN);
     nmt_softmax_xent_f64(logits, loss, pred, logits, tg, DN, DV, 0.37);
     double *dx = calloc(DN * DK, 8), *dW = calloc(DK * DV, 8), *db = calloc(DV, 8);
-    nmt_dense_backward_f64(dx, dW, db, logits, dxv, dWv, &dw, DN);
+    nmt_dense_backward_f64(dx, dW, db, logits, dxv, &dw, DN);
     fd_check("dense+xent dx", dxv, DN * DK, dx, dense_ce_loss, NULL);
     fd_check("dense+xent dW", dWv, DK * DV, dW, dense_ce_loss, NULL);
     fd_check("dense+xent db", dbv, DV, db, dense_ce_loss, NULL);
@@ -194,7 +194,7 @@ static void check_reverse_lstm(void) {
     double *dW = calloc(IN * 4 * U, 8), *dU = calloc(U * 4 * U, 8), *db = calloc(4 * U, 8);
     double *scratch = calloc(nmt_lstm_backward_scratch_f64(B, n, U), 8);
     nmt_rows_gather_f64(dh, rR, rb.enc_rev, n, U);   // d(h in reversed order)
-    nmt_lstm_backward_f64(dxr, dW, dU, db, NULL, NULL, dh, rRT, NULL, xr, NULL, NULL, h, c, z, rW, &lrec, &rb.enc, IN, U,
+    nmt_lstm_backward_f64(dxr, dW, dU, db, NULL, NULL, dh, rRT, NULL, xr, NULL, NULL, h, c, z, &lrec, &rb.enc, IN, U,
                       scratch);
     nmt_rows_gather_f64(dx, dxr, rb.enc_rev, n, IN);
     fd_check("reverse lstm dx", rx, n * IN, dx, rev_loss, NULL);

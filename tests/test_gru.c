@@ -94,7 +94,7 @@ static void gradcheck(int in, int u, int with_h0) {
     double *dx = calloc((size_t)n * in, 8), *dW = calloc((size_t)in * G3, 8), *dU = calloc((size_t)u * G3, 8);
     double *db = calloc(2 * G3, 8), *dh0 = calloc((size_t)B * u, 8);
     double *scratch = calloc(nmt_gru_backward_scratch_f64(B, n, u), 8);
-    nmt_gru_backward_f64(dx, dW, dU, db, with_h0 ? dh0 : NULL, gc.Rh, gc.RhT, gc.x, gc.h0, h, g, gc.W, &gc.rec, &gc.p,
+    nmt_gru_backward_f64(dx, dW, dU, db, with_h0 ? dh0 : NULL, gc.Rh, gc.RhT, gc.x, gc.h0, h, g, &gc.rec, &gc.p,
                          in, u, scratch);
     fprintf(stderr, " in=%d u=%d, %s initial state:\n", in, u, with_h0 ? "given" : "zero");
     fd_check("gru dx", gc.x, (long)n * in, dx, gru_loss);
@@ -139,7 +139,7 @@ static void run_float(fout *o, const long *sz, int in, int u, const nmt_packed *
     nmt_gru_rec_pack(&rec, Wf, Uf, in, u, 1);
     float *scratch = calloc(nmt_gru_backward_scratch(B, n, u), sizeof(float));
     nmt_gru_forward(o->o[0], o->o[1], o->o[2], xf, h0f, &rec, bf, p, in, u);
-    nmt_gru_backward(o->o[3], o->o[4], o->o[5], o->o[6], o->o[7], dhf, dhTf, xf, h0f, o->o[0], o->o[1], Wf, &rec, p,
+    nmt_gru_backward(o->o[3], o->o[4], o->o[5], o->o[6], o->o[7], dhf, dhTf, xf, h0f, o->o[0], o->o[1], &rec, p,
                      in, u, scratch);
     nmt_gru_rec_free(&rec);
     free(scratch), free(xf), free(Wf), free(Uf), free(bf), free(h0f), free(dhf), free(dhTf);
@@ -164,7 +164,7 @@ static void float_vs_double(int u, int zero_state) {
     nmt_gru_rec_pack_f64(&rec, W, U, IN, u, 1);
     double *scratch = calloc(nmt_gru_backward_scratch_f64(B, n, u), 8);
     nmt_gru_forward_f64(d[0], d[1], d[2], x, h0, &rec, b, &p, IN, u);
-    nmt_gru_backward_f64(d[3], d[4], d[5], d[6], d[7], dh, dhT, x, h0, d[0], d[1], W, &rec, &p, IN, u, scratch);
+    nmt_gru_backward_f64(d[3], d[4], d[5], d[6], d[7], dh, dhT, x, h0, d[0], d[1], &rec, &p, IN, u, scratch);
     nmt_gru_rec_free_f64(&rec);
     if (zero_state)   // at step 0 the gates' 4th column (a = h U_h + b'_h) is b'_h
         for (long k = 0; k < p.bs[0]; k++) CHECK(d[1][k * 4 * u + 3 * u] == b[G3 + 2 * u], "a at zero state");
@@ -329,7 +329,7 @@ static void keras_parity(void) {
         float *db = calloc(2 * G3, 4), *dh0 = calloc((size_t)B * u, 4);
         float *scratch = calloc(nmt_gru_backward_scratch(B, n, u), 4);
         nmt_gru_forward(h, g, hT, xp, init, &rec, bias, &p, IN, u);
-        nmt_gru_backward(dx, dW, dU, db, init ? dh0 : NULL, dhp, dhT, xp, init, h, g, W, &rec, &p, IN, u, scratch);
+        nmt_gru_backward(dx, dW, dU, db, init ? dh0 : NULL, dhp, dhT, xp, init, h, g, &rec, &p, IN, u, scratch);
         if (out && fin && rdW && rdU && rdb && rdx && (run || rdh0)) {
             // back to Keras' batch layout: real positions only (padded outputs are not
             // compared; the padded steps of dx must be 0, as Keras' are)

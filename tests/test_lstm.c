@@ -39,7 +39,7 @@ static void run_float(fout *o, int u, const nmt_packed *p, const double *x, cons
     nmt_lstm_rec_pack(&rec, Wf, Uf, IN, u, 1, NMT_FP32);
     float *scratch = calloc(nmt_lstm_backward_scratch(B, n, u), 4);
     nmt_lstm_forward(o->h, o->c, o->z, o->hT, o->cT, xf, h0f, c0f, &rec, bf, p, IN, u);
-    nmt_lstm_backward(o->dx, o->dW, o->dU, o->db, o->dh0, o->dc0, dhf, dhTf, dcTf, xf, h0f, c0f, o->h, o->c, o->z, Wf,
+    nmt_lstm_backward(o->dx, o->dW, o->dU, o->db, o->dh0, o->dc0, dhf, dhTf, dcTf, xf, h0f, c0f, o->h, o->c, o->z,
                   &rec, p, IN, u, scratch);
     nmt_lstm_rec_free(&rec);
     free(scratch), free(xf), free(Wf), free(Uf), free(bf), free(h0f), free(c0f), free(dhf), free(dhTf), free(dcTf);
@@ -86,7 +86,7 @@ static void check_units(int u, const int *lens, int zero_state) {
     nmt_lstm_rec_f64 rec = {0};
     nmt_lstm_rec_pack_f64(&rec, W, U, IN, u, 1, NMT_FP32);
     nmt_lstm_forward_f64(h, c, z, hT, cT, x, h0, c0, &rec, b, &p, IN, u);
-    nmt_lstm_backward_f64(dx, dW, dU, db, dh0, dc0, dh, dhT, dcT, x, h0, c0, h, c, z, W, &rec, &p, IN, u, scratch);
+    nmt_lstm_backward_f64(dx, dW, dU, db, dh0, dc0, dh, dhT, dcT, x, h0, c0, h, c, z, &rec, &p, IN, u, scratch);
     nmt_lstm_rec_free_f64(&rec);
 
     fout o[2];

@@ -7,9 +7,11 @@
  *
  * Backends: "naive" (the reference: plain loops, every other backend is tested
  * against it), "cblas" (OpenBLAS, gemm_cblas.c) and "dnnl" (oneDNN matmul
- * primitives, gemm_dnnl.c). The default is chosen at build time
- * (make GEMM=cblas|dnnl|naive), and can be switched at run time for tests and
- * benchmarks. Every backend gives bit-identical results whatever the thread
+ * primitives, gemm_dnnl.c); "cblas" unless set at run time. nmt's own
+ * training and inference products do not come here: they are the fixed-order
+ * kernels of kernels/gemm_packed.h (the same bits on every CPU). These
+ * backends are the benchmark's yardstick for the machine's matmul rate
+ * (tools/bench_gemm.c). Every backend gives bit-identical results whatever the thread
  * count (see nmt_gemm_block_width). */
 #ifndef NMT_KERNELS_GEMM_H
 #define NMT_KERNELS_GEMM_H

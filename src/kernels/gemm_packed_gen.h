@@ -42,3 +42,35 @@ void NMT_FN(nmt_gemm_pmat_panels)(int M, const NMT_T *A, int lda, const NMT_FN(n
 /* The scalar reference: the same FMA chains in plain C (fma / fmaf). */
 void NMT_FN(nmt_gemm_pmat_ref)(int M, const NMT_T *A, int lda, const NMT_FN(nmt_pmat) *B, NMT_T *C, int ldc,
                                int accumulate);
+
+/* ---- weight-gradient products: C (M x N) (+)= A^T B ---------------------
+ * A is stored K x M (lda), B K x N (ldb), both used in place (no packing):
+ * the shape of x^T dY over the packed tokens of a batch. Each element of C is
+ * one fused-multiply-add chain over k = 0..K-1 started at 0, then stored
+ * (accumulate == 0) or added to C: the same bits at every ISA level, every
+ * thread count and whatever columns are computed alongside. */
+void NMT_FN(nmt_gemm_tn_ref)(int M, int N, int K, const NMT_T *A, int lda, const NMT_T *B, int ldb, NMT_T *C,
+                             int ldc, int accumulate);
+/* Columns [j0, j0 + w) of the product, on the calling thread. */
+void NMT_FN(nmt_gemm_tn_cols)(int M, int N, int K, const NMT_T *A, int lda, const NMT_T *B, int ldb, NMT_T *C,
+                              int ldc, int accumulate, int j0, int w);
+
+/* ---- a group of fixed-order products, computed together ----------------
+ * The backward pass's products of one layer: weight gradients (tn: C (+)=
+ * A^T B) and input gradients (pmat: C (+)= A . P, P packed, e.g. W^T). Their
+ * tiles (column blocks of tn, row-by-panel blocks of pmat) are shared among
+ * the threads in one parallel region; every element is computed by one chain,
+ * so the results are those of the single-threaded references. The products
+ * must not write what another reads. */
+typedef struct {
+    int pmat;             /* 0: tn (A, lda, B, ldb, K); 1: C = A . P (A is M x P->K) */
+    int M, N, K;
+    const NMT_T *A;
+    int lda;
+    const NMT_T *B;
+    int ldb;
+    const NMT_FN(nmt_pmat) *P;
+    NMT_T *C;
+    int ldc, accumulate;
+} NMT_FN(nmt_fx_op);
+void NMT_FN(nmt_fx_group)(const NMT_FN(nmt_fx_op) *ops, int n);

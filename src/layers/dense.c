@@ -1,5 +1,6 @@
 /* Dense layer and the sparse softmax cross-entropy (real-generic). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,25 +9,21 @@
 #include "kernels/gemm.h"
 #include "layers/layers.h"
 
-void R(nmt_dense_pack)(R(nmt_dense_w) *dw, const real *W, int k, int m, nmt_precision prec) {
+void R(nmt_dense_pack)(R(nmt_dense_w) *dw, const real *W, int k, int m, int with_transpose, nmt_precision prec) {
     dw->k = k, dw->m = m, dw->bf16 = prec == NMT_BF16;
-    if (dw->bf16) {
-        R(nmt_pmat_pack_bf16)(&dw->W, 0, k, m, W, m);
-        if (!dw->W16) dw->W16 = nmt_xalloc_aligned(sizeof(real) * (size_t)k * m);
-        R(nmt_round_bf16)(dw->W16, W, (long)k * m);
-    } else {
-        R(nmt_pmat_pack)(&dw->W, 0, k, m, W, m);
-    }
+    void (*pack)(R(nmt_pmat) *, int, int, int, const real *, int) = dw->bf16 ? R(nmt_pmat_pack_bf16) : R(nmt_pmat_pack);
+    pack(&dw->W, 0, k, m, W, m);
+    if (with_transpose) pack(&dw->Wt, 1, m, k, W, m);   // Wt (m x k) = W^T: W is stored (k x m)
 }
 
 void R(nmt_dense_repack_rows)(R(nmt_dense_w) *dw, const real *W, int r0, int r1) {
     R(nmt_pmat_repack_rows)(&dw->W, 0, dw->k, dw->m, W, dw->m, r0, r1, dw->bf16);
-    if (dw->bf16) R(nmt_bf16_span)(dw->W16 + (long)r0 * dw->m, W + (long)r0 * dw->m, (long)(r1 - r0) * dw->m);
+    if (dw->Wt.data) R(nmt_pmat_repack_rows)(&dw->Wt, 1, dw->m, dw->k, W, dw->m, r0, r1, dw->bf16);
 }
 
 void R(nmt_dense_w_free)(R(nmt_dense_w) *dw) {
     R(nmt_pmat_free)(&dw->W);
-    free(dw->W16);
+    R(nmt_pmat_free)(&dw->Wt);
     memset(dw, 0, sizeof *dw);
 }
 
@@ -43,14 +40,17 @@ void R(nmt_dense_forward)(real *out, const real *x, const R(nmt_dense_w) *dw, co
 }
 
 void R(nmt_dense_backward)(real *dx, real *dW, real *db, const real *dout, const real *x,
-                       const real *W, const R(nmt_dense_w) *dw, int n) {
+                           const R(nmt_dense_w) *dw, int n) {
     const int k = dw->k, m = dw->m;
-    if (dw->bf16) W = dw->W16;   // the kernel as the forward product read it
-    R(nmt_gemm_op) ops[2] = {
-        {1, 0, k, m, n, 1, x, k, dout, m, 1, dW, m},   // dW += x^T dout
-        {0, 1, n, k, m, 1, dout, m, W, m, 0, dx, k},   // dx = dout W^T
+    if (dx && !dw->Wt.data) {   // a caller's bug, not a user's
+        fprintf(stderr, "nmt: internal error: nmt_dense_backward without a packed W^T\n");
+        abort();
+    }
+    R(nmt_fx_op) ops[2] = {
+        {0, k, m, n, x, k, dout, m, NULL, dW, m, 1},     // dW (k, m) += x^T dout
+        {1, n, k, m, dout, m, NULL, 0, &dw->Wt, dx, k, 0},   // dx (n, k) = dout W^T
     };
-    R(nmt_gemm_group)(ops, dx ? 2 : 1);
+    R(nmt_fx_group)(ops, dx ? 2 : 1);
     R(nmt_colsum_add)(db, dout, n, m);
 }
 
@@ -76,18 +76,27 @@ void R(nmt_colsum_add)(real *s, const real *a, int n, int m) {
  * The order of the additions is fixed: 8 running sums (lane j mod 8 over the
  * whole blocks of 8), combined pairwise, then the tail in order. The AVX2 path
  * and the plain loop do exactly these operations. */
-static real sum_exp(const real *z, real mx, real *e, int V) {
-    const int V8 = V / 8 * 8;
-    real lane[8] = {0};
-    int j = 0;
 #if defined(NMT_HAVE_VMATH8) && !defined(NMT_F64)
+/* The AVX2 lanes of sum_exp over the whole blocks of 8 (V8 values). */
+static NMT_AVX2 int sum_exp8(const float *z, float mx, float *e, int V8, float *lane) {
     __m256 acc = _mm256_setzero_ps(), vmx = _mm256_set1_ps(mx);
+    int j = 0;
     for (; j < V8; j += 8) {
         __m256 t = nmt_expf8(_mm256_sub_ps(_mm256_loadu_ps(z + j), vmx));
         if (e) _mm256_storeu_ps(e + j, t);
         acc = _mm256_add_ps(acc, t);
     }
     _mm256_storeu_ps(lane, acc);
+    return j;
+}
+#endif
+
+static real sum_exp(const real *z, real mx, real *e, int V) {
+    const int V8 = V / 8 * 8;
+    real lane[8] = {0};
+    int j = 0;
+#if defined(NMT_HAVE_VMATH8) && !defined(NMT_F64)
+    if (nmt_cpu_isa() >= NMT_ISA_AVX2) j = sum_exp8(z, mx, e, V8, lane);
 #endif
     for (; j < V8; j += 8)
         for (int l = 0; l < 8; l++) {

@@ -70,12 +70,15 @@ void R(nmt_gru_rec_pack)(R(nmt_gru_rec) *rec, const real *W, const real *U, int 
     for (int g = 0; g < 3; g++) R(nmt_pmat_pack)(&rec->gate[g], 0, u, u, U + (long)g * u, 3 * u);
     // Ut (3u x u) = U^T: U is stored (u x 3u), i.e. as the transpose's "N x K"
     if (with_transpose) R(nmt_pmat_pack)(&rec->Ut, 1, 3 * u, u, U, 3 * u);
+    // Wt (3u x in) = W^T: W is stored (in x 3u)
+    if (with_transpose) R(nmt_pmat_pack)(&rec->Wt, 1, 3 * u, in, W, 3 * u);
 }
 
 void R(nmt_gru_rec_repack_rows)(R(nmt_gru_rec) *rec, int which, const real *M, int r0, int r1) {
     const int u = rec->u;
     if (which == 0) {
         R(nmt_pmat_repack_rows)(&rec->W, 0, rec->in, 3 * u, M, 3 * u, r0, r1, 0);
+        if (rec->Wt.data) R(nmt_pmat_repack_rows)(&rec->Wt, 1, 3 * u, rec->in, M, 3 * u, r0, r1, 0);
         return;
     }
     for (int g = 0; g < 3; g++) R(nmt_pmat_repack_rows)(&rec->gate[g], 0, u, u, M + (long)g * u, 3 * u, r0, r1, 0);
@@ -86,6 +89,7 @@ void R(nmt_gru_rec_free)(R(nmt_gru_rec) *rec) {
     R(nmt_pmat_free)(&rec->W);
     for (int g = 0; g < 3; g++) R(nmt_pmat_free)(&rec->gate[g]);
     R(nmt_pmat_free)(&rec->Ut);
+    R(nmt_pmat_free)(&rec->Wt);
     memset(rec, 0, sizeof *rec);
 }
 
@@ -94,18 +98,19 @@ void R(nmt_gru_rec_free)(R(nmt_gru_rec) *rec) {
  *   on return gr = [z, r, hh, a]  (a = hu_h + b'_h), what backward needs.
  * hp: h_{t-1} of the row, or NULL (zeros: hu is 0 and was not computed). */
 #if defined(NMT_HAVE_VMATH8) && !defined(NMT_F64)
-#define VEC8 1   /* 8 units at a time; the scalar tail does the very same operations, in the same order */
+/* 8 units at a time, with AVX2 (where the CPU has it): the scalar tail does
+ * the very same operations, in the same order. Each returns the unit where it
+ * stopped. */
+#define VEC8 1
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
 static inline __m256 ld(const float *p) { return _mm256_loadu_ps(p); }
 static inline void st(float *p, __m256 v) { _mm256_storeu_ps(p, v); }
 static inline __m256 mul(__m256 a, __m256 b) { return _mm256_mul_ps(a, b); }
 static inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
 static inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
-#endif
-
-static inline void cell_units(real *gr, const real *b, const real *hp, real *hr, int j0, int j1, int u) {
-    const real *bi = b, *bh = b + 3 * u;
-    int j = j0;
-#ifdef VEC8
+static int cell_units8(float *gr, const float *b, const float *hp, float *hr, int j, int j1, int u) {
+    const float *bi = b, *bh = b + 3 * u;
     const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
     for (; j + 8 <= j1; j += 8) {
         __m256 zg = nmt_sigmoidf8(add(add(ld(gr + j), ld(bi + j)), ld(bh + j)));
@@ -116,6 +121,32 @@ static inline void cell_units(real *gr, const real *b, const real *hp, real *hr,
         st(hr + j, add(mul(zg, hpj), mul(sub(one, zg), hh)));
         st(gr + j, zg), st(gr + u + j, rg), st(gr + 2 * u + j, hh), st(gr + 3 * u + j, a);
     }
+    return j;
+}
+static int bwd_units8(const float *gr, const float *hp, const float *dho, float *dxr, float *drr, float *dHr, int j,
+                      int j1, int u) {
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (; j + 8 <= j1; j += 8) {
+        const __m256 zg = ld(gr + j), rg = ld(gr + u + j), hh = ld(gr + 2 * u + j), a = ld(gr + 3 * u + j);
+        const __m256 dht = add(ld(dHr + j), dho ? ld(dho + j) : zero);
+        const __m256 hpj = hp ? ld(hp + j) : zero;
+        const __m256 dz = mul(mul(mul(dht, sub(hpj, hh)), zg), sub(one, zg));
+        const __m256 dah = mul(mul(dht, sub(one, zg)), sub(one, mul(hh, hh)));
+        const __m256 dr = mul(mul(mul(dah, a), rg), sub(one, rg));
+        st(dxr + j, dz), st(dxr + u + j, dr), st(dxr + 2 * u + j, dah);
+        st(drr + j, dz), st(drr + u + j, dr), st(drr + 2 * u + j, mul(dah, rg));
+        st(dHr + j, mul(dht, zg));
+    }
+    return j;
+}
+#pragma GCC pop_options
+#endif
+
+static inline void cell_units(real *gr, const real *b, const real *hp, real *hr, int j0, int j1, int u) {
+    const real *bi = b, *bh = b + 3 * u;
+    int j = j0;
+#ifdef VEC8
+    if (nmt_cpu_isa() >= NMT_ISA_AVX2) j = cell_units8(gr, b, hp, hr, j, j1, u);
 #endif
     for (; j < j1; j++) {
         real zg = sigm(gr[j] + bi[j] + bh[j]);
@@ -179,18 +210,7 @@ static inline void bwd_units(const real *gr, const real *hp, const real *dho, re
                              int j0, int j1, int u) {
     int j = j0;
 #ifdef VEC8
-    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
-    for (; j + 8 <= j1; j += 8) {
-        const __m256 zg = ld(gr + j), rg = ld(gr + u + j), hh = ld(gr + 2 * u + j), a = ld(gr + 3 * u + j);
-        const __m256 dht = add(ld(dHr + j), dho ? ld(dho + j) : zero);
-        const __m256 hpj = hp ? ld(hp + j) : zero;
-        const __m256 dz = mul(mul(mul(dht, sub(hpj, hh)), zg), sub(one, zg));
-        const __m256 dah = mul(mul(dht, sub(one, zg)), sub(one, mul(hh, hh)));
-        const __m256 dr = mul(mul(mul(dah, a), rg), sub(one, rg));
-        st(dxr + j, dz), st(dxr + u + j, dr), st(dxr + 2 * u + j, dah);
-        st(drr + j, dz), st(drr + u + j, dr), st(drr + 2 * u + j, mul(dah, rg));
-        st(dHr + j, mul(dht, zg));
-    }
+    if (nmt_cpu_isa() >= NMT_ISA_AVX2) j = bwd_units8(gr, hp, dho, dxr, drr, dHr, j, j1, u);
 #endif
     for (; j < j1; j++) {
         const real zg = gr[j], rg = gr[u + j], hh = gr[2 * u + j], a = gr[3 * u + j];
@@ -219,14 +239,14 @@ static inline void bwd_units(const real *gr, const real *hp, const real *dho, re
  *   dx = dX W^T,
  * where Hprev holds h_{t-1} (h0 or 0 at t = 0) for every packed token. */
 void R(nmt_gru_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, const real *dh, const real *dhT,
-                         const real *x, const real *h0, const real *h, const real *g, const real *W,
+                         const real *x, const real *h0, const real *h, const real *g,
                          const R(nmt_gru_rec) *rec, const nmt_packed *p, int in, int u, real *scratch) {
     const int G = 4 * u, G3 = 3 * u, n = p->ntok, B = p->B, nblk = (u + NMT_PMAT_W - 1) / NMT_PMAT_W;
     real *dX = scratch;                  // (n, 3u)
     real *dR = dX + (long)n * G3;        // (n, 3u)
     real *hprev = dR + (long)n * G3;     // (n, u)
     real *dH = hprev + (long)n * u;      // (B, u)
-    if ((p->T > 1 || dh0) && !rec->Ut.data) {   // a caller's bug, not a user's
+    if (!rec->Ut.data || !rec->Wt.data) {   // a caller's bug, not a user's
         fprintf(stderr, "nmt: internal error: nmt_gru_backward without a packed U^T\n");
         abort();
     }
@@ -257,7 +277,7 @@ void R(nmt_gru_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, cons
         }
     }
     if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
-    R(nmt_rnn_weight_grads)(p, x, in, h, h0, u, dX, dR, G3, W, dW, dU, dx, hprev);
+    R(nmt_rnn_weight_grads)(p, x, in, h, h0, u, dX, dR, G3, &rec->Wt, dW, dU, dx, hprev);
     R(nmt_colsum_add)(db, dX, n, G3);        // db[0] (3u) += colsum(dX)
     R(nmt_colsum_add)(db + G3, dR, n, G3);   // db[1] (3u) += colsum(dR)
 }

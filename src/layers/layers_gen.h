@@ -8,15 +8,16 @@ void NMT_FN(nmt_embedding_backward)(NMT_T *dtable, const int32_t *ids, const NMT
 /* An LSTM's weights as its products read them (kernels/gemm_packed.h), packed
  * once per optimizer step: W (in, 4u) for the input projection x W; gate[g]
  * holds U[:, g u .. (g+1) u) for h_{t-1} U; Ut holds U^T for the backward
- * dz U^T (packed when with_transpose, i.e. for training). With NMT_BF16 the
- * packed copies are rounded to bf16, W16 is W rounded (for dx = dz W^T), and
+ * dz U^T and Wt holds W^T for the backward dx = dz W^T (both packed when
+ * with_transpose, i.e. for training). With NMT_BF16 the packed copies are
+ * rounded to bf16, and
  * nmt_lstm_forward / nmt_lstm_backward store h and dz (the other operands of the
  * products) rounded to bf16 too; the caller passes x as bf16 values. */
 typedef struct {
     NMT_FN(nmt_pmat) W;
     NMT_FN(nmt_pmat) gate[4];
     NMT_FN(nmt_pmat) Ut;
-    NMT_T *W16;
+    NMT_FN(nmt_pmat) Wt;
     int in, u, bf16;
 } NMT_FN(nmt_lstm_rec);
 void NMT_FN(nmt_lstm_rec_pack)(NMT_FN(nmt_lstm_rec) *rec, const NMT_T *W, const NMT_T *U, int in, int u, int with_transpose,
@@ -51,15 +52,14 @@ void NMT_FN(nmt_lstm_cell_forward)(NMT_T *z, const NMT_T *b, const NMT_T *cprev,
 /* Scratch values nmt_lstm_backward needs for a batch of up to B sequences, n tokens. */
 long NMT_FN(nmt_lstm_backward_scratch)(int B, int n, int u);
 /*   dh (n, u) gradient w.r.t. h (NULL: none)   dhT, dcT (B, u) w.r.t. hT, cT (NULL: none)
- * W (in, 4u) the float kernel (rec->W16 is used instead in bf16). rec must hold
- * Ut (packed with_transpose) when dh0 is wanted or any sequence is longer than 1.
+ * rec must hold Ut and Wt (packed with_transpose).
  * Accumulates dW (in, 4u), dU (u, 4u), db (4u); overwrites dx (n, in), dh0, dc0
  * (B, u) (each may be NULL when not wanted). */
 void NMT_FN(nmt_lstm_backward)(NMT_T *dx, NMT_T *dW, NMT_T *dU, NMT_T *db, NMT_T *dh0, NMT_T *dc0,
                            const NMT_T *dh, const NMT_T *dhT, const NMT_T *dcT,
                            const NMT_T *x, const NMT_T *h0, const NMT_T *c0,
                            const NMT_T *h, const NMT_T *c, const NMT_T *z,
-                           const NMT_T *W, const NMT_FN(nmt_lstm_rec) *rec,
+                           const NMT_FN(nmt_lstm_rec) *rec,
                            const nmt_packed *p, int in, int u, NMT_T *scratch);
 
 /* Rows gathered: dst[k] = src[idx[k]] for k < n, rows of w values (dst != src).
@@ -68,22 +68,24 @@ void NMT_FN(nmt_lstm_backward)(NMT_T *dx, NMT_T *dW, NMT_T *dU, NMT_T *db, NMT_T
 void NMT_FN(nmt_rows_gather)(NMT_T *dst, const NMT_T *src, const int *idx, int n, int w);
 
 /* A dense layer's kernel W (k, m) as its products read it: packed for the
- * forward product (one FMA chain per output element), and in bf16 W16 = W
- * rounded for the backward dx = dout W^T. */
+ * forward product (one FMA chain per output element), and W^T packed for the
+ * backward dx = dout W^T (when with_transpose, i.e. for training); in bf16
+ * both rounded to bf16. */
 typedef struct {
     NMT_FN(nmt_pmat) W;
-    NMT_T *W16;
+    NMT_FN(nmt_pmat) Wt;
     int k, m, bf16;
 } NMT_FN(nmt_dense_w);
-void NMT_FN(nmt_dense_pack)(NMT_FN(nmt_dense_w) *dw, const NMT_T *W, int k, int m, nmt_precision prec);
+void NMT_FN(nmt_dense_pack)(NMT_FN(nmt_dense_w) *dw, const NMT_T *W, int k, int m, int with_transpose,
+                            nmt_precision prec);
 void NMT_FN(nmt_dense_repack_rows)(NMT_FN(nmt_dense_w) *dw, const NMT_T *W, int r0, int r1);
 void NMT_FN(nmt_dense_w_free)(NMT_FN(nmt_dense_w) *dw);
 /* Dense: out (n, m) = (x (n, k) . W (k, m)) + b (m). */
 void NMT_FN(nmt_dense_forward)(NMT_T *out, const NMT_T *x, const NMT_FN(nmt_dense_w) *dw, const NMT_T *b, int n);
-/* dW (k, m) += x^T dout; db (m) += column sums of dout; dx (n, k) = dout W^T (dx may be NULL).
- * W is the float kernel (dw->W16 is used instead in bf16). */
+/* dW (k, m) += x^T dout; db (m) += column sums of dout; dx (n, k) = dout W^T (dx may be NULL;
+ * else dw must hold Wt). */
 void NMT_FN(nmt_dense_backward)(NMT_T *dx, NMT_T *dW, NMT_T *db, const NMT_T *dout, const NMT_T *x,
-                            const NMT_T *W, const NMT_FN(nmt_dense_w) *dw, int n);
+                            const NMT_FN(nmt_dense_w) *dw, int n);
 
 /* Luong (dot-product) attention over packed batches, Keras Attention() with its
  * defaults (no scale, score_mode "dot"): for query row k (nq rows, width D)
@@ -119,10 +121,11 @@ void NMT_FN(nmt_logsumexp)(NMT_T *lse, const NMT_T *logits, int n, int V);
  * (lstm.c, gru.c), over the packed layout p (n = p->ntok tokens):
  *   dU (u, G) += Hprev^T dR,  dW (in, G) += x^T dX,  dx (n, in) = dX W^T (dx NULL: skipped)
  * where Hprev (n, u), written to `hprev`, holds each token's h_{t-1} (h0 at
- * step 0; without h0 the zero state's rows are left out of dU). The three
- * products run together (nmt_gemm_group). */
+ * step 0; without h0 the zero state's rows are left out of dU), and Wt is W^T
+ * packed. The three products run together (nmt_fx_group): each element one
+ * FMA chain in a fixed order. */
 void NMT_FN(nmt_rnn_weight_grads)(const nmt_packed *p, const NMT_T *x, int in, const NMT_T *h, const NMT_T *h0,
-                                  int u, const NMT_T *dX, const NMT_T *dR, int G, const NMT_T *W, NMT_T *dW,
+                                  int u, const NMT_T *dX, const NMT_T *dR, int G, const NMT_FN(nmt_pmat) *Wt, NMT_T *dW,
                                   NMT_T *dU, NMT_T *dx, NMT_T *hprev);
 
 /* Sparse softmax cross-entropy from logits (n, V) against targets (n):
@@ -135,12 +138,14 @@ void NMT_FN(nmt_softmax_xent)(NMT_T *dlogits, NMT_T *loss, int32_t *pred, const 
 
 /* A GRU's weights as its products read them (kernels/gemm_packed.h), packed
  * once per optimizer step: W (in, 3u) for x W; gate[g] holds U[:, g u .. (g+1) u)
- * for h_{t-1} U; Ut holds U^T for the backward dR U^T (packed when
- * with_transpose, i.e. for training). float32 only for now (no bf16 path). */
+ * for h_{t-1} U; Ut holds U^T for the backward dR U^T and Wt holds W^T for
+ * dx = dX W^T (both packed when with_transpose, i.e. for training). float32
+ * only for now (no bf16 path). */
 typedef struct {
     NMT_FN(nmt_pmat) W;
     NMT_FN(nmt_pmat) gate[3];
     NMT_FN(nmt_pmat) Ut;
+    NMT_FN(nmt_pmat) Wt;
     int in, u;
 } NMT_FN(nmt_gru_rec);
 void NMT_FN(nmt_gru_rec_pack)(NMT_FN(nmt_gru_rec) *rec, const NMT_T *W, const NMT_T *U, int in, int u,
@@ -165,10 +170,9 @@ void NMT_FN(nmt_gru_forward)(NMT_T *h, NMT_T *g, NMT_T *hT, const NMT_T *x, cons
 /* Scratch values nmt_gru_backward needs for a batch of up to B sequences, n tokens. */
 long NMT_FN(nmt_gru_backward_scratch)(int B, int n, int u);
 /*   dh (n, u) gradient w.r.t. h (NULL: none)   dhT (B, u) w.r.t. hT (NULL: none)
- * W (in, 3u) the kernel. rec must hold Ut (packed with_transpose) when dh0 is
- * wanted or any sequence is longer than 1. Accumulates dW (in, 3u), dU (u, 3u),
+ * rec must hold Ut and Wt (packed with_transpose). Accumulates dW (in, 3u), dU (u, 3u),
  * db (2, 3u); overwrites dx (n, in) and dh0 (B, u) (each may be NULL). */
 void NMT_FN(nmt_gru_backward)(NMT_T *dx, NMT_T *dW, NMT_T *dU, NMT_T *db, NMT_T *dh0, const NMT_T *dh,
                               const NMT_T *dhT, const NMT_T *x, const NMT_T *h0, const NMT_T *h, const NMT_T *g,
-                              const NMT_T *W, const NMT_FN(nmt_gru_rec) *rec, const nmt_packed *p, int in, int u,
+                              const NMT_FN(nmt_gru_rec) *rec, const nmt_packed *p, int in, int u,
                               NMT_T *scratch);

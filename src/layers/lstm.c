@@ -57,17 +57,15 @@ void R(nmt_lstm_rec_pack)(R(nmt_lstm_rec) *rec, const real *W, const real *U, in
     for (int g = 0; g < 4; g++) pack(&rec->gate[g], 0, u, u, U + (long)g * u, 4 * u);
     // Ut (4u x u) = U^T: U is stored (u x 4u), i.e. as the transpose's "N x K"
     if (with_transpose) pack(&rec->Ut, 1, 4 * u, u, U, 4 * u);
-    if (rec->bf16) {
-        if (!rec->W16) rec->W16 = nmt_xalloc_aligned(sizeof(real) * (size_t)in * 4 * u);
-        R(nmt_round_bf16)(rec->W16, W, (long)in * 4 * u);
-    }
+    // Wt (4u x in) = W^T: W is stored (in x 4u)
+    if (with_transpose) pack(&rec->Wt, 1, 4 * u, in, W, 4 * u);
 }
 
 void R(nmt_lstm_rec_repack_rows)(R(nmt_lstm_rec) *rec, int which, const real *M, int r0, int r1) {
     const int u = rec->u;
     if (which == 0) {
         R(nmt_pmat_repack_rows)(&rec->W, 0, rec->in, 4 * u, M, 4 * u, r0, r1, rec->bf16);
-        if (rec->bf16) R(nmt_bf16_span)(rec->W16 + (long)r0 * 4 * u, M + (long)r0 * 4 * u, (long)(r1 - r0) * 4 * u);
+        if (rec->Wt.data) R(nmt_pmat_repack_rows)(&rec->Wt, 1, 4 * u, rec->in, M, 4 * u, r0, r1, rec->bf16);
         return;
     }
     for (int g = 0; g < 4; g++)
@@ -79,7 +77,7 @@ void R(nmt_lstm_rec_free)(R(nmt_lstm_rec) *rec) {
     R(nmt_pmat_free)(&rec->W);
     for (int g = 0; g < 4; g++) R(nmt_pmat_free)(&rec->gate[g]);
     R(nmt_pmat_free)(&rec->Ut);
-    free(rec->W16);
+    R(nmt_pmat_free)(&rec->Wt);
     memset(rec, 0, sizeof *rec);
 }
 
@@ -89,20 +87,17 @@ void R(nmt_rows_gather)(real *dst, const real *src, const int *idx, int n, int w
 }
 
 #if defined(NMT_HAVE_VMATH8) && !defined(NMT_F64)
-#define VEC8 1   /* 8 units at a time; the scalar tail does the very same operations */
+/* 8 units at a time, with AVX2 (where the CPU has it): the scalar tail does the
+ * very same operations. Each returns the unit where it stopped. */
+#define VEC8 1
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
 static inline __m256 ld(const float *p) { return _mm256_loadu_ps(p); }
 static inline __m256 mul(__m256 a, __m256 b) { return _mm256_mul_ps(a, b); }
 static inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
 static inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
-#endif
-
-/* The cell for units [j0, j1) of one row: z holds x W + h U without the bias on
- * entry and the gate activations on return. bf16: h (an operand of the next
- * step's product and of the layers above) is stored rounded to bf16. */
-static inline void cell_units(real *zr, const real *b, const real *cp, real *hr, real *cr, int j0, int j1,
-                              int u, int bf16) {
-    int j = j0;
-#ifdef VEC8
+static int cell_units8(float *zr, const float *b, const float *cp, float *hr, float *cr, int j, int j1, int u,
+                       int bf16) {
     for (; j + 8 <= j1; j += 8) {
         __m256 ig = nmt_sigmoidf8(add(ld(zr + j), ld(b + j)));
         __m256 fg = nmt_sigmoidf8(add(ld(zr + u + j), ld(b + u + j)));
@@ -115,6 +110,42 @@ static inline void cell_units(real *zr, const real *b, const real *cp, real *hr,
         _mm256_storeu_ps(zr + j, ig), _mm256_storeu_ps(zr + u + j, fg);
         _mm256_storeu_ps(zr + 2 * u + j, gg), _mm256_storeu_ps(zr + 3 * u + j, og);
     }
+    return j;
+}
+static int bwd_units8(const float *zr, const float *cr, const float *dho, const float *cp, float *dzr, float *dHr,
+                      float *dCr, int j, int j1, int u, int bf16) {
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (; j + 8 <= j1; j += 8) {
+        __m256 ig = ld(zr + j), fg = ld(zr + u + j), gg = ld(zr + 2 * u + j), og = ld(zr + 3 * u + j);
+        __m256 dht = add(ld(dHr + j), dho ? ld(dho + j) : zero);
+        __m256 tc = nmt_tanhf8(ld(cr + j));
+        __m256 dog = mul(dht, tc);
+        __m256 dct = add(ld(dCr + j), mul(mul(dht, og), sub(one, mul(tc, tc))));
+        __m256 cpj = cp ? ld(cp + j) : zero;
+        __m256 d0 = mul(mul(mul(dct, gg), ig), sub(one, ig));
+        __m256 d1 = mul(mul(mul(dct, cpj), fg), sub(one, fg));
+        __m256 d2 = mul(mul(dct, ig), sub(one, mul(gg, gg)));
+        __m256 d3 = mul(mul(dog, og), sub(one, og));
+        if (bf16) d0 = nmt_bf16_round8(d0), d1 = nmt_bf16_round8(d1), d2 = nmt_bf16_round8(d2), d3 = nmt_bf16_round8(d3);
+        _mm256_storeu_ps(dzr + j, d0);
+        _mm256_storeu_ps(dzr + u + j, d1);
+        _mm256_storeu_ps(dzr + 2 * u + j, d2);
+        _mm256_storeu_ps(dzr + 3 * u + j, d3);
+        _mm256_storeu_ps(dCr + j, mul(dct, fg));
+    }
+    return j;
+}
+#pragma GCC pop_options
+#endif
+
+/* The cell for units [j0, j1) of one row: z holds x W + h U without the bias on
+ * entry and the gate activations on return. bf16: h (an operand of the next
+ * step's product and of the layers above) is stored rounded to bf16. */
+static inline void cell_units(real *zr, const real *b, const real *cp, real *hr, real *cr, int j0, int j1,
+                              int u, int bf16) {
+    int j = j0;
+#ifdef VEC8
+    if (nmt_cpu_isa() >= NMT_ISA_AVX2) j = cell_units8(zr, b, cp, hr, cr, j, j1, u, bf16);
 #endif
     for (; j < j1; j++) {
         real ig = sigm(zr[j] + b[j]);
@@ -135,25 +166,7 @@ static inline void bwd_units(const real *zr, const real *cr, const real *dho, co
                              real *dHr, real *dCr, int j0, int j1, int u, int bf16) {
     int j = j0;
 #ifdef VEC8
-    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
-    for (; j + 8 <= j1; j += 8) {
-        __m256 ig = ld(zr + j), fg = ld(zr + u + j), gg = ld(zr + 2 * u + j), og = ld(zr + 3 * u + j);
-        __m256 dht = add(ld(dHr + j), dho ? ld(dho + j) : zero);
-        __m256 tc = nmt_tanhf8(ld(cr + j));
-        __m256 dog = mul(dht, tc);
-        __m256 dct = add(ld(dCr + j), mul(mul(dht, og), sub(one, mul(tc, tc))));
-        __m256 cpj = cp ? ld(cp + j) : zero;
-        __m256 d0 = mul(mul(mul(dct, gg), ig), sub(one, ig));
-        __m256 d1 = mul(mul(mul(dct, cpj), fg), sub(one, fg));
-        __m256 d2 = mul(mul(dct, ig), sub(one, mul(gg, gg)));
-        __m256 d3 = mul(mul(dog, og), sub(one, og));
-        if (bf16) d0 = nmt_bf16_round8(d0), d1 = nmt_bf16_round8(d1), d2 = nmt_bf16_round8(d2), d3 = nmt_bf16_round8(d3);
-        _mm256_storeu_ps(dzr + j, d0);
-        _mm256_storeu_ps(dzr + u + j, d1);
-        _mm256_storeu_ps(dzr + 2 * u + j, d2);
-        _mm256_storeu_ps(dzr + 3 * u + j, d3);
-        _mm256_storeu_ps(dCr + j, mul(dct, fg));
-    }
+    if (nmt_cpu_isa() >= NMT_ISA_AVX2) j = bwd_units8(zr, cr, dho, cp, dzr, dHr, dCr, j, j1, u, bf16);
 #endif
     for (; j < j1; j++) {
         real ig = zr[j], fg = zr[u + j], gg = zr[2 * u + j], og = zr[3 * u + j];
@@ -242,14 +255,14 @@ void R(nmt_lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, rea
                       const real *dh, const real *dhT, const real *dcT,
                       const real *x, const real *h0, const real *c0,
                       const real *h, const real *c, const real *z,
-                      const real *W, const R(nmt_lstm_rec) *rec,
+                      const R(nmt_lstm_rec) *rec,
                       const nmt_packed *p, int in, int u, real *scratch) {
     const int G = 4 * u, n = p->ntok, B = p->B, nblk = (u + NMT_PMAT_W - 1) / NMT_PMAT_W;
     real *dz = scratch;                       // (n, 4u)
     real *hprev = dz + (long)n * G;           // (n, u)
     real *dH = hprev + (long)n * u;           // (B, u)
     real *dC = dH + (long)B * u;              // (B, u)
-    if ((p->T > 1 || dh0) && !rec->Ut.data) {   // a caller's bug, not a user's
+    if (!rec->Ut.data || !rec->Wt.data) {   // a caller's bug, not a user's
         fprintf(stderr, "nmt: internal error: nmt_lstm_backward without a packed U^T\n");
         abort();
     }
@@ -298,13 +311,12 @@ void R(nmt_lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, rea
     }
     if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
     if (dc0) memcpy(dc0, dC, sizeof(real) * B * u);
-    if (rec->bf16) W = rec->W16;   // the kernel as the forward product read it
-    R(nmt_rnn_weight_grads)(p, x, in, h, h0, u, dz, dz, G, W, dW, dU, dx, hprev);
+    R(nmt_rnn_weight_grads)(p, x, in, h, h0, u, dz, dz, G, &rec->Wt, dW, dU, dx, hprev);
     R(nmt_colsum_add)(db, dz, n, G);   // db += colsum(dz), each column in row order
 }
 
 void R(nmt_rnn_weight_grads)(const nmt_packed *p, const real *x, int in, const real *h, const real *h0, int u,
-                             const real *dX, const real *dR, int G, const real *W, real *dW, real *dU, real *dx,
+                             const real *dX, const real *dR, int G, const R(nmt_pmat) *Wt, real *dW, real *dU, real *dx,
                              real *hprev) {
     const int n = p->ntok;
     // Hprev: h_{t-1} of every packed token. From a zero initial state (h0 NULL) the
@@ -318,13 +330,13 @@ void R(nmt_rnn_weight_grads)(const nmt_packed *p, const real *x, int in, const r
     }
     // the three weight/input products together (dx, with in <= 128 columns, is a single
     // block that would otherwise run on one thread while the others wait)
-    R(nmt_gemm_op) ops[3];
+    R(nmt_fx_op) ops[3];
     int nops = 0;
     if (n > k0)   // dU (u, G) += Hprev^T dR
-        ops[nops++] = (R(nmt_gemm_op)){1, 0, u, G, n - k0, 1, hprev + (long)k0 * u, u, dR + (long)k0 * G, G, 1, dU, G};
+        ops[nops++] = (R(nmt_fx_op)){0, u, G, n - k0, hprev + (long)k0 * u, u, dR + (long)k0 * G, G, NULL, dU, G, 1};
     if (n > 0) {
-        ops[nops++] = (R(nmt_gemm_op)){1, 0, in, G, n, 1, x, in, dX, G, 1, dW, G};   // dW (in, G) += x^T dX
-        if (dx) ops[nops++] = (R(nmt_gemm_op)){0, 1, n, in, G, 1, dX, G, W, G, 0, dx, in};   // dx (n, in) = dX W^T
+        ops[nops++] = (R(nmt_fx_op)){0, in, G, n, x, in, dX, G, NULL, dW, G, 1};   // dW (in, G) += x^T dX
+        if (dx) ops[nops++] = (R(nmt_fx_op)){1, n, in, G, dX, G, NULL, 0, Wt, dx, in, 0};   // dx (n, in) = dX W^T
     }
-    if (nops) R(nmt_gemm_group)(ops, nops);
+    if (nops) R(nmt_fx_group)(ops, nops);
 }

@@ -86,7 +86,7 @@ static void pack(R(nmt_ws) *ws, const real *params, int training) {
         nmt_packed_alloc(&pv->step, ws->maxB, 1);
     }
     R(nmt_gru_rec_pack)(&pv->gru, P(P_KERNEL), P(P_RECURRENT), c->embed, c->units, training);
-    R(nmt_dense_pack)(&pv->out, P(P_OUT_W), c->units, c->tgt_vocab - 2, NMT_FP32);
+    R(nmt_dense_pack)(&pv->out, P(P_OUT_W), c->units, c->tgt_vocab - 2, training, NMT_FP32);
 }
 
 static void pack_rows(R(nmt_ws) *ws, const real *params, int i, long r0, long r1) {
@@ -139,10 +139,10 @@ static void forward_backward(R(nmt_ws) *ws, const real *params, real *grads, con
 
     // ---- backward ----
     // output layer: dh = dlogits W_out^T; dW_out, db_out accumulated
-    R(nmt_dense_backward)(A(A_GH), G(P_OUT_W), G(P_OUT_B), A(A_LOGITS), A(A_H), P(P_OUT_W), &pv->out, n);
+    R(nmt_dense_backward)(A(A_GH), G(P_OUT_W), G(P_OUT_B), A(A_LOGITS), A(A_H), &pv->out, n);
     // the GRU (no gradient into a carried state), then the embedding rows looked up
     R(nmt_gru_backward)(A(A_GX), G(P_KERNEL), G(P_RECURRENT), G(P_BIAS), NULL, A(A_GH), NULL, A(A_X), h0, A(A_H),
-                        A(A_G), P(P_KERNEL), &pv->gru, &b->dec, c->embed, u, A(A_SCRATCH));
+                        A(A_G), &pv->gru, &b->dec, c->embed, u, A(A_SCRATCH));
     R(nmt_embedding_backward)(G(P_EMB), b->dec_ids, A(A_GX), n, c->embed);
 }
 

@@ -177,7 +177,7 @@ void R(nmt_s2s_pack)(R(nmt_ws) *ws, const real *params, int training) {
     for (int d = 0; d < s.ndir; d++)
         R(nmt_lstm_rec_pack)(&pv->enc[d], P(P_ENC(d, 0)), P(P_ENC(d, 1)), s.E, s.eu, training, ws->prec);
     R(nmt_lstm_rec_pack)(&pv->dec, P(P_DEC(s, 0)), P(P_DEC(s, 1)), s.E, s.u, training, ws->prec);
-    R(nmt_dense_pack)(&pv->out, P(P_OUT_W(s)), s.u, s.V, ws->prec);
+    R(nmt_dense_pack)(&pv->out, P(P_OUT_W(s)), s.u, s.V, training, ws->prec);
 }
 
 void R(nmt_s2s_pack_rows)(R(nmt_ws) *ws, const real *params, int i, long r0, long r1) {
@@ -280,7 +280,7 @@ static void encode_direction_backward(R(nmt_ws) *ws, const real *params, real *g
     R(nmt_lstm_backward)(A(d ? A_GXR : A_GX), G(P_ENC(d, 0)), G(P_ENC(d, 1)), G(P_ENC(d, 2)), NULL, NULL,
                          s.att ? A(d ? A_GEH1 : A_GEH) : NULL, A(GDIR(A_GEHT, d)), A(GDIR(A_GECT, d)),
                          A(d ? A_XR : A_XE), NULL, NULL, A(DIR(A_EH, d)), A(DIR(A_EC, d)), A(DIR(A_EZ, d)),
-                         P(P_ENC(d, 0)), &pv->enc[d], &b->enc, E, eu, A(d ? A_SCRATCH1 : A_SCRATCH));
+                         &pv->enc[d], &b->enc, E, eu, A(d ? A_SCRATCH1 : A_SCRATCH));
 }
 
 void R(nmt_s2s_forward_backward)(R(nmt_ws) *ws, const real *params, real *grads, const nmt_batch *b, real loss_scale) {
@@ -301,14 +301,14 @@ void R(nmt_s2s_forward_backward)(R(nmt_ws) *ws, const real *params, real *grads,
     // ---- backward ----
     // output layer: d(top) = dlogits W_out^T; dW_out, db_out accumulated
     R(nmt_dense_backward)(s.att ? A(A_GCTX) : A(A_GH), G(P_OUT_W(s)), G(P_OUT_B(s)), A(A_LOGITS),
-                      s.att ? A(A_CTX) : A(A_DH), P(P_OUT_W(s)), &pv->out, n);
+                      s.att ? A(A_CTX) : A(A_DH), &pv->out, n);
     if (s.att) {
         memset(A(A_GMEM), 0, sizeof(real) * (size_t)ne * u);
         R(nmt_attention_backward)(A(A_GH), A(A_GMEM), A(A_GCTX), A(A_ATTW), A(A_DH), A(A_MEM), &b->enc, &b->dec,
                               b->dec_to_enc, u);
     }
     R(nmt_lstm_backward)(A(A_GX), G(P_DEC(s, 0)), G(P_DEC(s, 1)), G(P_DEC(s, 2)), A(A_GH0), A(A_GC0), A(A_GH), NULL,
-                     NULL, A(A_XD), A(A_H0), A(A_C0), A(A_DH), A(A_DC), A(A_DZ), P(P_DEC(s, 0)), &pv->dec, &b->dec, E,
+                     NULL, A(A_XD), A(A_H0), A(A_C0), A(A_DH), A(A_DC), A(A_DZ), &pv->dec, &b->dec, E,
                      u, A(A_SCRATCH));
     R(nmt_embedding_backward)(G(P_EMB_DEC), b->dec_ids, A(A_GX), n, E);
     // the decoder's initial-state gradient is the encoder's final-state gradient (per direction)
