@@ -2,16 +2,13 @@
 # `make demo` trains a small model on generated dates in a minute or two; `make run`
 # trains the book's model and translates (see README.md).
 #
-# Knobs: CC, OPT (default -O2 -march=native), SAN=1 (ASan+UBSan build in build-san/),
-# GEMM=cblas|dnnl|naive (default matrix backend, reported by `nmt version`; all three
-# are always built and tests/test_gemm.c checks each), NMT_DATA (corpus folder for tests/run).
+# Knobs: CC, OPT (default -O2: baseline x86-64, one binary for every x86-64 CPU;
+# the AVX2 and AVX-512 kernels carry target attributes and are chosen at run time,
+# src/core/cpu.h), SAN=1 (ASan+UBSan build in build-san/),
+# NMT_DATA (corpus folder for tests/run).
 
 CC      ?= cc
-OPT     ?= -O2 -march=native
-GEMM    ?= cblas
-ifeq ($(filter $(GEMM),cblas dnnl naive),)
-$(error GEMM=$(GEMM): choose cblas, dnnl or naive)
-endif
+OPT     ?= -O2
 # Missing Debian build packages are installed (as root) or named in one message.
 ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
 DEPS_STATUS := $(shell bash tools/install_deps.sh >&2; echo $$?)
@@ -34,7 +31,7 @@ BUILD   := build
 endif
 
 CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-math-errno $(OPT) -fopenmp \
-           -Iinclude -Isrc $(BLAS_CFLAGS) -DNMT_GEMM_DEFAULT=\"$(GEMM)\"
+           -Iinclude -Isrc $(BLAS_CFLAGS)
 LDLIBS  := $(SANLD) -fopenmp $(BLAS_LIBS) $(DNNL_LIBS) -lcurl -lzip -ljansson -lm
 
 # Sources compiled once (float only) and "real-generic" sources compiled twice:
@@ -65,12 +62,6 @@ $(BUILD)/%.f64.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DNMT_F64 -MMD -MP -c $< -o $@
 
-# The default backend is compiled into gemm.o: rebuild it when GEMM changes.
-GEMM_STAMP := $(BUILD)/gemm-default
-ifeq ($(filter clean,$(MAKECMDGOALS)),)
-$(shell mkdir -p $(BUILD) && { [ "$$(cat $(GEMM_STAMP) 2>/dev/null)" = "$(GEMM)" ] || echo "$(GEMM)" > $(GEMM_STAMP); })
-endif
-$(BUILD)/src/kernels/gemm.o: $(GEMM_STAMP)
 
 $(BUILD)/libnmt.a: $(OBJS)
 	@rm -f $@
@@ -86,9 +77,10 @@ $(BUILD)/tests/%: tests/%.c tests/check.h tests/fixture.h $(BUILD)/libnmt.a
 
 # The benchmark's matrix-product program (make bench; tests/cli/bench.sh runs it quickly).
 BENCH_GEMM := $(BUILD)/tools/bench_gemm
+# -march=native: its FMA-peak loop measures this machine's widest vectors.
 $(BENCH_GEMM): tools/bench_gemm.c $(BUILD)/libnmt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -MF $@.d $< $(BUILD)/libnmt.a $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -march=native -MMD -MP -MF $@.d $< $(BUILD)/libnmt.a $(LDLIBS) -o $@
 
 # The whole suite: every tests/test_*.c binary, then the CLI tests.
 test: $(NMT) $(TESTBIN) $(BENCH_GEMM)

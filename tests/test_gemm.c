@@ -179,12 +179,7 @@ static void check_dispatch(void) {
     CHECK(nmt_gemm_set_backend_name("mkl") == -1, "unknown backend accepted");
     CHECK_STR(nmt_gemm_backend_name(NMT_GEMM_DNNL), "dnnl");
     CHECK(!strncmp(nmt_gemm_dnnl_version(), "oneDNN 2.", 9), "dnnl version: %s", nmt_gemm_dnnl_version());
-    char want[64];
-    nmt_gemm_set_backend(NMT_GEMM_DNNL);
-    snprintf(want, sizeof want, "gemm dnnl (%s)", nmt_gemm_dnnl_version());
-    CHECK(strstr(nmt_build_info(), want) != NULL, "build info \"%s\" lacks \"%s\"", nmt_build_info(), want);
     nmt_gemm_set_backend(NMT_GEMM_CBLAS);
-    CHECK(strstr(nmt_build_info(), "gemm cblas;") != NULL, "build info: %s", nmt_build_info());
 
     // after a cleanup the backend starts afresh, with the same results
     enum { M = 9, N = 200, K = 31 };

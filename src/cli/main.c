@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/cpu.h"
+#include "core/error.h"
 #include "nmt.h"
 
 static const struct {
@@ -31,6 +33,10 @@ static void usage(FILE *f) {
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
+        return 2;
+    }
+    if (nmt_cpu_init() != 0) {   // NMT_ISA names an unknown level or one this CPU lacks
+        fprintf(stderr, "nmt: %s\n", nmt_last_error());
         return 2;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

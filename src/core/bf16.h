@@ -77,10 +77,10 @@ static inline float nmt_bf16_round_ref(float x) {
     return r;
 }
 
-#if defined(__AVX2__)
+#if defined(__x86_64__)
 #include <immintrin.h>
-/* Eight lanes of nmt_bf16_roundf. */
-static inline __m256 nmt_bf16_round8(__m256 x) {
+/* Eight lanes of nmt_bf16_roundf (AVX2: call only where the CPU has it). */
+static inline __attribute__((target("avx2,fma"))) __m256 nmt_bf16_round8(__m256 x) {
     const __m256i b = _mm256_castps_si256(x);
     const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));
     const __m256i keep = _mm256_set1_epi32((int)0xffff0000u);

@@ -32,12 +32,22 @@ typedef float real;
 #define RBF16(x) nmt_bf16_roundf(x)
 #endif
 
+#if !defined(NMT_F64)
+#include "core/cpu.h"
+/* The whole blocks of 8 of nmt_bf16_span, with AVX2; returns how many. */
+static inline __attribute__((target("avx2,fma"))) long nmt_bf16_span8(float *dst, const float *src, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, nmt_bf16_round8(_mm256_loadu_ps(src + i)));
+    return i;
+}
+#endif
+
 /* dst[0..n) = src[0..n) rounded to bf16 values (dst may be src), on the
  * calling thread: the AVX2 lanes and the scalar tail give the same bits. */
 static inline void R(nmt_bf16_span)(real *dst, const real *src, long n) {
     long i = 0;
-#if defined(__AVX2__) && !defined(NMT_F64)
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, nmt_bf16_round8(_mm256_loadu_ps(src + i)));
+#if !defined(NMT_F64)
+    if (nmt_cpu_isa() >= NMT_ISA_AVX2) i = nmt_bf16_span8(dst, src, n);
 #endif
     for (; i < n; i++) dst[i] = RBF16(src[i]);
 }

@@ -4,6 +4,7 @@
 #include <omp.h>
 #endif
 
+#include "core/cpu.h"
 #include "kernels/gemm.h"
 #include "nmt.h"
 
@@ -47,14 +48,11 @@ int nmt_get_threads(void) {
 }
 
 const char *nmt_build_info(void) {
-    static char buf[256], gemm[64];
-    nmt_gemm_backend b = nmt_gemm_get_backend();
-    if (b == NMT_GEMM_DNNL)   // the library version too: its API and kernels change between releases
-        snprintf(gemm, sizeof gemm, "%s (%s)", nmt_gemm_backend_name(b), nmt_gemm_dnnl_version());
-    else
-        snprintf(gemm, sizeof gemm, "%s", nmt_gemm_backend_name(b));
-    snprintf(buf, sizeof buf, "nmt %s; model format %d; gemm %s; %s; OpenMP %s", NMT_VERSION,
-             NMT_FORMAT_VERSION, gemm,
+    static char buf[384];
+    const nmt_cpu_features *f = nmt_cpu();
+    snprintf(buf, sizeof buf, "nmt %s; model format %d; kernels %s (CPU: %s%s%s%s); %s; OpenMP %s", NMT_VERSION,
+             NMT_FORMAT_VERSION, nmt_isa_name(nmt_cpu_isa()), f->avx2_fma ? "avx2 fma" : "no avx2",
+             f->avx512 ? ", avx512" : "", f->avx512_bf16 ? ", avx512_bf16" : "", f->amx_bf16 ? ", amx_bf16" : "",
 #if defined(__clang__)
              "clang " __clang_version__,
 #elif defined(__GNUC__)

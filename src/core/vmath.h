@@ -55,9 +55,15 @@ static inline float nmt_tanhf(float x) {
     return 1.0f - 2.0f / (nmt_expf(2.0f * x) + 1.0f);
 }
 
-#if defined(__AVX2__) && defined(__FMA__)
+/* The 8-lane forms are compiled for AVX2 + FMA whatever the build's target
+ * (the build is for baseline x86-64): call them only from functions with the
+ * same target attribute, and only where nmt_cpu_isa() >= NMT_ISA_AVX2. */
+#if defined(__x86_64__)
 #include <immintrin.h>
 #define NMT_HAVE_VMATH8 1
+#define NMT_AVX2 __attribute__((target("avx2,fma")))
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
 
 static inline __m256 nmt_expf8(__m256 x) {
     const __m256 lo = _mm256_set1_ps(NMT_EXP_LO);
@@ -93,5 +99,6 @@ static inline __m256 nmt_tanhf8(__m256 x) {
     __m256 e = nmt_expf8(_mm256_mul_ps(two, x));
     return _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(e, one)));
 }
+#pragma GCC pop_options
 #endif
 #endif

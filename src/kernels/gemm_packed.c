@@ -7,12 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpu.h"
 #include "core/error.h"
 #include "core/real.h"
 
-#if defined(__AVX2__) && defined(__FMA__) && !defined(NMT_F64)
+#ifndef NMT_F64
+/* The AVX2 code carries target attributes and runs where core/cpu.h says the
+ * CPU has AVX2 and FMA (the build itself is for baseline x86-64). */
 #include <immintrin.h>
 #define HAVE_AVX2_FMA 1
+#define AVX2 __attribute__((target("avx2,fma")))
 #endif
 
 #ifdef NMT_F64
@@ -24,7 +28,7 @@ typedef R(nmt_pmat) pmat;
 
 #ifdef HAVE_AVX2_FMA
 /* d[c * ldd + r] = s[r * lds + c] for an 8 x 8 block (r, c < 8). */
-static inline void transpose8(float *d, long ldd, const float *s, long lds) {
+static inline AVX2 void transpose8(float *d, long ldd, const float *s, long lds) {
     __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + lds), r2 = _mm256_loadu_ps(s + 2 * lds);
     __m256 r3 = _mm256_loadu_ps(s + 3 * lds), r4 = _mm256_loadu_ps(s + 4 * lds), r5 = _mm256_loadu_ps(s + 5 * lds);
     __m256 r6 = _mm256_loadu_ps(s + 6 * lds), r7 = _mm256_loadu_ps(s + 7 * lds);
@@ -46,6 +50,21 @@ static inline void transpose8(float *d, long ldd, const float *s, long lds) {
     _mm256_storeu_ps(d + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
     _mm256_storeu_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
+
+/* A whole panel's tiles of 16 k from B's rows n0.. (src), 64 bytes stored at
+ * a time; returns how many k it packed (K rounded down to 16). */
+static AVX2 int transpose_panel(float *dst, const float *src, long ldb, int K) {
+    int kt = 0;
+    for (; kt + 16 <= K; kt += 16) {
+        const float *s = src + kt;
+        float *d = dst + (size_t)kt * NMT_PMAT_W;
+        transpose8(d, NMT_PMAT_W, s, ldb);
+        transpose8(d + 8, NMT_PMAT_W, s + (size_t)8 * ldb, ldb);
+        transpose8(d + 8 * NMT_PMAT_W, NMT_PMAT_W, s + 8, ldb);
+        transpose8(d + 8 * NMT_PMAT_W + 8, NMT_PMAT_W, s + (size_t)8 * ldb + 8, ldb);
+    }
+    return kt;
+}
 #endif
 
 /* Packs rows k0..k1 of panel q (all K rows when transB: the transposed copy is
@@ -63,15 +82,8 @@ static void pack_panel(pmat *p, int transB, const real *B, int ldb, int q, int k
         real tile[NMT_PMAT_W][16];
         int kt = 0;
 #ifdef HAVE_AVX2_FMA
-        if (w == NMT_PMAT_W)   // whole panels: 8 x 8 register transposes, 64 bytes stored at a time
-            for (; kt + 16 <= K; kt += 16) {
-                const float *src = B + (size_t)n0 * ldb + kt;
-                float *d = dst + (size_t)kt * NMT_PMAT_W;
-                transpose8(d, NMT_PMAT_W, src, ldb);
-                transpose8(d + 8, NMT_PMAT_W, src + (size_t)8 * ldb, ldb);
-                transpose8(d + 8 * NMT_PMAT_W, NMT_PMAT_W, src + 8, ldb);
-                transpose8(d + 8 * NMT_PMAT_W + 8, NMT_PMAT_W, src + (size_t)8 * ldb + 8, ldb);
-            }
+        if (w == NMT_PMAT_W && nmt_cpu_isa() >= NMT_ISA_AVX2)   // whole panels: 8 x 8 register transposes
+            kt = transpose_panel(dst, B + (size_t)n0 * ldb, ldb, K);
 #endif
         for (; kt + 16 <= K; kt += 16) {
             for (int j = 0; j < NMT_PMAT_W; j++) {
@@ -167,7 +179,7 @@ void R(nmt_gemm_pmat_ref)(int M, const real *A, int lda, const pmat *B, real *C,
 #ifdef HAVE_AVX2_FMA
 /* Stores one row's panel results: vector stores for a full panel, else only
  * the valid columns (the additions are the same either way). */
-static inline void store_row_avx(float *c, __m256 lo, __m256 hi, int ncols, int accumulate) {
+static inline AVX2 void store_row_avx(float *c, __m256 lo, __m256 hi, int ncols, int accumulate) {
     if (ncols == NMT_PMAT_W) {
         if (accumulate) {
             lo = _mm256_add_ps(_mm256_loadu_ps(c), lo);
@@ -185,7 +197,7 @@ static inline void store_row_avx(float *c, __m256 lo, __m256 hi, int ncols, int 
 
 /* R rows (1..6) of one panel: 2*R accumulators, each an FMA chain over k. */
 #define PMAT_KERNEL(R)                                                                          \
-    static void kernel_##R(const float *A, int lda, const float *panel, int K, float *C,       \
+    static AVX2 void kernel_##R(const float *A, int lda, const float *panel, int K, float *C,       \
                            int ldc, int ncols, int accumulate) {                                \
         __m256 lo[6], hi[6];                                                                    \
         _Pragma("GCC unroll 6")                                                                 \
@@ -215,7 +227,7 @@ static const pmat_kernel kernels[7] = {NULL, kernel_1, kernel_2, kernel_3, kerne
 /* R rows (1..3) of P panels at once: with one panel, R rows give only 2R
  * independent FMA chains, too few to cover the FMA latency; P panels give 2RP.
  * Every chain is the one kernel_R runs for its element. */
-static inline __attribute__((always_inline)) void multi_kernel(const int R, const int P, const float *A, int lda,
+static inline __attribute__((always_inline)) AVX2 void multi_kernel(const int R, const int P, const float *A, int lda,
                                                                 const float *const *panel, int K, float *const *C,
                                                                 int ldc, const int *ncols, int accumulate) {
     __m256 lo[4][3], hi[4][3];
@@ -245,7 +257,7 @@ static inline __attribute__((always_inline)) void multi_kernel(const int R, cons
 }
 typedef void (*multi_fn)(const float *, int, const float *const *, int, float *const *, int, const int *, int);
 #define MULTI(R, P)                                                                                         \
-    static void multi_##R##_##P(const float *A, int lda, const float *const *panel, int K, float *const *C, \
+    static AVX2 void multi_##R##_##P(const float *A, int lda, const float *const *panel, int K, float *const *C, \
                                 int ldc, const int *ncols, int accumulate) {                                \
         multi_kernel(R, P, A, lda, panel, K, C, ldc, ncols, accumulate);                                    \
     }
@@ -262,6 +274,10 @@ static const int multi_max[4] = {0, 4, 2, 2};
 void R(nmt_gemm_pmat_panel)(int M, const real *A, int lda, const pmat *B, int q, real *C, int ldc,
                             int accumulate) {
 #ifdef HAVE_AVX2_FMA
+    if (nmt_cpu_isa() < NMT_ISA_AVX2) {
+        panel_ref(M, A, lda, B, q, C, ldc, accumulate);
+        return;
+    }
     const int K = B->K, ncols = panel_cols(B, q);
     const float *panel = B->data + (size_t)q * K * NMT_PMAT_W;
     // row groups of at most 6, as even as possible (32 rows: 6 6 5 5 5 5, not 6 6 6 6 6 2)
@@ -281,7 +297,7 @@ void R(nmt_gemm_pmat_panel)(int M, const real *A, int lda, const pmat *B, int q,
 void R(nmt_gemm_pmat_panels)(int M, const real *A, int lda, const pmat *const *B, const int *q, int np,
                              real *const *C, int ldc, int accumulate) {
 #ifdef HAVE_AVX2_FMA
-    if (M >= 1 && M <= 3) {
+    if (M >= 1 && M <= 3 && nmt_cpu_isa() >= NMT_ISA_AVX2) {
         for (int i = 0; i < np;) {
             int take = np - i < multi_max[M] ? np - i : multi_max[M];
             if (take == 1) {
