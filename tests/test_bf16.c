@@ -75,6 +75,16 @@ static __attribute__((target("avx2,fma"))) long round8_diff(const float *a, long
     }
     return diff;
 }
+/* The same for nmt_bf16_round16 (whole blocks of 16). */
+static __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) long round16_diff(const float *a, long n) {
+    long diff = 0;
+    for (long i = 0; i + 16 <= n; i += 16) {
+        float out[16];
+        _mm512_storeu_ps(out, nmt_bf16_round16(_mm512_loadu_ps(a + i)));
+        for (int l = 0; l < 16; l++) diff += bits(out[l]) != bits(nmt_bf16_roundf(a[i + l]));
+    }
+    return diff;
+}
 
 static void check_rounding(void) {
     long n;
@@ -110,6 +120,10 @@ static void check_rounding(void) {
     if (nmt_cpu_isa() >= NMT_ISA_AVX2) {
         diff = round8_diff(a, n);
         CHECK(diff == 0, "nmt_bf16_round8 differs from the scalar form on %ld lanes", diff);
+    }
+    if (nmt_cpu_isa() >= NMT_ISA_AVX512) {
+        diff = round16_diff(a, n);
+        CHECK(diff == 0, "nmt_bf16_round16 differs from the scalar form on %ld lanes", diff);
     }
     free(a), free(v), free(p);
 }

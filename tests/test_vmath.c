@@ -53,6 +53,26 @@ static NMT_AVX2 void check_vector_forms(const float *x, int n) {
     _mm256_storeu_ps(o, nmt_expf8(nanv));
     CHECK(isnan(o[0]), "vector exp(NaN) is NaN");
 }
+
+/* The 16-lane forms equal the scalar ones, lane for lane (n a multiple of 16). */
+static NMT_AVX512 void check_vector_forms16(const float *x, int n) {
+    long mismatch = 0;
+    for (int i = 0; i < n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        float e[16], s[16], t[16];
+        _mm512_storeu_ps(e, nmt_expf16(v));
+        _mm512_storeu_ps(s, nmt_sigmoidf16(v));
+        _mm512_storeu_ps(t, nmt_tanhf16(v));
+        for (int k = 0; k < 16; k++) {
+            float es = nmt_expf(x[i + k]), ss = nmt_sigmoidf(x[i + k]), ts = nmt_tanhf(x[i + k]);
+            mismatch += memcmp(&e[k], &es, 4) != 0 || memcmp(&s[k], &ss, 4) != 0 || memcmp(&t[k], &ts, 4) != 0;
+        }
+    }
+    CHECK(mismatch == 0, "%ld inputs where the AVX-512 and scalar forms differ", mismatch);
+    float o[16];
+    _mm512_storeu_ps(o, nmt_expf16(_mm512_set1_ps(NAN)));
+    CHECK(isnan(o[0]), "16-lane exp(NaN) is NaN");
+}
 #endif
 
 int main(void) {
@@ -83,7 +103,9 @@ int main(void) {
 #ifdef NMT_HAVE_VMATH8
     if (nmt_cpu_isa() >= NMT_ISA_AVX2)
         check_vector_forms(x, N + 16);
-    else
+    if (nmt_cpu_isa() >= NMT_ISA_AVX512)
+        check_vector_forms16(x, N + 16);
+    else if (nmt_cpu_isa() < NMT_ISA_AVX2)
         fprintf(stderr, "  no AVX2/FMA on this CPU: only the scalar forms were checked\n");
 #endif
     return check_exit("test_vmath");

@@ -89,5 +89,16 @@ static inline __attribute__((target("avx2,fma"))) __m256 nmt_bf16_round8(__m256 
     __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
     return _mm256_blendv_ps(_mm256_castsi256_ps(r), _mm256_castsi256_ps(q), nan);
 }
+/* Sixteen lanes of nmt_bf16_roundf (AVX-512: call only where the CPU has it). */
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512
+nmt_bf16_round16(__m512 x) {
+    const __m512i b = _mm512_castps_si512(x);
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
+    const __m512i keep = _mm512_set1_epi32((int)0xffff0000u);
+    __m512i r = _mm512_and_si512(_mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7fff)), lsb), keep);
+    __m512i q = _mm512_and_si512(_mm512_or_si512(b, _mm512_set1_epi32(0x00400000)), keep);
+    const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    return _mm512_mask_blend_ps(nan, _mm512_castsi512_ps(r), _mm512_castsi512_ps(q));
+}
 #endif
 #endif

@@ -100,5 +100,44 @@ static inline __m256 nmt_tanhf8(__m256 x) {
     return _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(e, one)));
 }
 #pragma GCC pop_options
+
+/* 16 lanes (AVX-512 F + DQ): the very same operations as the 8-lane forms. */
+#define NMT_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
+static inline __m512 nmt_expf16(__m512 x) {
+    const __m512 lo = _mm512_set1_ps(NMT_EXP_LO);
+    const __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
+    x = _mm512_min_ps(_mm512_set1_ps(NMT_EXP_HI), _mm512_max_ps(lo, x));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(NMT_LOG2E)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(NMT_LN2_HI), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(NMT_LN2_LO), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    __m512 e = _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+    return _mm512_maskz_mov_ps((__mmask16)~under, e);
+}
+
+static inline __m512 nmt_sigmoidf16(__m512 x) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 negx = _mm512_xor_ps(x, _mm512_set1_ps(-0.0f));
+    return _mm512_div_ps(one, _mm512_add_ps(one, nmt_expf16(negx)));
+}
+
+static inline __m512 nmt_tanhf16(__m512 x) {
+    const __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f);
+    x = _mm512_min_ps(_mm512_set1_ps(10.0f), _mm512_max_ps(_mm512_set1_ps(-10.0f), x));
+    __m512 e = nmt_expf16(_mm512_mul_ps(two, x));
+    return _mm512_sub_ps(one, _mm512_div_ps(two, _mm512_add_ps(e, one)));
+}
+#pragma GCC pop_options
 #endif
 #endif

@@ -271,11 +271,96 @@ static const multi_fn multis[4][5] = {{0}, {0, 0, multi_1_2, multi_1_3, multi_1_
 static const int multi_max[4] = {0, 4, 2, 2};
 #endif
 
+#ifdef HAVE_AVX2_FMA
+/* AVX-512: R rows by P panels, one 16-lane accumulator each (R P <= 12); the
+ * same chains as kernel_R (an element's lanes never mix), so the same bits. */
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
+static inline __attribute__((always_inline)) AVX512 void k512(const int R, const int P, const float *A, int lda,
+                                                             const float *const *panel, int K, float *const *C,
+                                                             int ldc, const int *ncols, int accumulate) {
+    __m512 acc[12];
+    _Pragma("GCC unroll 12")
+    for (int x = 0; x < R * P; x++) acc[x] = _mm512_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        __m512 b[4];
+        _Pragma("GCC unroll 4")
+        for (int p = 0; p < P; p++) b[p] = _mm512_load_ps(panel[p] + (size_t)k * NMT_PMAT_W);
+        _Pragma("GCC unroll 12")
+        for (int r = 0; r < R; r++) {
+            const __m512 a = _mm512_set1_ps(A[(size_t)r * lda + k]);
+            _Pragma("GCC unroll 4")
+            for (int p = 0; p < P; p++) acc[r * P + p] = _mm512_fmadd_ps(a, b[p], acc[r * P + p]);
+        }
+    }
+    _Pragma("GCC unroll 4")
+    for (int p = 0; p < P; p++) {
+        const __mmask16 m = ncols[p] >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << ncols[p]) - 1);
+        _Pragma("GCC unroll 12")
+        for (int r = 0; r < R; r++) {
+            float *c = C[p] + (size_t)r * ldc;
+            __m512 v = acc[r * P + p];
+            if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c), v);
+            _mm512_mask_storeu_ps(c, m, v);
+        }
+    }
+}
+#define K512(R_, P_)                                                                                          \
+    static AVX512 void k512_##R_##_##P_(const float *A, int lda, const float *const *panel, int K,           \
+                                        float *const *C, int ldc, const int *ncols, int accumulate) {         \
+        k512(R_, P_, A, lda, panel, K, C, ldc, ncols, accumulate);                                            \
+    }
+K512(1, 1) K512(2, 1) K512(3, 1) K512(4, 1) K512(5, 1) K512(6, 1) K512(7, 1) K512(8, 1) K512(9, 1) K512(10, 1)
+K512(11, 1) K512(12, 1)
+K512(1, 2) K512(2, 2) K512(3, 2) K512(4, 2) K512(5, 2) K512(6, 2)
+K512(1, 4) K512(2, 4) K512(3, 4)
+/* [panels][rows] */
+static const multi_fn k512s[5][13] = {
+    {0},
+    {0, k512_1_1, k512_2_1, k512_3_1, k512_4_1, k512_5_1, k512_6_1, k512_7_1, k512_8_1, k512_9_1, k512_10_1,
+     k512_11_1, k512_12_1},
+    {0, k512_1_2, k512_2_2, k512_3_2, k512_4_2, k512_5_2, k512_6_2},
+    {0},
+    {0, k512_1_4, k512_2_4, k512_3_4},
+};
+
+/* Panels i of np at once: 4 panels for up to 3 rows, else 2 (6 rows a group),
+ * else 1 (12 rows a group); rows in groups as even as possible. */
+static void panels512(int M, const float *A, int lda, const pmat *const *B, const int *q, int np, float *const *C,
+                      int ldc, int accumulate) {
+    for (int i = 0; i < np;) {
+        int P = np - i >= 4 && M <= 3 ? 4 : np - i >= 2 ? 2 : 1;
+        const int maxr = P == 4 ? 3 : P == 2 ? 6 : 12;
+        const float *panel[4];
+        float *Cp[4];
+        int ncols[4];
+        for (int p = 0; p < P; p++) {
+            panel[p] = B[i + p]->data + (size_t)q[i + p] * B[i + p]->K * NMT_PMAT_W;
+            Cp[p] = C[i + p] + q[i + p] * NMT_PMAT_W;
+            ncols[p] = panel_cols(B[i + p], q[i + p]);
+        }
+        const int groups = (M + maxr - 1) / maxr;
+        for (int g = 0, r0 = 0; g < groups; g++) {
+            int rows = (M - r0) / (groups - g);
+            rows += (M - r0) % (groups - g) != 0;
+            float *Cr[4];
+            for (int p = 0; p < P; p++) Cr[p] = Cp[p] + (size_t)r0 * ldc;
+            k512s[P][rows](A + (size_t)r0 * lda, lda, panel, B[i]->K, Cr, ldc, ncols, accumulate);
+            r0 += rows;
+        }
+        i += P;
+    }
+}
+#endif
+
 void R(nmt_gemm_pmat_panel)(int M, const real *A, int lda, const pmat *B, int q, real *C, int ldc,
                             int accumulate) {
 #ifdef HAVE_AVX2_FMA
     if (nmt_cpu_isa() < NMT_ISA_AVX2) {
         panel_ref(M, A, lda, B, q, C, ldc, accumulate);
+        return;
+    }
+    if (nmt_cpu_isa() >= NMT_ISA_AVX512) {
+        panels512(M, A, lda, &B, &q, 1, &C, ldc, accumulate);
         return;
     }
     const int K = B->K, ncols = panel_cols(B, q);
@@ -297,6 +382,10 @@ void R(nmt_gemm_pmat_panel)(int M, const real *A, int lda, const pmat *B, int q,
 void R(nmt_gemm_pmat_panels)(int M, const real *A, int lda, const pmat *const *B, const int *q, int np,
                              real *const *C, int ldc, int accumulate) {
 #ifdef HAVE_AVX2_FMA
+    if (M >= 1 && nmt_cpu_isa() >= NMT_ISA_AVX512) {
+        panels512(M, A, lda, B, q, np, C, ldc, accumulate);
+        return;
+    }
     if (M >= 1 && M <= 3 && nmt_cpu_isa() >= NMT_ISA_AVX2) {
         for (int i = 0; i < np;) {
             int take = np - i < multi_max[M] ? np - i : multi_max[M];
@@ -323,6 +412,12 @@ void R(nmt_gemm_pmat_panels)(int M, const real *A, int lda, const pmat *const *B
 
 void R(nmt_gemm_pmat)(int M, const real *A, int lda, const pmat *B, real *C, int ldc, int accumulate) {
     // panels are independent: threads share them out; each element is computed by one chain
-#pragma omp parallel for schedule(dynamic, 4) if ((long)M * B->N * B->K > 65536)
-    for (int q = 0; q < B->panels; q++) R(nmt_gemm_pmat_panel)(M, A, lda, B, q, C, ldc, accumulate);
+    // (in pairs: the AVX-512 kernel computes two panels at once)
+#pragma omp parallel for schedule(dynamic, 2) if ((long)M * B->N * B->K > 65536)
+    for (int q = 0; q < B->panels; q += 2) {
+        const pmat *Bs[2] = {B, B};
+        const int qs[2] = {q, q + 1};
+        real *const Cs[2] = {C, C};
+        R(nmt_gemm_pmat_panels)(M, A, lda, Bs, qs, q + 1 < B->panels ? 2 : 1, Cs, ldc, accumulate);
+    }
 }

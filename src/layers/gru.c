@@ -140,12 +140,52 @@ static int bwd_units8(const float *gr, const float *hp, const float *dho, float 
     return j;
 }
 #pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
+/* 16 units at a time, with AVX-512: the same operations again. */
+static inline __m512 ld16(const float *p) { return _mm512_loadu_ps(p); }
+static inline void st16(float *p, __m512 v) { _mm512_storeu_ps(p, v); }
+static inline __m512 mul16(__m512 a, __m512 b) { return _mm512_mul_ps(a, b); }
+static inline __m512 add16(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
+static inline __m512 sub16(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
+static int cell_units16(float *gr, const float *b, const float *hp, float *hr, int j, int j1, int u) {
+    const float *bi = b, *bh = b + 3 * u;
+    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    for (; j + 16 <= j1; j += 16) {
+        __m512 zg = nmt_sigmoidf16(add16(add16(ld16(gr + j), ld16(bi + j)), ld16(bh + j)));
+        __m512 rg = nmt_sigmoidf16(add16(add16(ld16(gr + u + j), ld16(bi + u + j)), ld16(bh + u + j)));
+        __m512 a = add16(hp ? ld16(gr + 3 * u + j) : zero, ld16(bh + 2 * u + j));
+        __m512 hh = nmt_tanhf16(add16(add16(ld16(gr + 2 * u + j), ld16(bi + 2 * u + j)), mul16(rg, a)));
+        __m512 hpj = hp ? ld16(hp + j) : zero;
+        st16(hr + j, add16(mul16(zg, hpj), mul16(sub16(one, zg), hh)));
+        st16(gr + j, zg), st16(gr + u + j, rg), st16(gr + 2 * u + j, hh), st16(gr + 3 * u + j, a);
+    }
+    return j;
+}
+static int bwd_units16(const float *gr, const float *hp, const float *dho, float *dxr, float *drr, float *dHr, int j,
+                      int j1, int u) {
+    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    for (; j + 16 <= j1; j += 16) {
+        const __m512 zg = ld16(gr + j), rg = ld16(gr + u + j), hh = ld16(gr + 2 * u + j), a = ld16(gr + 3 * u + j);
+        const __m512 dht = add16(ld16(dHr + j), dho ? ld16(dho + j) : zero);
+        const __m512 hpj = hp ? ld16(hp + j) : zero;
+        const __m512 dz = mul16(mul16(mul16(dht, sub16(hpj, hh)), zg), sub16(one, zg));
+        const __m512 dah = mul16(mul16(dht, sub16(one, zg)), sub16(one, mul16(hh, hh)));
+        const __m512 dr = mul16(mul16(mul16(dah, a), rg), sub16(one, rg));
+        st16(dxr + j, dz), st16(dxr + u + j, dr), st16(dxr + 2 * u + j, dah);
+        st16(drr + j, dz), st16(drr + u + j, dr), st16(drr + 2 * u + j, mul16(dah, rg));
+        st16(dHr + j, mul16(dht, zg));
+    }
+    return j;
+}
+#pragma GCC pop_options
 #endif
 
 static inline void cell_units(real *gr, const real *b, const real *hp, real *hr, int j0, int j1, int u) {
     const real *bi = b, *bh = b + 3 * u;
     int j = j0;
 #ifdef VEC8
+    if (nmt_cpu_isa() >= NMT_ISA_AVX512) j = cell_units16(gr, b, hp, hr, j, j1, u);
     if (nmt_cpu_isa() >= NMT_ISA_AVX2) j = cell_units8(gr, b, hp, hr, j, j1, u);
 #endif
     for (; j < j1; j++) {
@@ -210,6 +250,7 @@ static inline void bwd_units(const real *gr, const real *hp, const real *dho, re
                              int j0, int j1, int u) {
     int j = j0;
 #ifdef VEC8
+    if (nmt_cpu_isa() >= NMT_ISA_AVX512) j = bwd_units16(gr, hp, dho, dxr, drr, dHr, j, j1, u);
     if (nmt_cpu_isa() >= NMT_ISA_AVX2) j = bwd_units8(gr, hp, dho, dxr, drr, dHr, j, j1, u);
 #endif
     for (; j < j1; j++) {
@@ -267,12 +308,15 @@ void R(nmt_gru_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, cons
                 bwd_units(g + (long)(n0 + r) * G, hp ? hp + (long)r * u : NULL, dh ? dh + (long)(n0 + r) * u : NULL,
                           dX + (long)(n0 + r) * G3, dR + (long)(n0 + r) * G3, dH + (long)r * u, 0, u, u);
             // dH[r0..m) += dR_t (rows, 3u) . U^T (3u, u): the gradient into h_{t-1} (or h0 at t = 0)
+            // (all of U^T's panels in one call, up to 32 at a time: the kernels take them in pairs)
             if (t > 0 || dh0)
-                for (int jb = 0; jb < nblk; jb++) {
-                    const R(nmt_pmat) *Bs[1] = {&rec->Ut};
-                    const int qs[1] = {jb};
-                    real *const Cs[1] = {dH + (long)r0 * u};
-                    R(nmt_gemm_pmat_panels)(m - r0, dR + (long)(n0 + r0) * G3, G3, Bs, qs, 1, Cs, u, 1);
+                for (int jb0 = 0; jb0 < nblk; jb0 += 32) {
+                    const R(nmt_pmat) *Bs[32];
+                    int qs[32];
+                    real *Cs[32];
+                    const int np = nblk - jb0 < 32 ? nblk - jb0 : 32;
+                    for (int i = 0; i < np; i++) Bs[i] = &rec->Ut, qs[i] = jb0 + i, Cs[i] = dH + (long)r0 * u;
+                    R(nmt_gemm_pmat_panels)(m - r0, dR + (long)(n0 + r0) * G3, G3, Bs, qs, np, Cs, u, 1);
                 }
         }
     }

@@ -136,6 +136,54 @@ static int bwd_units8(const float *zr, const float *cr, const float *dho, const 
     return j;
 }
 #pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
+/* 16 units at a time, with AVX-512: the same operations again. */
+static inline __m512 ld16(const float *p) { return _mm512_loadu_ps(p); }
+static inline void st16(float *p, __m512 v) { _mm512_storeu_ps(p, v); }
+static inline __m512 mul16(__m512 a, __m512 b) { return _mm512_mul_ps(a, b); }
+static inline __m512 add16(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
+static inline __m512 sub16(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
+static int cell_units16(float *zr, const float *b, const float *cp, float *hr, float *cr, int j, int j1, int u,
+                       int bf16) {
+    for (; j + 16 <= j1; j += 16) {
+        __m512 ig = nmt_sigmoidf16(add16(ld16(zr + j), ld16(b + j)));
+        __m512 fg = nmt_sigmoidf16(add16(ld16(zr + u + j), ld16(b + u + j)));
+        __m512 gg = nmt_tanhf16(add16(ld16(zr + 2 * u + j), ld16(b + 2 * u + j)));
+        __m512 og = nmt_sigmoidf16(add16(ld16(zr + 3 * u + j), ld16(b + 3 * u + j)));
+        __m512 cn = add16(mul16(ig, gg), cp ? mul16(fg, ld16(cp + j)) : _mm512_setzero_ps());
+        _mm512_storeu_ps(cr + j, cn);
+        __m512 hn = mul16(og, nmt_tanhf16(cn));
+        _mm512_storeu_ps(hr + j, bf16 ? nmt_bf16_round16(hn) : hn);
+        _mm512_storeu_ps(zr + j, ig), _mm512_storeu_ps(zr + u + j, fg);
+        _mm512_storeu_ps(zr + 2 * u + j, gg), _mm512_storeu_ps(zr + 3 * u + j, og);
+    }
+    return j;
+}
+static int bwd_units16(const float *zr, const float *cr, const float *dho, const float *cp, float *dzr, float *dHr,
+                      float *dCr, int j, int j1, int u, int bf16) {
+    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    for (; j + 16 <= j1; j += 16) {
+        __m512 ig = ld16(zr + j), fg = ld16(zr + u + j), gg = ld16(zr + 2 * u + j), og = ld16(zr + 3 * u + j);
+        __m512 dht = add16(ld16(dHr + j), dho ? ld16(dho + j) : zero);
+        __m512 tc = nmt_tanhf16(ld16(cr + j));
+        __m512 dog = mul16(dht, tc);
+        __m512 dct = add16(ld16(dCr + j), mul16(mul16(dht, og), sub16(one, mul16(tc, tc))));
+        __m512 cpj = cp ? ld16(cp + j) : zero;
+        __m512 d0 = mul16(mul16(mul16(dct, gg), ig), sub16(one, ig));
+        __m512 d1 = mul16(mul16(mul16(dct, cpj), fg), sub16(one, fg));
+        __m512 d2 = mul16(mul16(dct, ig), sub16(one, mul16(gg, gg)));
+        __m512 d3 = mul16(mul16(dog, og), sub16(one, og));
+        if (bf16) d0 = nmt_bf16_round16(d0), d1 = nmt_bf16_round16(d1), d2 = nmt_bf16_round16(d2), d3 = nmt_bf16_round16(d3);
+        _mm512_storeu_ps(dzr + j, d0);
+        _mm512_storeu_ps(dzr + u + j, d1);
+        _mm512_storeu_ps(dzr + 2 * u + j, d2);
+        _mm512_storeu_ps(dzr + 3 * u + j, d3);
+        _mm512_storeu_ps(dCr + j, mul16(dct, fg));
+    }
+    return j;
+}
+#pragma GCC pop_options
 #endif
 
 /* The cell for units [j0, j1) of one row: z holds x W + h U without the bias on
@@ -145,6 +193,7 @@ static inline void cell_units(real *zr, const real *b, const real *cp, real *hr,
                               int u, int bf16) {
     int j = j0;
 #ifdef VEC8
+    if (nmt_cpu_isa() >= NMT_ISA_AVX512) j = cell_units16(zr, b, cp, hr, cr, j, j1, u, bf16);
     if (nmt_cpu_isa() >= NMT_ISA_AVX2) j = cell_units8(zr, b, cp, hr, cr, j, j1, u, bf16);
 #endif
     for (; j < j1; j++) {
@@ -166,6 +215,7 @@ static inline void bwd_units(const real *zr, const real *cr, const real *dho, co
                              real *dHr, real *dCr, int j0, int j1, int u, int bf16) {
     int j = j0;
 #ifdef VEC8
+    if (nmt_cpu_isa() >= NMT_ISA_AVX512) j = bwd_units16(zr, cr, dho, cp, dzr, dHr, dCr, j, j1, u, bf16);
     if (nmt_cpu_isa() >= NMT_ISA_AVX2) j = bwd_units8(zr, cr, dho, cp, dzr, dHr, dCr, j, j1, u, bf16);
 #endif
     for (; j < j1; j++) {
