@@ -104,7 +104,7 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, flo
  * config, flags) so that a resume with other data or flags is refused. */
 typedef struct {
     char *run;                 /* "key=value\n" lines (nmt_train_opts.run) */
-    long epoch;                /* the epoch to run or in progress, 1-based (epochs + 1: all done) */
+    long epoch;                /* the epoch to run or in progress, 1-based */
     long batch;                /* batches of it done */
     int in_epoch;              /* 1: the epoch has started (perm, carry and the sums hold it) */
     long nb;                   /* batches per epoch */

@@ -201,7 +201,7 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
     if (ck) {   // the run was checked (nmt_ckpt_check_run); the sizes must follow
         size_t carry_want = o->stateful ? (size_t)bsz * nmt_arch_info_find(m->cfg.arch)->state_size(&m->cfg) : 0;
         if (ck->total != m->table.total || ck->nb != nb || (ck->in_epoch && ck->n_perm != tr->n) ||
-            (ck->in_epoch && ck->n_carry != carry_want) || ck->epoch > o->epochs + 1 || ck->n_history != ck->epoch - 1)
+            (ck->in_epoch && ck->n_carry != carry_want) || ck->epoch > o->epochs || ck->n_history != ck->epoch - 1)
             return nmt_error("the checkpoint does not fit this model and data (%zu weights, %ld batches per epoch, "
                              "epoch %ld; expected %zu weights, %ld batches)",
                              ck->total, ck->nb, ck->epoch, m->table.total, nb);
@@ -273,7 +273,7 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
             L.correct = L.tokens = L.trained_tokens = L.sentences = 0;
         }
         double t0 = now_s(), last_print = 0, seconds0 = L.seconds;
-        long saved_batch = resumed ? first_batch : -1;   // the position of the last checkpoint in this epoch
+        long saved_batch = -1;   // the position of this run's last checkpoint in this epoch
         for (long bi = resumed ? first_batch : 0;; bi++) {
             L.seconds = seconds0 + (now_s() - t0);
             if (o->stop && *o->stop) {   // a signal: the batch before this one is done
