@@ -183,6 +183,8 @@ static int fault(const nmt_train_opts *o, int saved_epoch, const char *where, co
     char model[256] = "", ckpt[256] = "";
     if (o->out_path && saved_epoch)
         snprintf(model, sizeof model, "; %s keeps epoch %d's weights", o->out_path, saved_epoch);
+    else if (o->out_path && o->resume)
+        snprintf(model, sizeof model, "; this run did not write %s", o->out_path);
     else if (o->out_path)
         snprintf(model, sizeof model, "; no model file was written");
     if (o->ckpt_path && o->status && o->status->ckpt_written)
@@ -205,6 +207,8 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
             return nmt_error("the checkpoint does not fit this model and data (%zu weights, %ld batches per epoch, "
                              "epoch %ld; expected %zu weights, %ld batches)",
                              ck->total, ck->nb, ck->epoch, m->table.total, nb);
+        for (size_t i = 0; ck->in_epoch && i < tr->n; i++)
+            if (ck->perm[i] >= tr->n) return nmt_error("the checkpoint's batch order is invalid");
     }
 
     // everything the loop needs, allocated once

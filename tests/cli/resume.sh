@@ -183,6 +183,12 @@ NMT_TEST_POISON=2:5:loss run 1 nmt train "${nan[@]}" --out "$dir/a.nmt" --log "$
 err_has "epoch 2, batch 5 of 8: the loss is NaN; training stopped; $dir/a.nmt keeps epoch 1's weights; the last checkpoint, $dir/a.nmt.ckpt, is before it"
 check "NaN loss: the model file keeps epoch 1's weights" test "$(weights_sha "$dir/a.nmt")" = "$(weights_sha "$dir/e1.nmt")"
 check "NaN loss: the log keeps epoch 1" test "$(wc -l <"$dir/a.jsonl")" -eq 1
+# resumed, a fault again (in a gradient): this run wrote no model file, the checkpoint stays
+cp "$dir/a.nmt.ckpt" "$dir/keep.ckpt"
+NMT_TEST_POISON=2:6:grad run 1 nmt train "${nan[@]}" --out "$dir/a.nmt" --log "$dir/a.jsonl" --resume "$dir/a.nmt.ckpt"
+err_has "epoch 2, batch 6 of 8: a gradient of '"
+err_has "is not finite; training stopped; this run did not write $dir/a.nmt"
+same_file "$dir/a.nmt.ckpt" "$dir/keep.ckpt" "a fault after a resume changed the checkpoint"
 # the checkpoint kept is good: resumed without the fault, the run ends as the uninterrupted one
 run 0 nmt train "${nan[@]}" --out "$dir/a.nmt" --log "$dir/a.jsonl" --resume "$dir/a.nmt.ckpt"
 check "NaN loss, resumed from the last checkpoint: same weights" \
