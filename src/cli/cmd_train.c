@@ -384,11 +384,13 @@ int nmt_cmd_train(int argc, char **argv) {
     int exit_status = 0;
     if (rc == NMT_TRAIN_STOPPED) {
         const int sig = (int)stop_signal;
+        char where[96];
+        if (st.batch == 0) snprintf(where, sizeof where, "at the start of epoch %ld", st.epoch);
+        else snprintf(where, sizeof where, "in epoch %ld after batch %ld of %ld", st.epoch, st.batch, st.nb);
         fprintf(stderr,
-                "nmt train: stopped by %s in epoch %ld after batch %ld of %ld; checkpoint written to %s\n"
+                "nmt train: stopped by %s %s; checkpoint written to %s\n"
                 "nmt train: to continue, run the same command with --resume %s\n",
-                sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal", st.epoch, st.batch, st.nb,
-                o.ckpt_path, o.ckpt_path);
+                sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal", where, o.ckpt_path, o.ckpt_path);
         exit_status = 128 + sig;
     } else if (rc) {
         fprintf(stderr, "nmt train: %s\n", nmt_last_error());
