@@ -1,9 +1,12 @@
 /* nmt train: the book's recipe by default (ch16-reference.md §1.5). */
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/sha256.h"
 #include "io/json.h"
 #include "nmt.h"
 #include "train/train.h"
@@ -27,6 +30,88 @@ static char *train_config(const char *data, const nmt_train_opts *o, long split_
     char *text = bad ? NULL : nmt_json_dump(tc, NMT_JSON_COMPACT);
     nmt_json_free(tc);
     return text;
+}
+
+/* SIGINT and SIGTERM: the handler only records the signal; the training loop
+ * looks at it after each batch, writes a checkpoint and returns. The handler
+ * is installed with SA_RESETHAND: a second signal ends the process at once. */
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+static void install_handlers(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Appends "key=value\n" to the run's description. */
+static void item(char **run, size_t *len, const char *key, const char *fmt, ...) NMT_PRINTF(4, 5);
+static void item(char **run, size_t *len, const char *key, const char *fmt, ...) {
+    char value[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof value, fmt, ap);
+    va_end(ap);
+    size_t add = strlen(key) + strlen(value) + 2;
+    *run = nmt_xrealloc(*run, *len + add + 1);
+    snprintf(*run + *len, add + 1, "%s=%s\n", key, value);
+    *len += add;
+}
+
+/* Hex of a string (the characters to strip may be anything). */
+static void hex(char *out, size_t cap, const char *s) {
+    size_t k = 0;
+    out[0] = 0;
+    for (; *s && k + 3 <= cap; s++) k += (size_t)snprintf(out + k, cap - k, "%02x", (unsigned char)*s);
+}
+
+/* What a checkpoint must match to be resumed by this command: the corpus'
+ * bytes, the model's config and every flag that changes the result. NULL
+ * with a message if the corpus cannot be read. */
+static char *run_description(const char *data, const nmt_train_opts *o, const nmt_config *cfg, long split_seed,
+                             long n_train, long train_chars, long valid_chars, const char *strip,
+                             const char *src_lang, const char *tgt_lang, const nmt_model *m, int lm) {
+    char *text;
+    size_t n;
+    if (nmt_read_file(data, &text, &n)) return NULL;
+    char sha[65], buf[600];
+    nmt_sha256_hex(text, n, sha);
+    free(text);
+    char *run = NULL;
+    size_t len = 0;
+    item(&run, &len, "corpus_sha256", "%s", sha);
+    item(&run, &len, "arch", "%s", cfg->arch);
+    item(&run, &len, "sizes", "src_vocab %d, tgt_vocab %d, embed %d, units %d, max_length %d", cfg->src_vocab,
+         cfg->tgt_vocab, cfg->embed, cfg->units, cfg->max_length);
+    item(&run, &len, "epochs", "%d", o->epochs);
+    item(&run, &len, "batch_size", "%d", o->batch_size);
+    item(&run, &len, "max_batches", "%ld", o->max_batches);
+    item(&run, &len, "seed", "%u", (unsigned)o->seed);
+    item(&run, &len, "nadam", "%s", nadam_choices[o->nadam]);
+    item(&run, &len, "lr", "%.17g", o->lr);
+    item(&run, &len, "precision", "%s", nmt_precision_name(o->precision));
+    item(&run, &len, "valid_max", "%ld", o->max_valid);
+    if (lm) {
+        item(&run, &len, "stateful", "%d", o->stateful);
+        item(&run, &len, "train_chars", "%ld", train_chars);
+        item(&run, &len, "valid_chars", "%ld", valid_chars);
+    } else {
+        item(&run, &len, "split_seed", "%ld", split_seed);
+        item(&run, &len, "n_train", "%ld", n_train);
+        hex(buf, sizeof buf, strip);
+        item(&run, &len, "strip_chars_hex", "%s", buf);
+        item(&run, &len, "src_lang", "%.500s", src_lang);
+    }
+    item(&run, &len, "tgt_lang", "%.500s", tgt_lang);
+    if (m->init_from_json) {
+        nmt_sha256_hex(m->init_from_json, strlen(m->init_from_json), sha);
+        item(&run, &len, "init_from_sha256", "%s", sha);
+    }
+    return run;
 }
 
 /* The model (cfg) and the book's pairs of a corpus; -1 with a message, nothing to free. */
@@ -77,8 +162,9 @@ static int load_text(nmt_model *m, nmt_data *d, nmt_config *cfg, const char *dat
 }
 
 int nmt_cmd_train(int argc, char **argv) {
-    const char *data, *out, *log, *arch, *init_from, *init_tensors, *src_lang, *tgt_lang, *strip;
+    const char *data, *out, *log, *arch, *ckpt_path, *resume, *init_from, *init_tensors, *src_lang, *tgt_lang, *strip;
     long epochs, batch_size, max_batches, seed, split_seed, n_train, valid_max, threads, train_chars, valid_chars;
+    long ckpt_every;
     long vocab, src_vocab, tgt_vocab, embed, units, max_length;
     double lr;
     int nadam, precision, quiet, stateful;
@@ -97,6 +183,14 @@ int nmt_cmd_train(int argc, char **argv) {
          .help = "model file, written after every epoch"},
         {.name = "--log", .kind = NMT_FLAG_STRING, .ptr = &log, .arg = "FILE", .nonempty = 1,
          .help = "JSON Lines log, one object per epoch"},
+        {.name = "--checkpoint", .kind = NMT_FLAG_STRING, .ptr = &ckpt_path, .arg = "FILE", .nonempty = 1,
+         .def_text = "OUT.ckpt", .help = "checkpoint file: written at each epoch's end (and with --checkpoint-every) "
+                                         "when given, and on SIGINT/SIGTERM; deleted when every epoch is done"},
+        {.name = "--checkpoint-every", .kind = NMT_FLAG_INT, .ptr = &ckpt_every, .arg = "N", .lo = 0,
+         .hi = 1L << 40, .help = "write the checkpoint after every N batches of an epoch and at each epoch's end "
+                                 "(0: only on SIGINT/SIGTERM, or at epoch ends with --checkpoint)"},
+        {.name = "--resume", .kind = NMT_FLAG_STRING, .ptr = &resume, .arg = "CKPT", .nonempty = 1,
+         .help = "continue the interrupted run of CKPT exactly; give the same data and training flags"},
         {.name = "--arch", .kind = NMT_FLAG_STRING, .ptr = &arch, .arg = "NAME", .sdef = "basic", .nonempty = 1,
          .help = "architecture: basic, bidirectional, attention (translators: --data is a corpus of pairs) or "
                  "charrnn (a character language model: --data is any UTF-8 text) (docs/ARCHITECTURE.md)"},
@@ -213,8 +307,22 @@ int nmt_cmd_train(int argc, char **argv) {
                         .log_path = log, .out_path = out, .progress = !quiet, .max_valid = valid_max,
                         .stateful = stateful};
     nmt_precision_parse(nmt_precision_choices[precision], &o.precision);
+    char ckpt_default[NMT_PATH_CAP];
+    if ((size_t)snprintf(ckpt_default, sizeof ckpt_default, "%s.ckpt", out) >= sizeof ckpt_default) {
+        fprintf(stderr, "nmt train: --out: the path is too long\n");
+        return 2;
+    }
+    o.ckpt_path = ckpt_path ? ckpt_path : ckpt_default;
+    if (!strcmp(o.ckpt_path, out) || (log && !strcmp(o.ckpt_path, log))) {
+        fprintf(stderr, "nmt train: --checkpoint: %s is also the %s\n", o.ckpt_path,
+                !strcmp(o.ckpt_path, out) ? "--out model file" : "--log file");
+        return 2;
+    }
+    o.ckpt_every = ckpt_every;
+    o.ckpt_epochs = ckpt_every > 0 || ckpt_path;
     // fail now, not after an epoch, if an output cannot be written
-    if (nmt_check_writable(o.out_path) || (o.log_path && nmt_check_writable(o.log_path))) {
+    if (nmt_check_writable(o.out_path) || (o.log_path && nmt_check_writable(o.log_path)) ||
+        nmt_check_writable(o.ckpt_path)) {
         fprintf(stderr, "nmt train: %s\n", nmt_last_error());
         return 1;
     }
@@ -250,9 +358,47 @@ int nmt_cmd_train(int argc, char **argv) {
     fprintf(stderr, "nmt train: %s model%s; %zu training and %zu validation %s; %s; %d threads; %s\n", cfg.arch,
             o.stateful ? " (stateful)" : "", d.train.n, d.valid.n, lm ? "windows" : "pairs", nmt_build_info(),
             o.threads, nmt_precision_name(o.precision));
-    int rc = nmt_train(&m, &d, &o);
-    if (rc) fprintf(stderr, "nmt train: %s\n", nmt_last_error());
+    char *run = run_description(data, &o, &cfg, split_seed, n_train, train_chars, valid_chars, strip, src_lang,
+                                lm && !nmt_cli_flag(&cli, "--tgt-lang")->given ? "English" : tgt_lang, &m, lm);
+    nmt_ckpt ck;
+    memset(&ck, 0, sizeof ck);
+    int rc = run ? 0 : -1;
+    if (!rc && resume) {
+        rc = nmt_ckpt_load(&ck, resume) || nmt_ckpt_check_run(&ck, run, resume) ? -1 : 0;
+        if (!rc) {
+            o.resume = &ck;
+            fprintf(stderr, "nmt train: resuming %s: epoch %ld of %d, after batch %ld of %ld\n", resume, ck.epoch,
+                    o.epochs, ck.in_epoch ? ck.batch : 0, ck.nb);
+        }
+    }
+    nmt_train_status st = {0};
+    o.run = run;
+    o.stop = &stop_signal;
+    o.status = &st;
+    if (!rc) {
+        install_handlers();
+        rc = nmt_train(&m, &d, &o);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+    }
+    int exit_status = 0;
+    if (rc == NMT_TRAIN_STOPPED) {
+        const int sig = (int)stop_signal;
+        char where[96];
+        if (st.batch == 0) snprintf(where, sizeof where, "at the start of epoch %ld", st.epoch);
+        else snprintf(where, sizeof where, "in epoch %ld after batch %ld of %ld", st.epoch, st.batch, st.nb);
+        fprintf(stderr,
+                "nmt train: stopped by %s %s; checkpoint written to %s\n"
+                "nmt train: to continue, run the same command with --resume %s\n",
+                sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal", where, o.ckpt_path, o.ckpt_path);
+        exit_status = 128 + sig;
+    } else if (rc) {
+        fprintf(stderr, "nmt train: %s\n", nmt_last_error());
+        exit_status = 1;
+    }
+    free(run);
+    nmt_ckpt_free(&ck);
     nmt_data_free(&d);
     nmt_model_free(&m);
-    return rc ? 1 : 0;
+    return exit_status;
 }

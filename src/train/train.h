@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <signal.h>
+
+#include "core/rng.h"
 #include "models/model.h"
 #include "models/arch.h"
 
@@ -92,6 +95,43 @@ void nmt_nadam_free(nmt_nadam *o);
 void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, float *grads,
                     uint8_t *const *present);
 
+/* ---- checkpoints (src/train/checkpoint.c; docs/CLI.md, --checkpoint) ----
+ * Everything the training loop needs to continue exactly where it stopped:
+ * the weights, Nadam's state, the shuffling generator, the epoch's batch order
+ * and position, a stateful model's carried states, the epoch's running sums
+ * and the history. A safetensors file ("format": "nmt-checkpoint") written
+ * atomically; `run` describes the run ("key=value" lines: corpus sha256,
+ * config, flags) so that a resume with other data or flags is refused. */
+typedef struct {
+    char *run;                 /* "key=value\n" lines (nmt_train_opts.run) */
+    long epoch;                /* the epoch to run or in progress, 1-based */
+    long batch;                /* batches of it done */
+    int in_epoch;              /* 1: the epoch has started (perm, carry and the sums hold it) */
+    long nb;                   /* batches per epoch */
+    size_t total;              /* floats in params, m, v */
+    float *params, *m, *v;
+    long opt_t;
+    double uprod;
+    nmt_rng rng;               /* the shuffling generator after the epoch's shuffle (in_epoch) or before it */
+    uint32_t *perm;            /* in_epoch: the epoch's order, n_perm examples */
+    size_t n_perm;
+    float *carry;              /* in_epoch, stateful: the streams' states */
+    size_t n_carry;
+    double wsum, seconds;      /* the epoch so far: weighted loss sum, training seconds */
+    long correct, tokens, trained_tokens, sentences;
+    nmt_epoch_record *history;
+    int n_history;
+} nmt_ckpt;
+/* Writes c to path atomically (temporary file, fsync, rename, fsync of the folder). */
+int nmt_ckpt_save(const nmt_ckpt *c, const char *path);
+/* Reads and checks a checkpoint (its checksum and every tensor's shape); -1
+ * with a message naming the file. Release with nmt_ckpt_free. */
+int nmt_ckpt_load(nmt_ckpt *c, const char *path);
+void nmt_ckpt_free(nmt_ckpt *c);
+/* 0 if the checkpoint's run is `run`; else -1 with a message naming the
+ * first item that differs. */
+int nmt_ckpt_check_run(const nmt_ckpt *c, const char *run, const char *path);
+
 /* ---- training loop ------------------------------------------------------ */
 typedef struct {
     int epochs, batch_size, threads;
@@ -107,8 +147,33 @@ typedef struct {
     int stateful;           /* a language model's state carried from batch to batch (no shuffling; the data
                                stored by streams of batch_size, nmt_text_data_load); reset to zeros at
                                each epoch's start and before validation */
+    /* Checkpoints (all zero: none). ckpt_path: the file; ckpt_epochs: one at
+     * each epoch's end; ckpt_every: also after every N batches of an epoch;
+     * run: the run's description recorded in it; resume: continue from it
+     * (checked against run and the data). */
+    const char *ckpt_path;
+    int ckpt_epochs;
+    long ckpt_every;
+    const char *run;
+    const nmt_ckpt *resume;
+    /* Set (to a signal number) by a signal handler: the loop finishes the
+     * batch, writes a checkpoint to ckpt_path and returns NMT_TRAIN_STOPPED. */
+    volatile sig_atomic_t *stop;
+    struct nmt_train_status *status;   /* where it stopped (may be NULL) */
 } nmt_train_opts;
 
+typedef struct nmt_train_status {
+    long epoch, batch, nb;   /* NMT_TRAIN_STOPPED: the checkpoint's position (batch of nb done in epoch) */
+    int ckpt_written;        /* a checkpoint was written by this run */
+} nmt_train_status;
+
+/* 0: every epoch done; -1: an error (message set; a non-finite loss or
+ * gradient names the epoch and batch, and nothing is written after it);
+ * NMT_TRAIN_STOPPED: *o->stop was set, a checkpoint was written.
+ * Test hooks (environment, for the tests only): NMT_TEST_KILL=E:B:SIG raises
+ * signal SIG after batch B of epoch E; NMT_TEST_POISON=E:B:loss|grad makes
+ * that batch's loss or one gradient NaN. */
+#define NMT_TRAIN_STOPPED 1
 int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o);
 
 /* Teacher-forced evaluation, Keras metric semantics. */

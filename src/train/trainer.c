@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "models/arch.h"
 #include "io/json.h"
 #include "nmt.h"
 #include "train/train.h"
@@ -127,6 +128,70 @@ static int write_log(const char *path, const nmt_epoch_record *h, int n) {
     return rc;
 }
 
+/* The test hooks (train.h): "E:B:X" parsed into epoch, batch and the rest. */
+static int test_hook(const char *name, long *epoch, long *batch, char *rest, size_t cap) {
+    const char *v = getenv(name);
+    if (!v || !*v) return 0;
+    char fmt[32];
+    snprintf(fmt, sizeof fmt, "%%ld:%%ld:%%%zus", cap - 1);
+    return sscanf(v, fmt, epoch, batch, rest) == 3;
+}
+
+/* 0 if every value of x[0..n) is finite (x * 0 is NaN exactly for NaN and infinities). */
+static int all_finite(const float *x, size_t n) {
+    float acc = 0;
+    for (size_t k = 0; k < n; k++) acc += x[k] * 0.0f;
+    return acc == 0;
+}
+
+/* The first tensor of the table with a non-finite value in x. */
+static const char *nonfinite_tensor(const nmt_param_table *tab, const float *x) {
+    for (int i = 0; i < tab->n; i++)
+        if (!all_finite(x + tab->p[i].offset, tab->p[i].numel)) return tab->p[i].name;
+    return "?";
+}
+
+/* The loop's state that a checkpoint holds, besides the model's weights. */
+typedef struct {
+    nmt_nadam *opt;
+    nmt_rng *rng;
+    uint32_t *perm;
+    size_t n_perm;
+    float *carry;
+    size_t n_carry;
+    long nb;
+    double wsum, seconds;
+    long correct, tokens, trained_tokens, sentences;
+} loop_state;
+
+static int save_ckpt(const nmt_model *m, const nmt_train_opts *o, const loop_state *L, long epoch, long batch,
+                     int in_epoch) {
+    nmt_ckpt c = {.run = (char *)o->run, .epoch = epoch, .batch = batch, .in_epoch = in_epoch, .nb = L->nb,
+                  .total = m->table.total, .params = m->params, .m = L->opt->m, .v = L->opt->v,
+                  .opt_t = L->opt->t, .uprod = L->opt->uprod, .rng = *L->rng, .perm = L->perm,
+                  .n_perm = L->n_perm, .carry = L->carry, .n_carry = L->n_carry, .wsum = L->wsum,
+                  .seconds = L->seconds, .correct = L->correct, .tokens = L->tokens,
+                  .trained_tokens = L->trained_tokens, .sentences = L->sentences, .history = m->history,
+                  .n_history = m->n_history};
+    if (nmt_ckpt_save(&c, o->ckpt_path)) return -1;
+    if (o->status) o->status->ckpt_written = 1;
+    return 0;
+}
+
+/* Where the last good state is, for the message of a numerical fault. */
+static int fault(const nmt_train_opts *o, int saved_epoch, const char *where, const char *what) {
+    char model[256] = "", ckpt[256] = "";
+    if (o->out_path && saved_epoch)
+        snprintf(model, sizeof model, "; %s keeps epoch %d's weights", o->out_path, saved_epoch);
+    else if (o->out_path && o->resume)
+        snprintf(model, sizeof model, "; this run did not write %s", o->out_path);
+    else if (o->out_path)
+        snprintf(model, sizeof model, "; no model file was written");
+    if (o->ckpt_path && o->status && o->status->ckpt_written)
+        snprintf(ckpt, sizeof ckpt, "; the last checkpoint, %s, is before it", o->ckpt_path);
+    return nmt_error("%s: %s; training stopped%s%s (a smaller --lr may help)", where, what, model, ckpt);
+}
+
 int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
     const nmt_examples *tr = &d->train;
     nmt_numerics_init();
@@ -134,6 +199,17 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
     if (tr->n == 0) return nmt_error("no training examples");
     const long nb_full = (long)((tr->n + bsz - 1) / bsz);
     const long nb = o->max_batches > 0 && o->max_batches < nb_full ? o->max_batches : nb_full;
+    const nmt_ckpt *ck = o->resume;
+    if (ck) {   // the run was checked (nmt_ckpt_check_run); the sizes must follow
+        size_t carry_want = o->stateful ? (size_t)bsz * nmt_arch_info_find(m->cfg.arch)->state_size(&m->cfg) : 0;
+        if (ck->total != m->table.total || ck->nb != nb || (ck->in_epoch && ck->n_perm != tr->n) ||
+            (ck->in_epoch && ck->n_carry != carry_want) || ck->epoch > o->epochs || ck->n_history != ck->epoch - 1)
+            return nmt_error("the checkpoint does not fit this model and data (%zu weights, %ld batches per epoch, "
+                             "epoch %ld; expected %zu weights, %ld batches)",
+                             ck->total, ck->nb, ck->epoch, m->table.total, nb);
+        for (size_t i = 0; ck->in_epoch && i < tr->n; i++)
+            if (ck->perm[i] >= tr->n) return nmt_error("the checkpoint's batch order is invalid");
+    }
 
     // everything the loop needs, allocated once
     float *grads = nmt_xalloc_aligned(m->table.total * sizeof(float));
@@ -157,64 +233,135 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
         if (m->table.p[i].lookup) present[i] = nmt_xcalloc((size_t)m->table.p[i].shape[0], 1);
     nmt_rng rng;
     nmt_rng_seed(&rng, o->seed ^ 0x5eed0001u);
-    m->history = nmt_xrealloc(m->history, sizeof(nmt_epoch_record) * (m->n_history + o->epochs));
+    loop_state L = {.opt = &opt, .rng = &rng, .perm = perm, .n_perm = tr->n, .carry = ws.carry, .n_carry = carry_n,
+                    .nb = nb};
+    int first_epoch = 1;
+    long first_batch = 0;
+    if (ck) {
+        memcpy(m->params, ck->params, sizeof(float) * ck->total);
+        memcpy(opt.m, ck->m, sizeof(float) * ck->total);
+        memcpy(opt.v, ck->v, sizeof(float) * ck->total);
+        opt.t = ck->opt_t;
+        opt.uprod = ck->uprod;
+        rng = ck->rng;
+        free(m->history);
+        m->history = nmt_xcalloc((size_t)ck->n_history + 1, sizeof *m->history);
+        if (ck->n_history) memcpy(m->history, ck->history, sizeof *m->history * (size_t)ck->n_history);
+        m->n_history = ck->n_history;
+        first_epoch = (int)ck->epoch;
+        if (ck->in_epoch) {
+            first_batch = ck->batch;
+            memcpy(perm, ck->perm, sizeof(uint32_t) * tr->n);
+            if (carry_n) memcpy(ws.carry, ck->carry, sizeof(float) * carry_n);
+            L.wsum = ck->wsum, L.seconds = ck->seconds, L.correct = ck->correct, L.tokens = ck->tokens;
+            L.trained_tokens = ck->trained_tokens, L.sentences = ck->sentences;
+        }
+    }
+    m->history = nmt_xrealloc(m->history, sizeof(nmt_epoch_record) * (size_t)(m->n_history + o->epochs + 1));
     int tty = o->progress && isatty(2);
-    int rc = 0;
+    int rc = 0, saved_epoch = 0;
+    long kill_e = 0, kill_b = 0, poison_e = 0, poison_b = 0;
+    char kill_sig[16] = "", poison_what[16] = "";
+    test_hook("NMT_TEST_KILL", &kill_e, &kill_b, kill_sig, sizeof kill_sig);
+    test_hook("NMT_TEST_POISON", &poison_e, &poison_b, poison_what, sizeof poison_what);
 
-    for (int epoch = 1; epoch <= o->epochs; epoch++) {
-        for (size_t i = 0; i < tr->n; i++) perm[i] = (uint32_t)i;
-        if (o->stateful)
-            memset(ws.carry, 0, sizeof(float) * carry_n);   // streams in order, from zeros at each epoch's start
-        else
-            nmt_rng_shuffle_u32(&rng, perm, tr->n);   // a full reshuffle every epoch
-        double t0 = now_s(), last_print = 0, wsum = 0;
-        long correct = 0, tokens = 0, trained_tokens = 0, sentences = 0;
-        for (long bi = 0; bi < nb; bi++) {
+    for (int epoch = first_epoch; epoch <= o->epochs && rc == 0; epoch++) {
+        const int resumed = epoch == first_epoch && ck && ck->in_epoch;
+        if (!resumed) {
+            for (size_t i = 0; i < tr->n; i++) perm[i] = (uint32_t)i;
+            if (o->stateful)
+                memset(ws.carry, 0, sizeof(float) * carry_n);   // streams in order, from zeros at each epoch's start
+            else
+                nmt_rng_shuffle_u32(&rng, perm, tr->n);   // a full reshuffle every epoch
+            L.wsum = L.seconds = 0;
+            L.correct = L.tokens = L.trained_tokens = L.sentences = 0;
+        }
+        double t0 = now_s(), last_print = 0, seconds0 = L.seconds;
+        long saved_batch = -1;   // the position of this run's last checkpoint in this epoch
+        for (long bi = resumed ? first_batch : 0;; bi++) {
+            L.seconds = seconds0 + (now_s() - t0);
+            if (o->stop && *o->stop) {   // a signal: the batch before this one is done
+                if (o->status) o->status->epoch = epoch, o->status->batch = bi, o->status->nb = nb;
+                if (o->ckpt_path && saved_batch != bi && save_ckpt(m, o, &L, epoch, bi, 1)) rc = -1;
+                if (!rc) rc = NMT_TRAIN_STOPPED;
+                break;
+            }
+            if (bi == nb) break;
             long start = bi * bsz;
             int B = (int)((long)tr->n - start < bsz ? (long)tr->n - start : bsz);
             pack_examples(&b, tr, perm + start, B);
             // grads are zero here: allocated zeroed, and each Nadam step zeroes what it consumed
             // Keras >= 2.10 loss: mean cross-entropy over this batch's real target tokens
             nmt_ws_forward_backward(&ws, m->params, grads, &b, 1.0f / b.dec.ntok);
-            if (o->nadam == NMT_NADAM_LEGACY) mark_present(present, &m->table, &b);
-            nmt_nadam_step(&opt, &m->table, m->params, grads, present);
             double ls;
             long c;
             batch_stats(&ws, &b, &ls, &c);
-            wsum += B * (ls / b.dec.ntok);
-            sentences += B;
-            correct += c;
-            tokens += b.dec.ntok;
-            trained_tokens += b.enc.ntok + b.dec.ntok;
+            if (epoch == poison_e && bi + 1 == poison_b) {
+                if (!strcmp(poison_what, "loss")) ls = NAN;
+                else grads[m->table.p[m->table.n - 1].offset] = NAN;
+            }
+            // a non-finite loss or gradient: stop before the update, writing nothing
+            if (!isfinite(ls) || !all_finite(grads, m->table.total)) {
+                char where[64], what[160];
+                snprintf(where, sizeof where, "epoch %d, batch %ld of %ld", epoch, bi + 1, nb);
+                if (!isfinite(ls)) snprintf(what, sizeof what, "the loss is %s", ls != ls ? "NaN" : "infinite");
+                else snprintf(what, sizeof what, "a gradient of '%s' is not finite", nonfinite_tensor(&m->table, grads));
+                rc = fault(o, saved_epoch, where, what);
+                break;
+            }
+            if (o->nadam == NMT_NADAM_LEGACY) mark_present(present, &m->table, &b);
+            nmt_nadam_step(&opt, &m->table, m->params, grads, present);
+            L.wsum += B * (ls / b.dec.ntok);
+            L.sentences += B;
+            L.correct += c;
+            L.tokens += b.dec.ntok;
+            L.trained_tokens += b.enc.ntok + b.dec.ntok;
             double t = now_s() - t0;
             if (tty && (t - last_print > 0.5 || bi + 1 == nb)) {
                 char eta[32];
-                format_hms(eta, sizeof eta, t / (bi + 1) * (nb - bi - 1));
+                long done = bi + 1 - (resumed ? first_batch : 0);
+                format_hms(eta, sizeof eta, t / done * (nb - bi - 1));
                 fprintf(stderr, "\rEpoch %d/%d  batch %ld/%ld  loss %.4f  accuracy %.4f  %.0f tok/s  ETA %s   ",
-                        epoch, o->epochs, bi + 1, nb, wsum / sentences, (double)correct / tokens,
-                        trained_tokens / t, eta);
+                        epoch, o->epochs, bi + 1, nb, L.wsum / L.sentences, (double)L.correct / L.tokens,
+                        L.trained_tokens / (seconds0 + t), eta);
                 last_print = t;
             }
+            if (epoch == kill_e && bi + 1 == kill_b) raise(atoi(kill_sig));
+            if (o->ckpt_path && o->ckpt_every > 0 && (bi + 1) % o->ckpt_every == 0 && bi + 1 < nb) {
+                L.seconds = seconds0 + (now_s() - t0);
+                if (save_ckpt(m, o, &L, epoch, bi + 1, 1)) {
+                    rc = -1;
+                    break;
+                }
+                saved_batch = bi + 1;
+            }
         }
-        double train_s = now_s() - t0;
         if (tty) fputc('\n', stderr);
+        if (rc) break;
+        double train_s = L.seconds;
         nmt_eval_result ev;
         nmt_evaluate(m, &d->valid, bsz, o->max_valid, o->precision, o->stateful, &ev);
         nmt_epoch_record *rec = &m->history[m->n_history++];
         rec->epoch = m->n_history;
-        rec->loss = wsum / sentences;
-        rec->accuracy = (double)correct / tokens;
+        rec->loss = L.wsum / L.sentences;
+        rec->accuracy = (double)L.correct / L.tokens;
         rec->val_loss = ev.loss;
         rec->val_accuracy = ev.accuracy;
         rec->val_accuracy_unmasked = ev.accuracy_unmasked;
         rec->val_tokens = ev.tokens;
         rec->seconds = train_s;
-        rec->tokens_per_s = trained_tokens / train_s;
+        rec->tokens_per_s = L.trained_tokens / train_s;
         fprintf(stderr,
                 "epoch %d: loss %.4f - accuracy %.4f - val_loss %.4f - val_accuracy %.4f - "
                 "val_accuracy_unmasked %.4f - %.0fs (%.0f tok/s)\n",
                 rec->epoch, rec->loss, rec->accuracy, rec->val_loss, rec->val_accuracy,
                 rec->val_accuracy_unmasked, rec->seconds, rec->tokens_per_s);
+        if (!all_finite(m->params, m->table.total)) {   // never save broken weights over good ones
+            char where[32];
+            snprintf(where, sizeof where, "epoch %d", epoch);
+            rc = fault(o, saved_epoch, where, "the weights are not finite at its end");
+            break;
+        }
         if (o->log_path && write_log(o->log_path, m->history, m->n_history)) {
             rc = -1;
             break;
@@ -223,7 +370,22 @@ int nmt_train(nmt_model *m, const nmt_data *d, const nmt_train_opts *o) {
             rc = -1;
             break;
         }
+        saved_epoch = epoch;
+        // the next epoch not started: its order and state come from the generator then
+        const int stop = o->stop && *o->stop;
+        if (o->ckpt_path && (o->ckpt_epochs || stop) && epoch < o->epochs) {
+            if (save_ckpt(m, o, &L, epoch + 1, 0, 0)) {
+                rc = -1;
+                break;
+            }
+        }
+        if (stop && epoch < o->epochs) {
+            if (o->status) o->status->epoch = epoch + 1, o->status->batch = 0, o->status->nb = nb;
+            rc = NMT_TRAIN_STOPPED;
+        }
     }
+    // every epoch done: the model file holds the result, the checkpoint has nothing to add
+    if (rc == 0 && o->ckpt_path) remove(o->ckpt_path);
     for (int i = 0; i < m->table.n; i++) free(present[i]);
     free(present);
     free(perm);
