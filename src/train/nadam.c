@@ -37,21 +37,25 @@ typedef struct {
 /* One row: m, v and (if move) w updated, g zeroed. legacy and move are
  * constants at every call, so each case is its own vector loop; each lane does
  * exactly the scalar operations (no contraction: -std=c11), so the bits do not
- * depend on the vector width. */
-static inline __attribute__((always_inline)) void update_row(float *restrict wr, float *restrict mr,
+ * depend on the vector width. Returns 1 if a gradient was NaN or infinite
+ * (g - g is 0 exactly for finite g): found in the pass that reads them anyway. */
+static inline __attribute__((always_inline)) int update_row(float *restrict wr, float *restrict mr,
                                                              float *restrict vr, float *restrict gr, long cols,
                                                              const coefs *c, const int legacy, const int move) {
     const float fa = c->fa, fb = c->fb, lr = c->lr, eps = c->eps, vs = c->vs;
     const float fb1 = c->fb1, fb2 = c->fb2, omb1 = c->omb1, omb2 = c->omb2;
-#pragma omp simd
+    int bad = 0;
+#pragma omp simd reduction(| : bad)
     for (long k = 0; k < cols; k++) {
         const float gk = gr[k];
+        bad |= gk - gk != 0.0f;
         float mk, vk;
         if (legacy) mk = fb1 * mr[k] + omb1 * gk, vk = fb2 * vr[k] + omb2 * gk * gk;
         else mk = mr[k] + (gk - mr[k]) * omb1, vk = vr[k] + (gk * gk - vr[k]) * omb2;
         mr[k] = mk, vr[k] = vk, gr[k] = 0;
         if (move) wr[k] -= lr * (fa * gk + fb * mk) / (sqrtf(vk * vs) + eps);
     }
+    return bad;
 }
 
 void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, float *grads,
@@ -79,13 +83,15 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, flo
     const coefs c = {(float)ca, (float)cb, (float)o->lr, (float)o->eps, (float)(1 / (1 - pow(b2, (double)t))),
                      (float)b1, (float)b2, (float)(1 - b1), (float)(1 - b2)};
     const int legacy = o->kind == NMT_NADAM_LEGACY;
+    o->nonfinite = -1;
     for (int i = 0; i < tab->n; i++) {
         const nmt_param *p = &tab->p[i];
         float *w = params + p->offset, *m = o->m + p->offset, *v = o->v + p->offset;
         float *g = grads + p->offset;
         const long rows = nmt_param_rows(p), cols = (long)p->numel / rows;
         const uint8_t *present_rows = (legacy && p->lookup && present) ? present[i] : NULL;
-#pragma omp parallel for schedule(dynamic, 1)
+        int bad = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad)
         for (long r0 = 0; r0 < rows; r0 += NMT_NADAM_ROWS) {
             const long r1 = r0 + NMT_NADAM_ROWS < rows ? r0 + NMT_NADAM_ROWS : rows;
             for (long r = r0; r < r1; r++) {
@@ -94,12 +100,13 @@ void nmt_nadam_step(nmt_nadam *o, const nmt_param_table *tab, float *params, flo
                 float *wr = w + r * cols, *mr = m + r * cols, *vr = v + r * cols, *gr = g + r * cols;
                 // one loop per case, so that each is a plain vector loop (a branch inside kept
                 // gcc from vectorizing it: the whole pass ran in scalar instructions)
-                if (!legacy) update_row(wr, mr, vr, gr, cols, &c, 0, 1);
-                else if (move) update_row(wr, mr, vr, gr, cols, &c, 1, 1);
-                else update_row(wr, mr, vr, gr, cols, &c, 1, 0);
+                if (!legacy) bad |= update_row(wr, mr, vr, gr, cols, &c, 0, 1);
+                else if (move) bad |= update_row(wr, mr, vr, gr, cols, &c, 1, 1);
+                else bad |= update_row(wr, mr, vr, gr, cols, &c, 1, 0);
             }
             if (o->hook.rows) o->hook.rows(o->hook.ctx, i, r0, r1);
         }
+        if (bad && o->nonfinite < 0) o->nonfinite = i;
     }
     if (o->hook.done) o->hook.done(o->hook.ctx);   // every row went through it
 }

@@ -84,6 +84,10 @@ typedef struct {
      * copies of the weights follow the update, so the next forward pass does
      * not pack them again). */
     nmt_update_hook hook;
+    /* After a step: the first tensor (table index) whose gradient held a NaN or
+     * an infinity, or -1. The step has then already spread it into the
+     * weights: the caller must stop and keep nothing of them. */
+    int nonfinite;
 } nmt_nadam;
 #define NMT_NADAM_ROWS 16
 void nmt_nadam_init(nmt_nadam *o, nmt_nadam_kind kind, size_t nfloats);
