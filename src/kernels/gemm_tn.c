@@ -184,6 +184,7 @@ static void tn_block(int M, int K, const float *A, int lda, const float *Apre, c
         float *c = C + (size_t)i * ldc + j0;
         const float *a = acc + (size_t)i * wp;
         if (accumulate)
+#pragma omp simd
             for (int j = 0; j < w; j++) c[j] += a[j];
         else
             memcpy(c, a, sizeof(float) * w);
