@@ -2,7 +2,7 @@
  * damaged or incompatible files with clear messages, the JSON helpers, and the
  * committed format-version-1 fixture.
  *
- * The fixture tests/fixtures/model_v1_tiny.safetensors is the "old model files
+ * The fixture tests/fixtures/models/model_v1_tiny.safetensors is the "old model files
  * load forever" check: it was written once by this test, from the repository
  * root, with
  *     NMT_REGEN_FIXTURE=1 build/tests/test_modelfile
@@ -26,7 +26,7 @@
 #include "models/model.h"
 #include "nmt.h"
 
-#define FIXTURE_PATH "tests/fixtures/model_v1_tiny.safetensors"
+#define FIXTURE_PATH "tests/fixtures/models/model_v1_tiny.safetensors"
 /* SHA-256 of the fixture's data section (= its weights_sha256). */
 #define FIXTURE_SHA "84fee1c7b138dada575b86d0c4c5c670a6a53aa63f3c8215c83c34a60475d7a9"
 
