@@ -42,6 +42,8 @@ release_translates() {
         cmp -s "$TMP/one.txt" <(head -n 12 "$want")
     run 0 nmt inspect "$model"
     check "format $v: inspect names the file's format version" grep -q "format version $v" "$OUT"
+    check "format $v: inspect says the file has no checksum over its metadata" \
+        grep -q "^checksum: *weights only (format $v has no checksum over its metadata)" "$OUT"
 }
 
 release_translates 1
