@@ -927,6 +927,22 @@ static void test_trust(const char *dir) {
               "weight %g saved: %s", (double)bad_values[i], nmt_last_error());
     }
     w[5] = keep;
+    nmt_vocab *tv = a.tgt_vocab;   // a vocabulary the loader would refuse
+    const char *no_end[12];
+    memcpy(no_end, RT_TGT, sizeof no_end);
+    no_end[3] = "endofsez";
+    a.tgt_vocab = nmt_vocab_from_list(no_end, 12);
+    nmt_vocab_set_strip_chars(a.tgt_vocab, NMT_STRIP_CHARS);
+    CHECK(nmt_model_save(&a, bad) == -1 && contains(nmt_last_error(), "cannot save: the target vocabulary lacks 'endofseq'"),
+          "a target vocabulary without endofseq saved: %s", nmt_last_error());
+    nmt_vocab_free(a.tgt_vocab);
+    no_end[3] = "Endofseq";
+    a.tgt_vocab = nmt_vocab_from_list(no_end, 12);
+    nmt_vocab_set_strip_chars(a.tgt_vocab, NMT_STRIP_CHARS);
+    CHECK(nmt_model_save(&a, bad) == -1 && contains(nmt_last_error(), "cannot save: target vocabulary: token 3 'Endofseq' holds an ASCII capital"),
+          "a capital saved: %s", nmt_last_error());
+    nmt_vocab_free(a.tgt_vocab);
+    a.tgt_vocab = tv;
     nmt_model_free(&a);
 
     char *img;
@@ -1025,7 +1041,7 @@ static void test_trust(const char *dir) {
     const struct {
         const char *from, *to, *frag1, *frag2;
     } vocabs[] = {
-        {"\"endofseq\"", "\"endofsez\"", "the target vocabulary lacks 'endofseq', which a 'basic' model needs to end "
+        {"\"endofseq\"", "\"endofsez\"", "the target vocabulary lacks 'endofseq', which a translator needs to end "
                                          "its translations", NULL},
         {"\"startofseq\"", "\"startofsek\"", "lacks 'startofseq'", NULL},
         {"\"tom\"", "\"Tom\"", "source vocabulary: token 9 'Tom' holds an ASCII capital letter", NULL},
@@ -1033,8 +1049,9 @@ static void test_trust(const char *dir) {
         {"\"tom\"", "\"to\\tm\"", "holds white space", NULL},
         {"\"tom\"", "\"tom.\"", "token 9 'tom.' holds punctuation", NULL},
         {"\"tom\"", "\"\xc2\xbftom\"", "holds a character the file says to delete", NULL},
-        {"\"tom\"", "\"\"", "token 9 '' is empty", NULL},
-        {"\"de\"", "\"[UNK]\"", "target vocabulary: token 4 '[UNK]' holds punctuation", NULL},
+        {"\"tom\"", "\"\"", "source side: vocabulary: token \"\" repeated (index 9)", NULL},
+        {"\"de\"", "\"[UNK]\"", "target side: vocabulary: token \"[UNK]\" repeated (index 4)", NULL},
+        {"\"de\"", "\"[de]\"", "target vocabulary: token 4 '[de]' holds punctuation", NULL},
     };
     for (int version = 3; version <= 4; version++)
         for (size_t i = 0; i < sizeof vocabs / sizeof *vocabs; i++) {

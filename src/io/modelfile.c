@@ -77,6 +77,9 @@ static int check_weights(const nmt_model *m, const char *path, const char *what)
     return 0;
 }
 
+static int vocab_check(const nmt_vocab *v, const char *strip, int target, int lm, const char *path,
+                       const char *prefix);
+
 int nmt_model_save(const nmt_model *m, const char *path) {
     if (!m->params || m->table.n <= 0)
         return nmt_error("%s: cannot save: the model has no parameters", path);
@@ -95,6 +98,13 @@ int nmt_model_save(const nmt_model *m, const char *path) {
     table_sha256(m, sha);
     char *doc = nmt_json_model_doc(m, sha);
     if (!doc) return nmt_error_prefix("%s: cannot save", path);
+    // the vocabularies exist and match the config (the document has them)
+    const nmt_arch_info *a = nmt_arch_info_find(m->cfg.arch);
+    if ((m->src_vocab && vocab_check(m->src_vocab, nmt_vocab_strip_chars(m->src_vocab), 0, a->lm, path, "cannot save: ")) ||
+        vocab_check(m->tgt_vocab, nmt_vocab_strip_chars(m->tgt_vocab), 1, a->lm, path, "cannot save: ")) {
+        free(doc);
+        return -1;
+    }
 
     nmt_st_entry *e = nmt_xcalloc((size_t)m->table.n, sizeof *e);
     for (int i = 0; i < m->table.n; i++) {
@@ -216,17 +226,30 @@ static const char *bad_token(const char *t, size_t len, nmt_split split, const c
     return NULL;
 }
 
+/* Every token of v (ids 2...) one that text can produce (bad_token) with the
+ * strip characters `strip`; a translator's target vocabulary (lm 0) with
+ * startofseq and endofseq. -1 with "PATH: PREFIX..." otherwise. */
+static int vocab_check(const nmt_vocab *v, const char *strip, int target, int lm, const char *path,
+                       const char *prefix) {
+    const char *which = target ? "target" : "source";
+    for (int i = 2; i < nmt_vocab_size(v); i++) {
+        const char *why = bad_token(nmt_vocab_token(v, i), (size_t)nmt_vocab_token_len(v, i), nmt_vocab_split(v), strip);
+        if (why)
+            return nmt_error("%s: %s%s vocabulary: token %d '%s' %s", path, prefix, which, i, nmt_vocab_token(v, i),
+                             why);
+    }
+    static const char *const specials[] = {"startofseq", "endofseq"};
+    for (int i = 0; i < 2 && target && !lm; i++)
+        if (nmt_vocab_id(v, specials[i], strlen(specials[i])) < 2)
+            return nmt_error("%s: %sthe target vocabulary lacks '%s', which a translator needs to %s", path, prefix,
+                             specials[i], i ? "end its translations" : "start its translations");
+    return 0;
+}
+
 /* Builds a vocabulary with its split mode and checks that every token looks up
  * as its own id (no duplicates). */
-static nmt_vocab *make_vocab(char **tokens, const size_t *lens, int n, nmt_split split, const char *strip,
-                             const char *path, const char *which) {
-    for (int i = 2; i < n; i++) {
-        const char *why = bad_token(tokens[i], lens[i], split, strip);
-        if (why) {
-            nmt_error("%s: %s vocabulary: token %d '%s' %s", path, which, i, tokens[i], why);
-            return NULL;
-        }
-    }
+static nmt_vocab *make_vocab(char **tokens, const size_t *lens, int n, nmt_split split, const char *path,
+                             const char *which) {
     nmt_vocab *v = nmt_vocab_from_list_n((const char *const *)tokens, lens, n);
     if (!v) {
         nmt_error_prefix("%s: %s side", path, which);
@@ -297,24 +320,17 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
         return nmt_error("%s: weights checksum mismatch (file corrupted?)", path);
 
     nmt_vocab *src = NULL;   // none for a language model
-    if (doc->n_src > 0 && !(src = make_vocab(doc->src_tokens, doc->src_lens, doc->n_src, doc->src_split,
-                                             doc->strip_chars, path, "source")))
+    if (doc->n_src > 0 && !(src = make_vocab(doc->src_tokens, doc->src_lens, doc->n_src, doc->src_split, path,
+                                             "source")))
         return -1;
-    nmt_vocab *tgt = make_vocab(doc->tgt_tokens, doc->tgt_lens, doc->n_tgt, doc->tgt_split, doc->strip_chars, path,
-                                "target");
-    if (!tgt) {
+    nmt_vocab *tgt = make_vocab(doc->tgt_tokens, doc->tgt_lens, doc->n_tgt, doc->tgt_split, path, "target");
+    const int lm = nmt_arch_info_find(doc->cfg.arch)->lm;
+    if (!tgt || (src && vocab_check(src, doc->strip_chars, 0, lm, path, "")) ||
+        vocab_check(tgt, doc->strip_chars, 1, lm, path, "")) {
         nmt_vocab_free(src);
+        nmt_vocab_free(tgt);
         return -1;
     }
-    // a translator starts each translation with startofseq and stops at endofseq
-    static const char *const specials[] = {"startofseq", "endofseq"};
-    for (int i = 0; i < 2 && !nmt_arch_info_find(doc->cfg.arch)->lm; i++)
-        if (nmt_vocab_id(tgt, specials[i], strlen(specials[i])) < 2) {
-            nmt_vocab_free(src);
-            nmt_vocab_free(tgt);
-            return nmt_error("%s: the target vocabulary lacks '%s', which a '%s' model needs to %s", path,
-                             specials[i], doc->cfg.arch, i ? "end its translations" : "start its translations");
-        }
     // what the document records about the text (checked by the parser)
     if (src) {
         nmt_vocab_set_language(src, doc->src_language);
