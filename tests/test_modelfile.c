@@ -591,6 +591,17 @@ static void test_char_vocab(const char *dir) {
     spec_write(&s, path, 1);
     expect_fail(path, "standardization rules differ", NULL);
     spec_free(&s);
+    // a character vocabulary holds single characters (and startofseq, endofseq), lowercased
+    spec_from(&s, &st);
+    spec_doc_replace(&s, "\"0\",\"-\"", "\"01\",\"-\"");
+    spec_write(&s, path, 1);
+    expect_fail(path, "target vocabulary: token 5 '01' is not one character", NULL);
+    spec_free(&s);
+    spec_from(&s, &st);
+    spec_doc_replace(&s, "\"0\",\"-\"", "\"Q\",\"-\"");
+    spec_write(&s, path, 1);
+    expect_fail(path, "target vocabulary: token 5 'Q' is an ASCII capital letter", NULL);
+    spec_free(&s);
     nmt_st_free(&st);
 
     // a whitespace source vocabulary with the target's characters: U+0000 refused on saving
