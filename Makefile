@@ -120,13 +120,15 @@ bench: $(NMT) $(BENCH_GEMM)
 # libFuzzer targets (tests/fuzz/fuzz_*.c, seeds in tests/fuzz/seeds/NAME/): clang with
 # -fsanitize=fuzzer,address,undefined, no OpenMP; `make fuzz FUZZ_S=600` runs each for
 # FUZZ_S seconds from the repository root, keeping its corpus in build-fuzz/corpus/NAME and
-# any crash in build-fuzz/ (see docs/RELIABILITY.md). Needs clang and libFuzzer (Debian:
+# any crash in build-fuzz/ (see docs/RELIABILITY.md). The loader ignores checksum
+# mismatches in this build only, so that mutations reach the checks behind them. Needs clang and libFuzzer (Debian:
 # clang, libclang-rt-14-dev); not part of `make test`.
 FUZZ_CC   ?= clang
 FUZZ_S    ?= 60
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \
-           -Wno-unknown-pragmas -Wno-unused-but-set-variable -Iinclude -Isrc $(BLAS_CFLAGS) -DNMT_GEMM_DEFAULT=\"naive\"
+           -Wno-unknown-pragmas -Wno-unused-but-set-variable -Iinclude -Isrc $(BLAS_CFLAGS) -DNMT_GEMM_DEFAULT=\"naive\" \
+           -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 FUZZ_OBJS := $(SOURCES:%.c=build-fuzz/%.o) $(GENERIC:%.c=build-fuzz/%.f64.o)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
