@@ -213,9 +213,9 @@ for a in bidirectional attention; do flop_of[$a]=$(get "$tmp/prep.txt" "flop_per
 nmt_ok=0
 [ -x "$nmt" ] && nmt_ok=1
 has_precision=0
-[ $nmt_ok = 1 ] && "$nmt" train --help 2>&1 | grep -q -- '--precision' && has_precision=1
+[ $nmt_ok = 1 ] && "$nmt" train --help 2>&1 | grep -- '--precision' >/dev/null && has_precision=1
 has_arch_flag=0
-[ $nmt_ok = 1 ] && "$nmt" train --help 2>&1 | grep -q -- '--arch' && has_arch_flag=1
+[ $nmt_ok = 1 ] && "$nmt" train --help 2>&1 | grep -- '--arch' >/dev/null && has_arch_flag=1
 declare -A nmt_sec   # seconds of the fp32 run at $threads threads, by architecture
 # nmt training of one architecture in one precision, with $threads threads and with 1
 # thread: appends its rows. basic runs without --arch (as before nmt had it).
@@ -495,7 +495,7 @@ if [ "$char_batches" != 0 ]; then
     why=""
     if [ $nmt_ok = 0 ]; then why="$nmt is not built"
     elif [ ! -f "$char_text" ]; then why="no text at $char_text"
-    elif ! "$nmt" train --help 2>&1 | grep -q charrnn; then why="this nmt has no --arch charrnn"
+    elif ! "$nmt" train --help 2>&1 | grep charrnn >/dev/null; then why="this nmt has no --arch charrnn"
     fi
     if [ -n "$why" ]; then
         char_rows "$label" "$why"
