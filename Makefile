@@ -51,7 +51,7 @@ else
 NMT     := bin/nmt
 endif
 
-.PHONY: all test demo run chapter clean deps bench check-san
+.PHONY: all test demo run chapter clean deps bench check-san fuzz
 all: $(NMT) $(BUILD)/libnmt.a
 
 $(BUILD)/%.o: %.c
@@ -109,7 +109,47 @@ chapter: $(NMT)
 bench: $(NMT) $(BENCH_GEMM)
 	@NMT_BIN=$(NMT) BENCH_GEMM_BIN=$(BENCH_GEMM) CC="$(CC)" bash tools/bench.sh
 
-clean:
-	rm -rf build build-san bin
+# libFuzzer targets (tests/fuzz/fuzz_*.c, seeds in tests/fuzz/seeds/NAME/): clang with
+# -fsanitize=fuzzer,address,undefined, no OpenMP; `make fuzz FUZZ_S=600` runs each for
+# FUZZ_S seconds from the repository root, keeping its corpus in build-fuzz/corpus/NAME and
+# any crash in build-fuzz/ (see docs/RELIABILITY.md). The loader ignores checksum
+# mismatches in this build only, so that mutations reach the checks behind them. Needs clang and libFuzzer (Debian:
+# clang, libclang-rt-14-dev); not part of `make test`.
+FUZZ_CC   ?= clang
+FUZZ_S    ?= 60
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \
+           -Wno-unknown-pragmas -Wno-unused-but-set-variable -Iinclude -Isrc $(BLAS_CFLAGS) -DNMT_GEMM_DEFAULT=\"naive\" \
+           -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+FUZZ_OBJS := $(SOURCES:%.c=build-fuzz/%.o) $(GENERIC:%.c=build-fuzz/%.f64.o)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
--include $(OBJS:.o=.d) $(CLIOBJS:.o=.d) $(TESTBIN:=.d) $(BENCH_GEMM).d
+build-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+build-fuzz/%.f64.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -DNMT_F64 -MMD -MP -c $< -o $@
+build-fuzz/libnmt.a: $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libnmt.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer $< build-fuzz/libnmt.a \
+	    $(BLAS_LIBS) $(DNNL_LIBS) -lcurl -lzip -ljansson -lm -o $@
+
+fuzz: SHELL := /bin/bash
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang and libFuzzer (Debian: apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@for b in $(FUZZ_BINS); do n=$${b#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus/$$n; \
+	    echo "fuzz: $$n for $(FUZZ_S) s"; \
+	    $$b -max_total_time=$(FUZZ_S) -print_final_stats=1 -artifact_prefix=build-fuzz/$$n- \
+	        build-fuzz/corpus/$$n tests/fuzz/seeds/$$n 2>&1 | tee build-fuzz/$$n.log | \
+	        grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)" ; \
+	    [ $${PIPESTATUS[0]} -eq 0 ] || { echo "fuzz: $$n found a problem: see build-fuzz/$$n.log" >&2; exit 1; }; \
+	done
+
+clean:
+	rm -rf build build-san build-fuzz bin
+
+-include $(OBJS:.o=.d) $(CLIOBJS:.o=.d) $(TESTBIN:=.d) $(BENCH_GEMM).d $(wildcard build-fuzz/src/*/*.d)

@@ -8,9 +8,9 @@
 #define NMT_H
 
 #define NMT_VERSION_MAJOR 0
-#define NMT_VERSION_MINOR 3
+#define NMT_VERSION_MINOR 4
 #define NMT_VERSION_PATCH 0
-#define NMT_VERSION "0.3.0"
+#define NMT_VERSION "0.4.0"
 
 #include "core/error.h"
 #include "models/model.h"

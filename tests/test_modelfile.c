@@ -2,7 +2,7 @@
  * damaged or incompatible files with clear messages, the JSON helpers, and the
  * committed format-version-1 fixture.
  *
- * The fixture tests/fixtures/model_v1_tiny.safetensors is the "old model files
+ * The fixture tests/fixtures/models/model_v1_tiny.safetensors is the "old model files
  * load forever" check: it was written once by this test, from the repository
  * root, with
  *     NMT_REGEN_FIXTURE=1 build/tests/test_modelfile
@@ -26,7 +26,7 @@
 #include "models/model.h"
 #include "nmt.h"
 
-#define FIXTURE_PATH "tests/fixtures/model_v1_tiny.safetensors"
+#define FIXTURE_PATH "tests/fixtures/models/model_v1_tiny.safetensors"
 /* SHA-256 of the fixture's data section (= its weights_sha256). */
 #define FIXTURE_SHA "84fee1c7b138dada575b86d0c4c5c670a6a53aa63f3c8215c83c34a60475d7a9"
 
@@ -74,11 +74,10 @@ static void make_rt_model(nmt_model *m) {
     }
     nmt_model_randomize(m, 1234);
     float *w = nmt_model_tensor(m, nmt_param_index(&m->table, "output.bias"));
-    uint32_t qnan = 0x7fc01234u;
     w[0] = -0.0f;
     w[1] = 1e-42f;             /* subnormal */
-    w[2] = 3.4028235e38f;
-    memcpy(&w[3], &qnan, 4);   /* a NaN with a payload: stored bit for bit */
+    w[2] = NMT_WEIGHT_MAX;     /* the largest weight a model may have */
+    w[3] = -NMT_WEIGHT_MAX;
     set_vocabs(m, RT_SRC, 10, RT_TGT, 12);
     m->train_config_json = nmt_xstrdup("{\"data\":\"corpus\",\"epochs\":3,\"lr\":0.001,\"nested\":{\"a\":[1,2.5,null]}}");
     m->n_history = 3;
@@ -244,7 +243,36 @@ static void spec_doc_replace(spec *s, const char *from, const char *to) {
     s->doc = d;
 }
 
-static void spec_write(spec *s, const char *path, int fix_checksum) {
+static const char *spec_meta(const spec *s, const char *key) {
+    for (int i = 0; i < s->n_kv; i++)
+        if (strcmp(s->key[i], key) == 0) return strcmp(key, "nmt") == 0 ? s->doc : s->val[i];
+    return NULL;
+}
+
+/* The format-4 checksum as docs/FORMAT.md defines it, computed here on its own:
+ * SHA-256 of each of format, format_version, nmt_version, nmt as an 8-byte
+ * little-endian length and the bytes, then the data section. */
+static void doc_file_sha256(const char *const vals[4], const void *data, size_t n, char hex[65]) {
+    nmt_sha256 h;
+    uint8_t d[32];
+    nmt_sha256_init(&h);
+    for (int i = 0; i < 4; i++) {
+        uint64_t len = strlen(vals[i]);
+        uint8_t le[8];
+        for (int b = 0; b < 8; b++) le[b] = (uint8_t)(len >> (8 * b));
+        nmt_sha256_update(&h, le, 8);
+        nmt_sha256_update(&h, vals[i], (size_t)len);
+    }
+    nmt_sha256_update(&h, data, n);
+    nmt_sha256_final(&h, d);
+    nmt_sha256_to_hex(d, hex);
+}
+
+/* Writes the spec. fix: 0 = checksums left as they were; 1 = weights_sha256
+ * and the file's "sha256" (if it has one) recomputed; 2 = only "sha256"
+ * recomputed (a stale weights_sha256, or a document too broken to hold one). */
+static char spec_sha[65];
+static void spec_write(spec *s, const char *path, int fix) {
     nmt_st_kv kv[8];
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < s->n_kv; i++) {
@@ -259,11 +287,17 @@ static void spec_write(spec *s, const char *path, int fix_checksum) {
         }
         uint64_t h = 0;
         for (int i = 0; i < 8; i++) h |= (uint64_t)img[i] << (8 * i);
-        if (pass == 0 && fix_checksum) {
+        if (pass == 0 && fix) {
             char sha[65];
             nmt_sha256_hex(img + 8 + h, len - 8 - h, sha);
             char *at = strstr(s->doc, "\"weights_sha256\":\"");
-            if (at) memcpy(at + 18, sha, 64);
+            if (at && fix == 1) memcpy(at + 18, sha, 64);
+            const char *vals[4] = {spec_meta(s, "format"), spec_meta(s, "format_version"),
+                                   spec_meta(s, "nmt_version"), s->doc};
+            if (spec_meta(s, "sha256") && vals[0] && vals[1] && vals[2]) {
+                doc_file_sha256(vals, img + 8 + h, len - 8 - h, spec_sha);
+                spec_set_meta(s, "sha256", spec_sha);
+            }
             free(img);
             continue;
         }
@@ -338,7 +372,14 @@ static void test_round_trip(const char *dir) {
     nmt_st_file st;
     CHECK(nmt_st_read(&st, path) == 0, "read as safetensors: %s", nmt_last_error());
     CHECK_STR(nmt_st_meta(&st, "format"), "nmt");
-    CHECK_STR(nmt_st_meta(&st, "format_version"), "3");
+    CHECK_STR(nmt_st_meta(&st, "format_version"), "4");
+    {   // the file's checksum, as docs/FORMAT.md defines it
+        const char *vals[4] = {nmt_st_meta(&st, "format"), nmt_st_meta(&st, "format_version"),
+                               nmt_st_meta(&st, "nmt_version"), nmt_st_meta(&st, "nmt")};
+        char want[65] = "";
+        if (vals[0] && vals[1] && vals[2] && vals[3]) doc_file_sha256(vals, st.data, st.data_len, want);
+        CHECK_STR(nmt_st_meta(&st, "sha256"), want);
+    }
     CHECK_STR(nmt_st_meta(&st, "nmt_version"), NMT_VERSION);
     CHECK(st.n == a.table.n, "%d tensors", st.n);
     for (int i = 0; i < st.n && i < a.table.n; i++) {
@@ -454,7 +495,7 @@ static void test_text_record(const char *dir) {
         CHECK_STR(nmt_vocab_language(b.tgt_vocab), "English");
         CHECK_STR(nmt_vocab_strip_chars(b.src_vocab), "");
         check_same_model(&a, &b, "French round trip");
-        char *ins = nmt_json_model_inspect(&b, "text.nmt", 2, NMT_VERSION, "00");
+        char *ins = nmt_json_model_inspect(&b, "text.nmt", 2, NMT_VERSION, "00", NULL);
         CHECK(ins && contains(ins, "\"languages\": {\n    \"source\": \"Fran\xc3\xa7" "ais\""), "inspect: %s",
               ins ? ins : nmt_last_error());
         free(ins);
@@ -536,7 +577,7 @@ static void test_char_vocab(const char *dir) {
     CHECK(contains(doc, "\"split\":{\"source\":\"character\",\"target\":\"character\"}") &&
               contains(doc, "\"startofseq\",\"endofseq\",\"\\u0000\",\"0\""),
           "document: %s", doc ? doc : "(none)");
-    char *ins = nmt_json_model_inspect(&a, "chars.nmt", 3, NMT_VERSION, "00");
+    char *ins = nmt_json_model_inspect(&a, "chars.nmt", 3, NMT_VERSION, "00", NULL);
     CHECK(contains(ins, "\"\\u0000\""), "inspect --json: %s", ins ? ins : nmt_last_error());
     free(ins);
     // the same file claiming format 2 does not load (no split modes then)
@@ -549,6 +590,17 @@ static void test_char_vocab(const char *dir) {
     spec_doc_replace(&s, "\"\\u0000\",", "\"y\",");
     spec_write(&s, path, 1);
     expect_fail(path, "standardization rules differ", NULL);
+    spec_free(&s);
+    // a character vocabulary holds single characters (and startofseq, endofseq), lowercased
+    spec_from(&s, &st);
+    spec_doc_replace(&s, "\"0\",\"-\"", "\"01\",\"-\"");
+    spec_write(&s, path, 1);
+    expect_fail(path, "target vocabulary: token 5 '01' is not one character", NULL);
+    spec_free(&s);
+    spec_from(&s, &st);
+    spec_doc_replace(&s, "\"0\",\"-\"", "\"Q\",\"-\"");
+    spec_write(&s, path, 1);
+    expect_fail(path, "target vocabulary: token 5 'Q' is an ASCII capital letter", NULL);
     spec_free(&s);
     nmt_st_free(&st);
 
@@ -605,7 +657,7 @@ static void test_no_source_vocab(const char *dir) {
               contains(doc, "\"vocab\":{\"target\":[") && contains(doc, "\"languages\":{\"target\":\"English\"}") &&
               contains(doc, "\"split\":{\"target\":\"character\"}") && !contains(doc, "\"source\""),
           "document: %s", doc ? doc : "(none)");
-    char *ins = nmt_json_model_inspect(&a, "lm.nmt", 3, NMT_VERSION, "00");
+    char *ins = nmt_json_model_inspect(&a, "lm.nmt", 3, NMT_VERSION, "00", NULL);
     nmt_json *j = ins ? nmt_json_parse(ins, strlen(ins), "inspect") : NULL;
     CHECK(j && nmt_json_size(nmt_json_get(j, "vocab")) == 1 && nmt_json_get(nmt_json_get(j, "vocab"), "target") &&
               nmt_json_size(nmt_json_get(j, "languages")) == 1,
@@ -692,7 +744,7 @@ static void test_rejections(const char *dir) {
     nmt_model m;
     CHECK(nmt_model_load(&m, bad) == -1, "flipped data bit accepted");
     char want[700];
-    snprintf(want, sizeof want, "%s: weights checksum mismatch (file corrupted?)", bad);
+    snprintf(want, sizeof want, "%s: checksum mismatch: the file is not what nmt wrote (corrupted or edited)", bad);
     CHECK_STR(nmt_last_error(), want);
     /* not a model file at all */
     write_bytes(bad, "hello, world\n", 13);
@@ -769,10 +821,10 @@ static void test_rejections(const char *dir) {
 
     /* a newer format version */
     spec_from(&s, &st);
-    spec_set_meta(&s, "format_version", "4");
+    spec_set_meta(&s, "format_version", "5");
     spec_write(&s, bad, 1);
-    CHECK(nmt_model_load(&m, bad) == -1, "format version 4 accepted");
-    snprintf(want, sizeof want, "%s: model format version 4 is newer than this nmt supports (3); upgrade nmt", bad);
+    CHECK(nmt_model_load(&m, bad) == -1, "format version 5 accepted");
+    snprintf(want, sizeof want, "%s: model format version 5 is newer than this nmt supports (4); upgrade nmt", bad);
     CHECK_STR(nmt_last_error(), want);
     spec_set_meta(&s, "format_version", "1x");
     spec_write(&s, bad, 1);
@@ -804,8 +856,8 @@ static void test_rejections(const char *dir) {
         const char *from, *to, *frag1, *frag2;
         int fix;
     } docs[] = {
-        {"{\"config\"", "{\"config\"}", "not valid JSON", NULL, 0},
-        {"{\"config\"", "[\"config\"", "not valid JSON", NULL, 0},
+        {"{\"config\"", "{\"config\"}", "not valid JSON", NULL, 2},
+        {"{\"config\"", "[\"config\"", "not valid JSON", NULL, 2},
         {"\"arch\":\"basic\"", "\"arch\":\"basic\",\"attention\":true", "unknown config field 'attention'", NULL, 1},
         {"\"arch\":\"basic\"", "\"arch\":\"transformer\"", "unknown architecture 'transformer'", NULL, 1},
         {"\"units\":3", "\"units\":3.0", "'units' must be an integer", NULL, 1},
@@ -835,12 +887,12 @@ static void test_rejections(const char *dir) {
         {"\"languages\":{\"source\":\"English\",\"target\":\"Spanish\"}", "\"languages\":[\"fr\",\"en\"]", "\"languages\" must be an object", NULL, 1},
         {"\"languages\":{\"source\":\"English\",\"target\":\"Spanish\"}", "\"languages\":{\"source\":\"fr\"}", "\"languages\" must be an object", NULL, 1},
         {"\"languages\":{\"source\":\"English\",\"target\":\"Spanish\"}", "\"languages\":{\"source\":\"fr\",\"target\":\"\"}", "languages.target", NULL, 1},
-        {"\"train_config\":{", "\"train_config\":\"x\",\"tc2\":{", "\"train_config\" must be an object", NULL, 0},
+        {"\"train_config\":{", "\"train_config\":\"x\",\"tc2\":{", "\"train_config\" must be an object", NULL, 2},
         {"\"val_tokens\":133843,", "", "history[1]: missing field 'val_tokens'", NULL, 1},
         {"\"epoch\":1,", "\"epoch\":\"1\",", "history[0]: field 'epoch' must be an integer", NULL, 1},
         {"\"loss\":", "\"loss\":\"x\",\"l\":", "history[0]: field 'loss' must be a number or null", NULL, 1},
-        {"\"history\":[", "\"history\":7,\"h2\":[", "\"history\" must be an array", NULL, 0},
-        {"\"weights_sha256\":\"", "\"weights_sha256\":\"x", "weights_sha256", "64 lower-case hex", 0},
+        {"\"history\":[", "\"history\":7,\"h2\":[", "\"history\" must be an array", NULL, 2},
+        {"\"weights_sha256\":\"", "\"weights_sha256\":\"x", "weights_sha256", "64 lower-case hex", 2},
     };
     for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
         spec_from(&s, &st);
@@ -854,10 +906,177 @@ static void test_rejections(const char *dir) {
     k = spec_index(&s, "output.bias");
     static const float other[12] = {0};
     s.e[k].data = other;
-    spec_write(&s, bad, 0);
+    spec_write(&s, bad, 2);
     expect_fail(bad, "weights checksum mismatch", NULL);
     spec_free(&s);
 
+    nmt_st_free(&st);
+    free(buf);
+    free(img);
+}
+
+/* Files that cannot be silently wrong (issue 13): format 4's checksum covers
+ * the document as well as the weights; every format is checked for the
+ * table's order, well-formed vocabularies with the tokens a translator needs,
+ * and finite, bounded weights. Each case was a file that loaded before. */
+static void test_trust(const char *dir) {
+    nmt_model a, m;
+    make_rt_model(&a);
+    char good[512], bad[512];
+    snprintf(good, sizeof good, "%s/trust.nmt", dir);
+    snprintf(bad, sizeof bad, "%s/bad.nmt", dir);
+    CHECK(nmt_model_save(&a, good) == 0, "save: %s", nmt_last_error());
+
+    /* saving refuses what loading would refuse, naming the file and the weight */
+    float *w = nmt_model_tensor(&a, nmt_param_index(&a.table, "decoder.lstm.bias"));
+    const float keep = w[5];
+    const float bad_values[] = {NAN, INFINITY, -INFINITY, 3e38f, 1.0000001e6f};
+    for (size_t i = 0; i < sizeof bad_values / sizeof *bad_values; i++) {
+        w[5] = bad_values[i];
+        CHECK(nmt_model_save(&a, bad) == -1 && contains(nmt_last_error(), bad) &&
+                  contains(nmt_last_error(), "cannot save: tensor 'decoder.lstm.bias' element 5 is "),
+              "weight %g saved: %s", (double)bad_values[i], nmt_last_error());
+    }
+    w[5] = keep;
+    nmt_vocab *tv = a.tgt_vocab;   // a vocabulary the loader would refuse
+    const char *no_end[12];
+    memcpy(no_end, RT_TGT, sizeof no_end);
+    no_end[3] = "endofsez";
+    a.tgt_vocab = nmt_vocab_from_list(no_end, 12);
+    nmt_vocab_set_strip_chars(a.tgt_vocab, NMT_STRIP_CHARS);
+    CHECK(nmt_model_save(&a, bad) == -1 && contains(nmt_last_error(), "cannot save: the target vocabulary lacks 'endofseq'"),
+          "a target vocabulary without endofseq saved: %s", nmt_last_error());
+    nmt_vocab_free(a.tgt_vocab);
+    no_end[3] = "Endofseq";
+    a.tgt_vocab = nmt_vocab_from_list(no_end, 12);
+    nmt_vocab_set_strip_chars(a.tgt_vocab, NMT_STRIP_CHARS);
+    CHECK(nmt_model_save(&a, bad) == -1 && contains(nmt_last_error(), "cannot save: target vocabulary: token 3 'Endofseq' holds an ASCII capital"),
+          "a capital saved: %s", nmt_last_error());
+    nmt_vocab_free(a.tgt_vocab);
+    a.tgt_vocab = tv;
+    nmt_model_free(&a);
+
+    char *img;
+    size_t len;
+    nmt_st_file st;
+    if (nmt_read_file(good, &img, &len) || nmt_st_read(&st, good)) {
+        CHECK(0, "read: %s", nmt_last_error());
+        return;
+    }
+    unsigned char *buf = nmt_xmalloc(len);
+
+    /* one flipped bit in a vocabulary word: "de" -> "dd" (was: loaded, translated "mira dd nuevo") */
+    memcpy(buf, img, len);
+    char *de = memmem(buf, len, "\\\"de\\\"", 6);   // the document is a JSON string inside the header
+    CHECK(de != NULL, "no \"de\" in the header");
+    if (de) {
+        de[3] ^= 0x01;   // 'e' (0x65) -> 'd' (0x64)
+        write_bytes(bad, buf, len);
+        expect_fail(bad, "checksum mismatch", "corrupted or edited");
+    }
+    /* one flipped bit in the nmt_version and in the data */
+    memcpy(buf, img, len);
+    char *ver = memmem(buf, len, "\"nmt_version\":\"", 15);
+    if (ver) {
+        ver[15] ^= 0x02;
+        write_bytes(bad, buf, len);
+        expect_fail(bad, "checksum mismatch", NULL);
+    }
+    memcpy(buf, img, len);
+    buf[len - 1] ^= 0x80;
+    write_bytes(bad, buf, len);
+    expect_fail(bad, "checksum mismatch", NULL);
+
+    spec s;
+    /* format 4 without its checksum, or with a malformed one */
+    spec_from(&s, &st);
+    spec_set_meta(&s, "sha256", NULL);
+    spec_write(&s, bad, 1);
+    expect_fail(bad, "no \"sha256\" checksum in the metadata", NULL);
+    spec_set_meta(&s, "sha256", "00");
+    spec_write(&s, bad, 0);
+    expect_fail(bad, "checksum mismatch", NULL);
+    spec_free(&s);
+
+    /* two tensors of one shape with swapped data_offsets: the data section and
+     * both checksums unchanged, the names pointing at each other's weights */
+    for (int version = 3; version <= 4; version++) {
+        spec_from(&s, &st);
+        if (version == 3) spec_set_meta(&s, "format_version", "3");
+        int k1 = spec_index(&s, "encoder.lstm.kernel"), k2 = spec_index(&s, "decoder.lstm.kernel");
+        CHECK(s.e[k1].shape[0] == s.e[k2].shape[0] && s.e[k1].shape[1] == s.e[k2].shape[1], "same shape");
+        const char *t = s.e[k1].name;
+        s.e[k1].name = s.e[k2].name;
+        s.e[k2].name = t;
+        spec_write(&s, bad, version == 3 ? 1 : 0);
+        expect_fail(bad, "tensor 'decoder.lstm.kernel' is stored at position 3 of the data, where the 'basic' table has "
+                         "'encoder.lstm.kernel'", "swapped data_offsets");
+        spec_free(&s);
+    }
+
+    /* non-finite and absurd weights, with every checksum made to match (format
+     * 4), and in a format-3 file (was: loaded, translated to empty lines) */
+    const struct {
+        uint32_t bits;
+        const char *frag;
+    } weights[] = {
+        {0x7fc00000u, "is nan: weights must be finite numbers"},
+        {0xffc01234u, "weights must be finite numbers"},
+        {0x7f800000u, "is inf: weights must be finite"},
+        {0xff800000u, "is -inf: weights must be finite"},
+        {0x7f61d7c7u, "is 3.00197e+38: beyond the largest weight a model may have (1e6"},
+        {0xc9742401u, "beyond the largest weight"},   // -1000000.0625
+    };
+    for (int version = 1; version <= 4; version++)
+        for (size_t i = 0; i < sizeof weights / sizeof *weights; i++) {
+            spec_from(&s, &st);
+            char v[16];
+            snprintf(v, sizeof v, "%d", version);
+            spec_set_meta(&s, "format_version", v);
+            int k = spec_index(&s, "output.kernel");
+            size_t n = s.e[k].shape[0] * s.e[k].shape[1];
+            float *data = nmt_xmalloc(n * sizeof(float));
+            memcpy(data, s.e[k].data, n * sizeof(float));
+            memcpy(&data[7], &weights[i].bits, 4);
+            s.e[k].data = data;
+            if (version < 3)   // before format 3: one split mode
+                spec_doc_replace(&s, "\"split\":{\"source\":\"whitespace\",\"target\":\"whitespace\"}",
+                                 "\"split\":\"whitespace\"");
+            spec_write(&s, bad, 1);
+            expect_fail(bad, "tensor 'output.kernel' element 7 ", weights[i].frag);
+            free(data);
+            spec_free(&s);
+        }
+
+    /* vocabularies: the tokens a translator needs, and tokens that text can produce */
+    const struct {
+        const char *from, *to, *frag1, *frag2;
+    } vocabs[] = {
+        {"\"endofseq\"", "\"endofsez\"", "the target vocabulary lacks 'endofseq', which a translator needs to end "
+                                         "its translations", NULL},
+        {"\"startofseq\"", "\"startofsek\"", "lacks 'startofseq'", NULL},
+        {"\"tom\"", "\"Tom\"", "source vocabulary: token 9 'Tom' holds an ASCII capital letter", NULL},
+        {"\"tom\"", "\"to m\"", "token 9 'to m' holds white space", NULL},
+        {"\"tom\"", "\"to\\tm\"", "holds white space", NULL},
+        {"\"tom\"", "\"tom.\"", "token 9 'tom.' holds punctuation", NULL},
+        {"\"tom\"", "\"\xc2\xbftom\"", "holds a character the file says to delete", NULL},
+        {"\"tom\"", "\"\"", "source side: vocabulary: token \"\" repeated (index 9)", NULL},
+        {"\"de\"", "\"[UNK]\"", "target side: vocabulary: token \"[UNK]\" repeated (index 4)", NULL},
+        {"\"de\"", "\"[de]\"", "target vocabulary: token 4 '[de]' holds punctuation", NULL},
+    };
+    for (int version = 3; version <= 4; version++)
+        for (size_t i = 0; i < sizeof vocabs / sizeof *vocabs; i++) {
+            spec_from(&s, &st);
+            if (version == 3) spec_set_meta(&s, "format_version", "3");
+            spec_doc_replace(&s, vocabs[i].from, vocabs[i].to);
+            spec_write(&s, bad, 1);
+            expect_fail(bad, vocabs[i].frag1, vocabs[i].frag2);
+            spec_free(&s);
+        }
+
+    /* and the checked file itself loads */
+    CHECK(nmt_model_load(&m, good) == 0, "good file: %s", nmt_last_error());
+    if (m.params) nmt_model_free(&m);
     nmt_st_free(&st);
     free(buf);
     free(img);
@@ -901,22 +1120,35 @@ static void test_json_helpers(void) {
     CHECK(nmt_json_check_object("{\"a\": 1", "tc") == -1 && contains(nmt_last_error(), "invalid JSON"), "bad");
     CHECK(nmt_json_check_object("{\"a\":1,\"a\":2}", "tc") == -1, "duplicate keys accepted");
     CHECK(nmt_json_parse("{} x", 4, "p") == NULL && contains(nmt_last_error(), "p: invalid JSON"), "trailing");
+
+    /* nmt eval's numbers: a non-finite one is an error, never null or "nan" */
+    nmt_json *o = nmt_json_new_object();
+    CHECK(nmt_json_set_finite(o, "val_loss", 0.25) == 0, "finite refused");
+    CHECK(nmt_json_set_finite(o, "bleu", NAN) == -1 && contains(nmt_last_error(), "bleu is nan"), "nan: %s",
+          nmt_last_error());
+    CHECK(nmt_json_set_finite(o, "chrf", INFINITY) == -1 && contains(nmt_last_error(), "chrf is inf"), "inf");
+    CHECK(nmt_json_set_finite(o, "x", -INFINITY) == -1 && contains(nmt_last_error(), "x is -inf"), "-inf");
+    char *text = nmt_json_dump(o, NMT_JSON_COMPACT);
+    CHECK_STR(text, "{\"val_loss\":0.25}");
+    free(text);
+    nmt_json_free(o);
 }
 
 static void test_inspect_doc(const char *dir) {
     nmt_model m;
     make_fixture_model(&m);
-    char *doc = nmt_json_model_inspect(&m, "x.nmt", 1, "0.1.0", "00ff");
+    char *doc = nmt_json_model_inspect(&m, "x.nmt", 1, "0.1.0", "00ff", NULL);
     CHECK(doc != NULL, "inspect doc: %s", nmt_last_error());
     nmt_json *j = doc ? nmt_json_parse(doc, strlen(doc), "inspect") : NULL;
     if (j) {
         const char *keys[] = {"file", "format_version", "nmt_version", "config", "vocab", "languages",
                               "standardization", "train_config", "init_from", "history", "tensors", "parameters",
-                              "weights_sha256"};
+                              "weights_sha256", "sha256"};
         size_t ki = 0;
         for (void *it = nmt_json_iter(j); it; it = nmt_json_iter_next(j, it), ki++)
-            CHECK(ki < 13 && strcmp(nmt_json_iter_key(it), keys[ki]) == 0, "inspect key %zu", ki);
-        CHECK(ki == 13, "%zu inspect keys", ki);
+            CHECK(ki < 14 && strcmp(nmt_json_iter_key(it), keys[ki]) == 0, "inspect key %zu", ki);
+        CHECK(ki == 14, "%zu inspect keys", ki);
+        CHECK(nmt_json_typeof(nmt_json_get(j, "sha256")) == NMT_JSON_NULL, "no checksum: null");
         long long v;
         CHECK(nmt_json_int(nmt_json_get(j, "parameters"), &v) == 0 && v == 336, "parameters %lld", v);
         const nmt_json *t = nmt_json_get(j, "tensors");
@@ -1096,6 +1328,7 @@ int main(void) {
     test_round_trip(dir);
     test_text_record(dir);
     test_rejections(dir);
+    test_trust(dir);
     test_inspect_doc(dir);
     test_fixture();
     test_registry(dir);

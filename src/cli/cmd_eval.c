@@ -12,19 +12,22 @@
 #include "train/train.h"
 
 /* One line: {"val_loss": ..., ..., "precision": "fp32", "bleu": ..., ...}
- * (numbers read back bit for bit). */
-static char *result_json(const nmt_eval_result *r, nmt_precision prec, const nmt_metrics *acc, const nmt_decode_opts *o) {
+ * (numbers read back bit for bit). Every number must be finite: a NaN or an
+ * infinity is an error naming the model (NULL), never a null or a "nan". */
+static char *result_json(const nmt_eval_result *r, nmt_precision prec, const nmt_metrics *acc, const nmt_decode_opts *o,
+                         const char *model) {
     nmt_json *j = nmt_json_new_object();
     nmt_bleu b;
     const double bleu = nmt_metrics_bleu(acc, &b), chrf = nmt_metrics_chrf(acc);
-    int bad = nmt_json_set_real(j, "val_loss", r->loss) || nmt_json_set_real(j, "val_accuracy", r->accuracy) ||
-              nmt_json_set_real(j, "val_accuracy_unmasked", r->accuracy_unmasked) ||
+    int bad = nmt_json_set_finite(j, "val_loss", r->loss) || nmt_json_set_finite(j, "val_accuracy", r->accuracy) ||
+              nmt_json_set_finite(j, "val_accuracy_unmasked", r->accuracy_unmasked) ||
               nmt_json_set_int(j, "val_tokens", r->tokens) || nmt_json_set_int(j, "val_sentences", r->sentences) ||
-              nmt_json_set_str(j, "precision", nmt_precision_name(prec)) || nmt_json_set_real(j, "bleu", bleu) ||
-              nmt_json_set_real(j, "chrf", chrf) || nmt_json_set_int(j, "bleu_hyp_len", b.hyp_len) ||
+              nmt_json_set_str(j, "precision", nmt_precision_name(prec)) || nmt_json_set_finite(j, "bleu", bleu) ||
+              nmt_json_set_finite(j, "chrf", chrf) || nmt_json_set_int(j, "bleu_hyp_len", b.hyp_len) ||
               nmt_json_set_int(j, "bleu_ref_len", b.ref_len) || nmt_json_set_int(j, "beam", o->beam) ||
-              nmt_json_set_real(j, "length_penalty", o->length_penalty);
+              nmt_json_set_finite(j, "length_penalty", o->length_penalty);
     char *text = bad ? NULL : nmt_json_dump(j, NMT_JSON_SPACED);
+    if (bad) nmt_error_prefix("%s", model);
     nmt_json_free(j);
     return text;
 }
@@ -45,8 +48,8 @@ static int print_result(char *json) {
 
 /* A language model: the teacher-forced metrics of the text's validation
  * windows, one JSON object; the process exit status. */
-static int eval_text(const nmt_model *m, const char *data, long train_chars, long valid_chars, int stateful, int bsz,
-                     long max_valid) {
+static int eval_text(const nmt_model *m, const char *model, const char *data, long train_chars, long valid_chars,
+                     int stateful, int bsz, long max_valid) {
     char *text;
     size_t len;
     nmt_data d;
@@ -66,10 +69,11 @@ static int eval_text(const nmt_model *m, const char *data, long train_chars, lon
     nmt_eval_result r;
     nmt_evaluate(m, &d.valid, bsz, max_valid, NMT_FP32, stateful, &r);
     nmt_json *j = nmt_json_new_object();
-    int bad = nmt_json_set_real(j, "val_loss", r.loss) || nmt_json_set_real(j, "val_accuracy", r.accuracy) ||
+    int bad = nmt_json_set_finite(j, "val_loss", r.loss) || nmt_json_set_finite(j, "val_accuracy", r.accuracy) ||
               nmt_json_set_int(j, "val_tokens", r.tokens) || nmt_json_set_int(j, "val_windows", r.sentences) ||
               nmt_json_set_int(j, "stateful", stateful) || nmt_json_set_str(j, "precision", "fp32");
     char *out = bad ? NULL : nmt_json_dump(j, NMT_JSON_SPACED);
+    if (bad) nmt_error_prefix("%s", model);
     nmt_json_free(j);
     nmt_data_free(&d);
     int rc = print_result(out);
@@ -136,7 +140,7 @@ int nmt_cmd_eval(int argc, char **argv) {
             nmt_model_free(&m);
             return 2;
         }
-        int rc = eval_text(&m, data, train_chars, valid_chars, stateful, (int)bsz, max_valid);
+        int rc = eval_text(&m, model_path, data, train_chars, valid_chars, stateful, (int)bsz, max_valid);
         nmt_model_free(&m);
         return rc;
     }
@@ -177,7 +181,7 @@ int nmt_cmd_eval(int argc, char **argv) {
         fprintf(stderr, "nmt eval: translated %ld sentences in %.2fs (%.0f sentences/s), beam %ld\n", r.sentences,
                 sec, r.sentences / sec, beam);
     nmt_translator_free(&tr);
-    char *text = result_json(&r, prec, &acc, &opt);
+    char *text = result_json(&r, prec, &acc, &opt, model_path);
     int rc = print_result(text);
     nmt_data_free(&d);
     nmt_model_free(&m);

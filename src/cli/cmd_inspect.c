@@ -34,7 +34,7 @@ static void metric(char *buf, size_t size, double v) {
 }
 
 static void print_summary(const nmt_model *m, const char *file, const char *format_version,
-                          const char *nmt_version, const char *sha) {
+                          const char *nmt_version, const char *sha, const char *file_sha) {
     const nmt_config *c = &m->cfg;
     long long total = 0;
     for (int i = 0; i < m->table.n; i++) total += (long long)m->table.p[i].numel;
@@ -91,6 +91,10 @@ static void print_summary(const nmt_model *m, const char *file, const char *form
         printf("training:    no history recorded\n");
     }
     printf("weights:     sha256 %s\n", sha);
+    if (file_sha)
+        printf("checksum:    sha256 %s (metadata and weights; checked)\n", file_sha);
+    else
+        printf("checksum:    weights only (format %s has no checksum over its metadata)\n", format_version);
 }
 
 int nmt_cmd_inspect(int argc, char **argv) {
@@ -101,7 +105,7 @@ int nmt_cmd_inspect(int argc, char **argv) {
     };
     nmt_cli cli = {.name = "inspect", .flags = flags, .nflags = 1, .args = NMT_ARGS_ONE, .arg_name = "FILE",
                    .about = "Checks a model file and describes it: format and nmt versions, configuration,\n"
-                            "languages, parameter count, training history. `--` before FILE allows a name\n"
+                            "languages, parameter count, training history, checksums. `--` before FILE allows a name\n"
                             "that starts with '-'.\n"};
     int status = nmt_cli_parse(&cli, argc, argv);
     if (status >= 0) return status;
@@ -124,10 +128,12 @@ int nmt_cmd_inspect(int argc, char **argv) {
     nmt_sha256_hex(st.data, st.data_len, sha);
     const char *fv = nmt_st_meta(&st, "format_version");
     const char *nv = nmt_st_meta(&st, "nmt_version");
+    // format 4's checksum over everything (the loader checked it); none before
+    const char *file_sha = atoi(fv) >= 4 ? nmt_st_meta(&st, "sha256") : NULL;
 
     int rc = 0;
     if (json) {
-        char *doc = nmt_json_model_inspect(&m, file, atoi(fv), nv, sha);
+        char *doc = nmt_json_model_inspect(&m, file, atoi(fv), nv, sha, file_sha);
         if (doc) {
             fputs(doc, stdout);
             fputc('\n', stdout);
@@ -137,7 +143,7 @@ int nmt_cmd_inspect(int argc, char **argv) {
             rc = 1;
         }
     } else {
-        print_summary(&m, file, fv, nv, sha);
+        print_summary(&m, file, fv, nv, sha, file_sha);
     }
     if (fflush(stdout) != 0) {
         fprintf(stderr, "nmt inspect: cannot write to standard output\n");

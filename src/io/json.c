@@ -86,6 +86,12 @@ nmt_json *nmt_json_new_object(void) {
 
 int nmt_json_set_int(nmt_json *obj, const char *key, long long v) { return put(J(obj), key, json_integer(v)); }
 int nmt_json_set_real(nmt_json *obj, const char *key, double v) { return put(J(obj), key, real_or_null(v)); }
+int nmt_json_set_finite(nmt_json *obj, const char *key, double v) {
+    if (!isfinite(v))
+        return nmt_error("%s is %s, which is not a number JSON can hold (the model computes non-finite values)", key,
+                         isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+    return put(J(obj), key, json_real(v));
+}
 int nmt_json_set_str(nmt_json *obj, const char *key, const char *s) {
     return put(J(obj), key, s ? json_string(s) : json_null());
 }
@@ -302,7 +308,7 @@ char *nmt_json_model_doc(const nmt_model *m, const char *weights_sha256) {
 }
 
 char *nmt_json_model_inspect(const nmt_model *m, const char *file, int format_version,
-                             const char *nmt_version, const char *weights_sha256) {
+                             const char *nmt_version, const char *weights_sha256, const char *sha256) {
     json_t *o = json_object();
     char *out = NULL;
     json_t *fname = json_string(file);
@@ -327,7 +333,8 @@ char *nmt_json_model_inspect(const nmt_model *m, const char *file, int format_ve
         total += (long long)p->numel;
     }
     bad = bad || put(o, "parameters", json_integer(total)) ||
-          put(o, "weights_sha256", weights_sha256 ? json_string(weights_sha256) : json_null());
+          put(o, "weights_sha256", weights_sha256 ? json_string(weights_sha256) : json_null()) ||
+          put(o, "sha256", sha256 ? json_string(sha256) : json_null());
     if (bad) {
         nmt_error("%s: cannot describe the file (out of memory?)", file);
         goto done;

@@ -51,6 +51,9 @@ nmt_json *nmt_json_new_object(void);
  * its last value). Each returns 0, or -1 if a string or the key is not UTF-8. */
 int nmt_json_set_int(nmt_json *obj, const char *key, long long v);
 int nmt_json_set_real(nmt_json *obj, const char *key, double v);      /* null if not finite */
+/* The same for a value that must be a number: -1 with "KEY is nan (...)" (or
+ * inf, -inf) if v is not finite, and nothing added. */
+int nmt_json_set_finite(nmt_json *obj, const char *key, double v);
 int nmt_json_set_str(nmt_json *obj, const char *key, const char *s);  /* s NULL: null */
 /* A new empty object or array as a member; NULL if the key is not UTF-8. */
 nmt_json *nmt_json_set_object(nmt_json *obj, const char *key);
@@ -117,10 +120,11 @@ void nmt_model_doc_free(nmt_model_doc *d);
  *  "target"}, "languages": {"source", "target"} (always; "source" only with a
  *  source vocabulary), "standardization",
  *  "train_config", "init_from", "history", "tensors":
- *  [{"name","shape","dtype"}...], "parameters", "weights_sha256"}.
+ *  [{"name","shape","dtype"}...], "parameters", "weights_sha256", "sha256"}
+ * (sha256: the format-4 checksum over metadata and weights; NULL: null).
  * Tensors are the model's table (all F32). malloc'd; NULL with an error. */
 char *nmt_json_model_inspect(const nmt_model *m, const char *file, int format_version,
-                             const char *nmt_version, const char *weights_sha256);
+                             const char *nmt_version, const char *weights_sha256, const char *sha256);
 
 /* ---- reading ------------------------------------------------------------ */
 

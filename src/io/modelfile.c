@@ -4,7 +4,14 @@
  * (F32, Keras layout), and in "__metadata__": "format" = "nmt",
  * "format_version", "nmt_version" and "nmt" = the JSON model document
  * (io/json.h: config, vocabularies, languages, standardization, train_config,
- * init_from, history, weights_sha256 = SHA-256 of the data section). */
+ * init_from, history, weights_sha256 = SHA-256 of the data section), and
+ * since format 4 "sha256", the checksum of everything else (file_sha256).
+ *
+ * The loader trusts nothing it has not checked: the checksums, the tensors
+ * against the architecture's table (names, shapes, order), well-formed
+ * vocabularies with the tokens the architecture needs, and every weight
+ * finite and within NMT_WEIGHT_MAX. */
+#include <math.h>
 #include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -15,8 +22,18 @@
 #include "core/sha256.h"
 #include "io/json.h"
 #include "io/safetensors.h"
+#include "models/arch.h"
 #include "models/model.h"
 #include "nmt.h"
+
+/* make fuzz builds with libFuzzer's FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION:
+ * a checksum mismatch is then ignored, so that mutated files reach the
+ * checks behind it. Never defined in nmt itself. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define CHECKSUMS_CHECKED 0
+#else
+#define CHECKSUMS_CHECKED 1
+#endif
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the model file stores little-endian floats; big-endian hosts are not supported"
@@ -33,6 +50,45 @@ static void table_sha256(const nmt_model *m, char hex[65]) {
     nmt_sha256_to_hex(digest, hex);
 }
 
+/* The format-4 checksum (docs/FORMAT.md): SHA-256 over the metadata values
+ * "format", "format_version", "nmt_version" and "nmt", in this order, each
+ * as its byte length (8 bytes, little-endian) and its bytes, then the
+ * tensors' bytes in table order. file_sha256_begin hashes the metadata. */
+static void file_sha256_begin(nmt_sha256 *s, const char *const vals[4]) {
+    nmt_sha256_init(s);
+    for (int i = 0; i < 4; i++) {
+        uint64_t n = strlen(vals[i]);
+        uint8_t len8[8];
+        for (int b = 0; b < 8; b++) len8[b] = (uint8_t)(n >> (8 * b));
+        nmt_sha256_update(s, len8, 8);
+        nmt_sha256_update(s, vals[i], (size_t)n);
+    }
+}
+
+static void file_sha256_end(nmt_sha256 *s, char hex[65]) {
+    uint8_t digest[32];
+    nmt_sha256_final(s, digest);
+    nmt_sha256_to_hex(digest, hex);
+}
+
+/* Every weight finite and |w| <= NMT_WEIGHT_MAX; else -1 with "PATH: WHAT tensor
+ * 'NAME' element I is VALUE ...". */
+static int check_weights(const nmt_model *m, const char *path, const char *what) {
+    for (int t = 0; t < m->table.n; t++) {
+        const nmt_param *p = &m->table.p[t];
+        const float *w = m->params + p->offset;
+        for (size_t i = 0; i < p->numel; i++)
+            if (!(fabsf(w[i]) <= NMT_WEIGHT_MAX))
+                return nmt_error("%s: %stensor '%s' element %zu is %g: %s", path, what, p->name, i, (double)w[i],
+                                 isfinite(w[i]) ? "beyond the largest weight a model may have (1e6; docs/FORMAT.md)"
+                                                : "weights must be finite numbers");
+    }
+    return 0;
+}
+
+static int vocab_check(const nmt_vocab *v, const char *strip, int target, int lm, const char *path,
+                       const char *prefix);
+
 int nmt_model_save(const nmt_model *m, const char *path) {
     if (!m->params || m->table.n <= 0)
         return nmt_error("%s: cannot save: the model has no parameters", path);
@@ -46,10 +102,18 @@ int nmt_model_save(const nmt_model *m, const char *path) {
     }
     nmt_param_table_free(&want);
     if (!same) return nmt_error("%s: cannot save: the parameter table does not match the config", path);
+    if (check_weights(m, path, "cannot save: ")) return -1;
     char sha[65];
     table_sha256(m, sha);
     char *doc = nmt_json_model_doc(m, sha);
     if (!doc) return nmt_error_prefix("%s: cannot save", path);
+    // the vocabularies exist and match the config (the document has them)
+    const nmt_arch_info *a = nmt_arch_info_find(m->cfg.arch);
+    if ((m->src_vocab && vocab_check(m->src_vocab, nmt_vocab_strip_chars(m->src_vocab), 0, a->lm, path, "cannot save: ")) ||
+        vocab_check(m->tgt_vocab, nmt_vocab_strip_chars(m->tgt_vocab), 1, a->lm, path, "cannot save: ")) {
+        free(doc);
+        return -1;
+    }
 
     nmt_st_entry *e = nmt_xcalloc((size_t)m->table.n, sizeof *e);
     for (int i = 0; i < m->table.n; i++) {
@@ -63,11 +127,19 @@ int nmt_model_save(const nmt_model *m, const char *path) {
     }
     char version[16];
     snprintf(version, sizeof version, "%d", NMT_FORMAT_VERSION);
+    const char *vals[4] = {"nmt", version, NMT_VERSION, doc};
+    nmt_sha256 fs;
+    file_sha256_begin(&fs, vals);
+    for (int i = 0; i < m->table.n; i++)   // table order: the order the file stores them in
+        nmt_sha256_update(&fs, m->params + m->table.p[i].offset, m->table.p[i].numel * sizeof(float));
+    char file_sha[65];
+    file_sha256_end(&fs, file_sha);
     const nmt_st_kv meta[] = {
-        {"format", "nmt"},
-        {"format_version", version},
-        {"nmt_version", NMT_VERSION},
-        {"nmt", doc},
+        {"format", vals[0]},
+        {"format_version", vals[1]},
+        {"nmt_version", vals[2]},
+        {"nmt", vals[3]},
+        {"sha256", file_sha},
     };
     int rc = nmt_st_write(path, e, m->table.n, meta, (int)(sizeof meta / sizeof *meta));
     free(e);
@@ -120,6 +192,66 @@ static int check_tensors(const nmt_st_file *st, const nmt_param_table *table, co
         if (!nmt_param_find(table, st->t[i].name))
             return nmt_error("%s: unexpected tensor '%s' (not part of a '%s' model)", path, st->t[i].name,
                              cfg->arch);
+    /* Every writer has stored them in table order: offsets in another order
+     * (two tensors of one shape swapped, say) mean an altered file. st->t is
+     * in offset order, and holds exactly the table's names (above). */
+    for (int i = 0; i < st->n; i++)
+        if (strcmp(st->t[i].name, table->p[i].name) != 0)
+            return nmt_error("%s: tensor '%s' is stored at position %d of the data, where the '%s' table has '%s' "
+                             "(tensors out of order: swapped data_offsets?)", path, st->t[i].name, i + 1, cfg->arch,
+                             table->p[i].name);
+    return 0;
+}
+
+// one of the 32 characters of Python's string.punctuation
+static int is_punct(unsigned char c) {
+    return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
+           (c >= 0x7B && c <= 0x7E);
+}
+
+/* Why token t (id >= 2) is one the text pipeline cannot produce, or NULL: a
+ * whitespace vocabulary's tokens are non-empty words without ASCII white
+ * space (text splits on it), ASCII capitals (lowercased), punctuation
+ * (deleted) or a character of `strip` (deleted before everything); a
+ * character vocabulary's are one character, not an ASCII capital, or one
+ * of the tokens looked up by name, startofseq and endofseq. */
+static const char *bad_token(const char *t, size_t len, nmt_split split, const char *strip) {
+    if (len == 0) return "is empty";
+    if (split == NMT_SPLIT_CHARACTER) {
+        if ((len == 10 && memcmp(t, "startofseq", 10) == 0) || (len == 8 && memcmp(t, "endofseq", 8) == 0))
+            return NULL;
+        if (nmt_utf8_char_len((const unsigned char *)t, 0, len) != len)
+            return "is not one character (the vocabulary splits text into characters)";
+        if (t[0] >= 'A' && t[0] <= 'Z') return "is an ASCII capital letter, which lowercasing never leaves";
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c == ' ' || (c >= '\t' && c <= '\r')) return "holds white space, on which text is split";
+        if (c >= 'A' && c <= 'Z') return "holds an ASCII capital letter, which standardization lowercases";
+        if (is_punct(c)) return "holds punctuation, which standardization deletes";
+        if (nmt_strip_match(strip, t + i, len - i)) return "holds a character the file says to delete before everything";
+    }
+    return NULL;
+}
+
+/* Every token of v (ids 2...) one that text can produce (bad_token) with the
+ * strip characters `strip`; a translator's target vocabulary (lm 0) with
+ * startofseq and endofseq. -1 with "PATH: PREFIX..." otherwise. */
+static int vocab_check(const nmt_vocab *v, const char *strip, int target, int lm, const char *path,
+                       const char *prefix) {
+    const char *which = target ? "target" : "source";
+    for (int i = 2; i < nmt_vocab_size(v); i++) {
+        const char *why = bad_token(nmt_vocab_token(v, i), (size_t)nmt_vocab_token_len(v, i), nmt_vocab_split(v), strip);
+        if (why)
+            return nmt_error("%s: %s%s vocabulary: token %d '%s' %s", path, prefix, which, i, nmt_vocab_token(v, i),
+                             why);
+    }
+    static const char *const specials[] = {"startofseq", "endofseq"};
+    for (int i = 0; i < 2 && target && !lm; i++)
+        if (nmt_vocab_id(v, specials[i], strlen(specials[i])) < 2)
+            return nmt_error("%s: %sthe target vocabulary lacks '%s', which a translator needs to %s", path, prefix,
+                             specials[i], i ? "end its translations" : "start its translations");
     return 0;
 }
 
@@ -167,6 +299,22 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
 
     const char *text = nmt_st_meta(st, "nmt");
     if (!text) return nmt_error("%s: no \"nmt\" model document in the metadata", path);
+    /* Format 4: one checksum over everything that gives the file its meaning,
+     * checked first, so that damage anywhere reads as damage. It covers the
+     * data section, whose order the table check below ties to the table. */
+    if (version >= 4) {
+        const char *want = nmt_st_meta(st, "sha256"), *nv = nmt_st_meta(st, "nmt_version");
+        if (!want) return nmt_error("%s: no \"sha256\" checksum in the metadata (format version %ld has one)", path, version);
+        if (!nv) return nmt_error("%s: no \"nmt_version\" in the metadata", path);
+        const char *vals[4] = {format, fv, nv, text};
+        nmt_sha256 fs;
+        char got[65];
+        file_sha256_begin(&fs, vals);
+        nmt_sha256_update(&fs, st->data, st->data_len);
+        file_sha256_end(&fs, got);
+        if (strcmp(got, want) != 0 && CHECKSUMS_CHECKED)
+            return nmt_error("%s: checksum mismatch: the file is not what nmt wrote (corrupted or edited)", path);
+    }
     if (nmt_json_model_doc_parse(doc, text, strlen(text), path, (int)version)) return -1;
 
     nmt_param_table table;
@@ -177,7 +325,7 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
 
     char sha[65];
     nmt_sha256_hex(st->data, st->data_len, sha);
-    if (strcmp(sha, doc->weights_sha256) != 0)
+    if (strcmp(sha, doc->weights_sha256) != 0 && CHECKSUMS_CHECKED)
         return nmt_error("%s: weights checksum mismatch (file corrupted?)", path);
 
     nmt_vocab *src = NULL;   // none for a language model
@@ -185,8 +333,11 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
                                              "source")))
         return -1;
     nmt_vocab *tgt = make_vocab(doc->tgt_tokens, doc->tgt_lens, doc->n_tgt, doc->tgt_split, path, "target");
-    if (!tgt) {
+    const int lm = nmt_arch_info_find(doc->cfg.arch)->lm;
+    if (!tgt || (src && vocab_check(src, doc->strip_chars, 0, lm, path, "")) ||
+        vocab_check(tgt, doc->strip_chars, 1, lm, path, "")) {
         nmt_vocab_free(src);
+        nmt_vocab_free(tgt);
         return -1;
     }
     // what the document records about the text (checked by the parser)
@@ -214,6 +365,12 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
             return nmt_error("%s: internal error: parameter table mismatch at '%s'", path, p->name);
         }
         memcpy(tmp.params + p->offset, t->data, p->numel * sizeof(float));
+    }
+    if (check_weights(&tmp, path, "")) {
+        nmt_vocab_free(src);
+        nmt_vocab_free(tgt);
+        nmt_model_free(&tmp);
+        return -1;
     }
     tmp.src_vocab = src;
     tmp.tgt_vocab = tgt;

@@ -117,12 +117,16 @@ static inline float *nmt_model_tensor(const nmt_model *m, int idx) {
     return m->params + m->table.p[idx].offset;
 }
 
-/* The model file (src/io/modelfile.c; format in docs/FORMAT.md). Version 3:
+/* The model file (src/io/modelfile.c; format in docs/FORMAT.md). Version 4:
+ * one checksum ("sha256") over the metadata and every tensor. Version 3:
  * each vocabulary's split mode, tokens by length (U+0000), no source
  * vocabulary for an architecture without src_vocab (m->src_vocab NULL).
- * Versions 1 (nmt 0.1.0, the basic model only) and 2 (any architecture)
- * still load. */
-#define NMT_FORMAT_VERSION 3
+ * Versions 1 (nmt 0.1.0, the basic model only), 2 (any architecture) and 3
+ * still load. Saving and loading refuse a weight that is not finite or whose
+ * magnitude exceeds NMT_WEIGHT_MAX (no trained model comes near it; below
+ * it no sum of a forward pass can overflow a float). */
+#define NMT_FORMAT_VERSION 4
+#define NMT_WEIGHT_MAX 1e6f
 int nmt_model_save(const nmt_model *m, const char *path);
 int nmt_model_load(nmt_model *m, const char *path);
 /* --init-from: copies into m (whose vocabularies are set) every tensor of the

@@ -65,6 +65,16 @@ b = open(model, "rb").read()
 n = struct.unpack("<Q", b[:8])[0]
 sha = hashlib.sha256(b[8 + n:]).hexdigest()
 want(d.get("weights_sha256") == sha, f"weights_sha256 {d.get('weights_sha256')}, data section hashes to {sha}")
+# sha256 (format 4): metadata values format, format_version, nmt_version, nmt, each
+# length-prefixed (8 bytes, little-endian), then the data section (docs/FORMAT.md)
+meta = json.loads(b[8:8 + n])["__metadata__"]
+h = hashlib.sha256()
+for k in ("format", "format_version", "nmt_version", "nmt"):
+    v = meta[k].encode()
+    h.update(struct.pack("<Q", len(v)) + v)
+h.update(b[8 + n:])
+want(d.get("sha256") == h.hexdigest() == meta.get("sha256"),
+     f"sha256 {d.get('sha256')}, metadata {meta.get('sha256')}, recomputed {h.hexdigest()}")
 # the tensors: those of docs/FORMAT.md for E=16, u=32, V=32; parameters = their sum
 E, u, V = 16, 32, 32
 shapes = {"encoder.embedding": [V, E], "decoder.embedding": [V, E],
@@ -99,6 +109,7 @@ for k in file format model parameters vocabulary training weights; do
 done
 sha=$(weights_sha "$M")
 check "summary's sha256 is the JSON's weights_sha256 ($sha)" grep -q "^weights: *sha256 $sha\$" "$TMP/summary.txt"
+check "summary shows the file's checksum" grep -qE "^checksum: *sha256 [0-9a-f]{64} \(metadata and weights; checked\)\$" "$TMP/summary.txt"
 check "summary: 14,624 parameters in 10 tensors" grep -q "14,624 in 10 tensors" "$TMP/summary.txt"
 check "summary: 4 epochs, fp32" grep -q "^training: *4 epochs in fp32; last (epoch 4)" "$TMP/summary.txt"
 check "summary: config" grep -q "src_vocab 32, tgt_vocab 32, embed 16, units 32, max_length 8" "$TMP/summary.txt"
