@@ -30,7 +30,7 @@ else
 BUILD   := build
 endif
 
-CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-math-errno $(OPT) -fopenmp \
+CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-math-errno -ffp-contract=off $(OPT) -fopenmp \
            -Iinclude -Isrc $(BLAS_CFLAGS)
 LDLIBS  := $(SANLD) -fopenmp $(BLAS_LIBS) $(DNNL_LIBS) -lcurl -lzip -ljansson -lm
 

@@ -24,7 +24,7 @@ static void detect(void) {
     const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
     uint64_t xcr0 = osxsave ? xgetbv0() : 0;
     const int ymm_os = (xcr0 & 0x6) == 0x6, zmm_os = (xcr0 & 0xe6) == 0xe6;
-    unsigned maxleaf = __get_cpuid_max(0, NULL);
+    const unsigned maxleaf = (unsigned)__get_cpuid_max(0, NULL);
     if (maxleaf >= 7) {
         __cpuid_count(7, 0, a, b, c, d);
         const int avx2 = (b >> 5) & 1, f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
@@ -34,7 +34,7 @@ static void detect(void) {
         __cpuid_count(7, 1, a, b, c, d);
         feat.avx512_bf16 = feat.avx512 && ((a >> 5) & 1);
     }
-    if (__get_cpuid_max(0x80000000, NULL) >= 0x80000004) {
+    if ((unsigned)__get_cpuid_max(0x80000000, NULL) >= 0x80000004u) {
         unsigned *w = (unsigned *)feat.brand;
         for (unsigned leaf = 0; leaf < 3; leaf++) __cpuid(0x80000002 + leaf, w[4 * leaf], w[4 * leaf + 1], w[4 * leaf + 2], w[4 * leaf + 3]);
         feat.brand[48] = 0;

@@ -62,10 +62,8 @@ static inline float nmt_tanhf(float x) {
 #include <immintrin.h>
 #define NMT_HAVE_VMATH8 1
 #define NMT_AVX2 __attribute__((target("avx2,fma")))
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
 
-static inline __m256 nmt_expf8(__m256 x) {
+static inline __attribute__((target("avx2,fma"))) __m256 nmt_expf8(__m256 x) {
     const __m256 lo = _mm256_set1_ps(NMT_EXP_LO);
     const __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
     // max(lo, x) / min(hi, x) return x when it is NaN: NaN propagates
@@ -87,25 +85,22 @@ static inline __m256 nmt_expf8(__m256 x) {
     return _mm256_andnot_ps(under, e);
 }
 
-static inline __m256 nmt_sigmoidf8(__m256 x) {
+static inline __attribute__((target("avx2,fma"))) __m256 nmt_sigmoidf8(__m256 x) {
     const __m256 one = _mm256_set1_ps(1.0f);
     __m256 negx = _mm256_xor_ps(x, _mm256_set1_ps(-0.0f));
     return _mm256_div_ps(one, _mm256_add_ps(one, nmt_expf8(negx)));
 }
 
-static inline __m256 nmt_tanhf8(__m256 x) {
+static inline __attribute__((target("avx2,fma"))) __m256 nmt_tanhf8(__m256 x) {
     const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
     x = _mm256_min_ps(_mm256_set1_ps(10.0f), _mm256_max_ps(_mm256_set1_ps(-10.0f), x));
     __m256 e = nmt_expf8(_mm256_mul_ps(two, x));
     return _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(e, one)));
 }
-#pragma GCC pop_options
 
 /* 16 lanes (AVX-512 F + DQ): the very same operations as the 8-lane forms. */
 #define NMT_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
-static inline __m512 nmt_expf16(__m512 x) {
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 nmt_expf16(__m512 x) {
     const __m512 lo = _mm512_set1_ps(NMT_EXP_LO);
     const __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
     x = _mm512_min_ps(_mm512_set1_ps(NMT_EXP_HI), _mm512_max_ps(lo, x));
@@ -126,18 +121,17 @@ static inline __m512 nmt_expf16(__m512 x) {
     return _mm512_maskz_mov_ps((__mmask16)~under, e);
 }
 
-static inline __m512 nmt_sigmoidf16(__m512 x) {
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 nmt_sigmoidf16(__m512 x) {
     const __m512 one = _mm512_set1_ps(1.0f);
     __m512 negx = _mm512_xor_ps(x, _mm512_set1_ps(-0.0f));
     return _mm512_div_ps(one, _mm512_add_ps(one, nmt_expf16(negx)));
 }
 
-static inline __m512 nmt_tanhf16(__m512 x) {
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 nmt_tanhf16(__m512 x) {
     const __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f);
     x = _mm512_min_ps(_mm512_set1_ps(10.0f), _mm512_max_ps(_mm512_set1_ps(-10.0f), x));
     __m512 e = nmt_expf16(_mm512_mul_ps(two, x));
     return _mm512_sub_ps(one, _mm512_div_ps(two, _mm512_add_ps(e, one)));
 }
-#pragma GCC pop_options
 #endif
 #endif

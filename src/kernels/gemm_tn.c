@@ -34,12 +34,7 @@ void R(nmt_gemm_tn_ref)(int M, int N, int K, const real *A, int lda, const real 
         }
 }
 
-/* Rows as even as possible in tiles of at most mr: (M, mr) -> tile sizes. */
-static inline int tile_rows(int M, int mr, int g, int groups, int i) {
-    int rows = (M - i) / (groups - g);
-    return rows + ((M - i) % (groups - g) != 0);
-    (void)mr;
-}
+
 
 #ifndef NMT_F64
 /* The vector path packs, per column block of a task and per KC rows of k:
@@ -53,6 +48,11 @@ static inline int tile_rows(int M, int mr, int g, int groups, int i) {
 #define AVX2 __attribute__((target("avx2,fma")))
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
+/* Rows as even as possible in `groups` tiles: the size of tile g, whose first row is i. */
+static inline int tile_rows(int M, int g, int groups, int i) {
+    int rows = (M - i) / (groups - g);
+    return rows + ((M - i) % (groups - g) != 0);
+}
 enum { KC = 256, BLOCK = 64 };
 
 /* acc (MR x 16, row stride lda_acc) = (first ? 0 : acc) + Ap^T Bp over kc. */
@@ -168,7 +168,7 @@ static void tn_block(int M, int K, const float *A, int lda, const float *Apre, c
                 }
             }
         for (int g = 0, i = 0; g < groups; g++) {
-            const int rows = tile_rows(M, MR, g, groups, i);
+            const int rows = tile_rows(M, g, groups, i);
             const float *a = Apre ? Apre + ((size_t)g * K + k0) * MR : Ap;
             if (!Apre) pack_a(Ap, A, lda, i, rows, k0, kc, MR);
             for (int t = 0; t < ntiles; t++) {
@@ -298,8 +298,8 @@ void R(nmt_fx_group)(const R(nmt_fx_op) *ops, int n) {
 #pragma omp parallel for schedule(static) if ((long)o->M * o->K >= 65536)
             for (int g = 0; g < groups; g++) {
                 int i0 = 0;   // the first row of tile g, as tile_rows cuts them
-                for (int h = 0; h < g; h++) i0 += tile_rows(o->M, MR, h, groups, i0);
-                pack_a(dst + (size_t)g * o->K * MR, o->A, o->lda, i0, tile_rows(o->M, MR, g, groups, i0), 0, o->K, MR);
+                for (int h = 0; h < g; h++) i0 += tile_rows(o->M, h, groups, i0);
+                pack_a(dst + (size_t)g * o->K * MR, o->A, o->lda, i0, tile_rows(o->M, g, groups, i0), 0, o->K, MR);
             }
             apre[i] = dst;
         }

@@ -102,14 +102,12 @@ void R(nmt_gru_rec_free)(R(nmt_gru_rec) *rec) {
  * the very same operations, in the same order. Each returns the unit where it
  * stopped. */
 #define VEC8 1
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-static inline __m256 ld(const float *p) { return _mm256_loadu_ps(p); }
-static inline void st(float *p, __m256 v) { _mm256_storeu_ps(p, v); }
-static inline __m256 mul(__m256 a, __m256 b) { return _mm256_mul_ps(a, b); }
-static inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
-static inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
-static int cell_units8(float *gr, const float *b, const float *hp, float *hr, int j, int j1, int u) {
+static inline __attribute__((target("avx2,fma"))) __m256 ld(const float *p) { return _mm256_loadu_ps(p); }
+static inline __attribute__((target("avx2,fma"))) void st(float *p, __m256 v) { _mm256_storeu_ps(p, v); }
+static inline __attribute__((target("avx2,fma"))) __m256 mul(__m256 a, __m256 b) { return _mm256_mul_ps(a, b); }
+static inline __attribute__((target("avx2,fma"))) __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
+static inline __attribute__((target("avx2,fma"))) __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
+static __attribute__((target("avx2,fma"))) int cell_units8(float *gr, const float *b, const float *hp, float *hr, int j, int j1, int u) {
     const float *bi = b, *bh = b + 3 * u;
     const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
     for (; j + 8 <= j1; j += 8) {
@@ -123,7 +121,7 @@ static int cell_units8(float *gr, const float *b, const float *hp, float *hr, in
     }
     return j;
 }
-static int bwd_units8(const float *gr, const float *hp, const float *dho, float *dxr, float *drr, float *dHr, int j,
+static __attribute__((target("avx2,fma"))) int bwd_units8(const float *gr, const float *hp, const float *dho, float *dxr, float *drr, float *dHr, int j,
                       int j1, int u) {
     const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
     for (; j + 8 <= j1; j += 8) {
@@ -139,16 +137,13 @@ static int bwd_units8(const float *gr, const float *hp, const float *dho, float 
     }
     return j;
 }
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
 /* 16 units at a time, with AVX-512: the same operations again. */
-static inline __m512 ld16(const float *p) { return _mm512_loadu_ps(p); }
-static inline void st16(float *p, __m512 v) { _mm512_storeu_ps(p, v); }
-static inline __m512 mul16(__m512 a, __m512 b) { return _mm512_mul_ps(a, b); }
-static inline __m512 add16(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
-static inline __m512 sub16(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
-static int cell_units16(float *gr, const float *b, const float *hp, float *hr, int j, int j1, int u) {
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 ld16(const float *p) { return _mm512_loadu_ps(p); }
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void st16(float *p, __m512 v) { _mm512_storeu_ps(p, v); }
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 mul16(__m512 a, __m512 b) { return _mm512_mul_ps(a, b); }
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 add16(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 sub16(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
+static __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) int cell_units16(float *gr, const float *b, const float *hp, float *hr, int j, int j1, int u) {
     const float *bi = b, *bh = b + 3 * u;
     const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
     for (; j + 16 <= j1; j += 16) {
@@ -162,7 +157,7 @@ static int cell_units16(float *gr, const float *b, const float *hp, float *hr, i
     }
     return j;
 }
-static int bwd_units16(const float *gr, const float *hp, const float *dho, float *dxr, float *drr, float *dHr, int j,
+static __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) int bwd_units16(const float *gr, const float *hp, const float *dho, float *dxr, float *drr, float *dHr, int j,
                       int j1, int u) {
     const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
     for (; j + 16 <= j1; j += 16) {
@@ -178,7 +173,6 @@ static int bwd_units16(const float *gr, const float *hp, const float *dho, float
     }
     return j;
 }
-#pragma GCC pop_options
 #endif
 
 static inline void cell_units(real *gr, const real *b, const real *hp, real *hr, int j0, int j1, int u) {

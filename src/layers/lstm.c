@@ -90,13 +90,11 @@ void R(nmt_rows_gather)(real *dst, const real *src, const int *idx, int n, int w
 /* 8 units at a time, with AVX2 (where the CPU has it): the scalar tail does the
  * very same operations. Each returns the unit where it stopped. */
 #define VEC8 1
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-static inline __m256 ld(const float *p) { return _mm256_loadu_ps(p); }
-static inline __m256 mul(__m256 a, __m256 b) { return _mm256_mul_ps(a, b); }
-static inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
-static inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
-static int cell_units8(float *zr, const float *b, const float *cp, float *hr, float *cr, int j, int j1, int u,
+static inline __attribute__((target("avx2,fma"))) __m256 ld(const float *p) { return _mm256_loadu_ps(p); }
+static inline __attribute__((target("avx2,fma"))) __m256 mul(__m256 a, __m256 b) { return _mm256_mul_ps(a, b); }
+static inline __attribute__((target("avx2,fma"))) __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
+static inline __attribute__((target("avx2,fma"))) __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
+static __attribute__((target("avx2,fma"))) int cell_units8(float *zr, const float *b, const float *cp, float *hr, float *cr, int j, int j1, int u,
                        int bf16) {
     for (; j + 8 <= j1; j += 8) {
         __m256 ig = nmt_sigmoidf8(add(ld(zr + j), ld(b + j)));
@@ -112,7 +110,7 @@ static int cell_units8(float *zr, const float *b, const float *cp, float *hr, fl
     }
     return j;
 }
-static int bwd_units8(const float *zr, const float *cr, const float *dho, const float *cp, float *dzr, float *dHr,
+static __attribute__((target("avx2,fma"))) int bwd_units8(const float *zr, const float *cr, const float *dho, const float *cp, float *dzr, float *dHr,
                       float *dCr, int j, int j1, int u, int bf16) {
     const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
     for (; j + 8 <= j1; j += 8) {
@@ -135,16 +133,12 @@ static int bwd_units8(const float *zr, const float *cr, const float *dho, const 
     }
     return j;
 }
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
 /* 16 units at a time, with AVX-512: the same operations again. */
-static inline __m512 ld16(const float *p) { return _mm512_loadu_ps(p); }
-static inline void st16(float *p, __m512 v) { _mm512_storeu_ps(p, v); }
-static inline __m512 mul16(__m512 a, __m512 b) { return _mm512_mul_ps(a, b); }
-static inline __m512 add16(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
-static inline __m512 sub16(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
-static int cell_units16(float *zr, const float *b, const float *cp, float *hr, float *cr, int j, int j1, int u,
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 ld16(const float *p) { return _mm512_loadu_ps(p); }
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 mul16(__m512 a, __m512 b) { return _mm512_mul_ps(a, b); }
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 add16(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
+static inline __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) __m512 sub16(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
+static __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) int cell_units16(float *zr, const float *b, const float *cp, float *hr, float *cr, int j, int j1, int u,
                        int bf16) {
     for (; j + 16 <= j1; j += 16) {
         __m512 ig = nmt_sigmoidf16(add16(ld16(zr + j), ld16(b + j)));
@@ -160,7 +154,7 @@ static int cell_units16(float *zr, const float *b, const float *cp, float *hr, f
     }
     return j;
 }
-static int bwd_units16(const float *zr, const float *cr, const float *dho, const float *cp, float *dzr, float *dHr,
+static __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) int bwd_units16(const float *zr, const float *cr, const float *dho, const float *cp, float *dzr, float *dHr,
                       float *dCr, int j, int j1, int u, int bf16) {
     const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
     for (; j + 16 <= j1; j += 16) {
@@ -183,7 +177,6 @@ static int bwd_units16(const float *zr, const float *cr, const float *dho, const
     }
     return j;
 }
-#pragma GCC pop_options
 #endif
 
 /* The cell for units [j0, j1) of one row: z holds x W + h U without the bias on

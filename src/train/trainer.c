@@ -138,12 +138,12 @@ static int test_hook(const char *name, long *epoch, long *batch, char *rest, siz
 }
 
 /* 1 if every value of x[0..n) is finite: no exponent field all ones (NaN,
- * infinity). Integer ORs, vectorized and shared among the threads. (The
+ * infinity). Integer ORs, shared among the threads. (The
  * gradients are checked by Nadam's own pass; this checks the weights once
  * per epoch.) */
 static int all_finite(const float *x, size_t n) {
     uint32_t bad = 0;
-#pragma omp parallel for simd schedule(static) reduction(| : bad) if (n >= 65536)
+#pragma omp parallel for schedule(static) reduction(| : bad) if (n >= 65536)
     for (size_t k = 0; k < n; k++) {
         uint32_t u;
         memcpy(&u, x + k, sizeof u);
