@@ -212,10 +212,14 @@ for a in bidirectional attention; do flop_of[$a]=$(get "$tmp/prep.txt" "flop_per
 # ---------------------------------------------------------------- (b) nmt training
 nmt_ok=0
 [ -x "$nmt" ] && nmt_ok=1
+# the usage read whole first: `grep -q` leaving early would kill nmt with SIGPIPE
+# mid-usage, and pipefail would turn that into "no such flag"
+train_help=""
+[ $nmt_ok = 1 ] && train_help=$("$nmt" train --help 2>&1)
 has_precision=0
-[ $nmt_ok = 1 ] && "$nmt" train --help 2>&1 | grep -q -- '--precision' && has_precision=1
+grep -q -- '--precision' <<<"$train_help" && has_precision=1
 has_arch_flag=0
-[ $nmt_ok = 1 ] && "$nmt" train --help 2>&1 | grep -q -- '--arch' && has_arch_flag=1
+grep -q -- '--arch' <<<"$train_help" && has_arch_flag=1
 declare -A nmt_sec   # seconds of the fp32 run at $threads threads, by architecture
 # nmt training of one architecture in one precision, with $threads threads and with 1
 # thread: appends its rows. basic runs without --arch (as before nmt had it).
@@ -495,7 +499,7 @@ if [ "$char_batches" != 0 ]; then
     why=""
     if [ $nmt_ok = 0 ]; then why="$nmt is not built"
     elif [ ! -f "$char_text" ]; then why="no text at $char_text"
-    elif ! "$nmt" train --help 2>&1 | grep -q charrnn; then why="this nmt has no --arch charrnn"
+    elif ! grep -q charrnn <<<"$train_help"; then why="this nmt has no --arch charrnn"
     fi
     if [ -n "$why" ]; then
         char_rows "$label" "$why"
