@@ -125,7 +125,7 @@ static void test_vocab_ties(void) {
 // parses text and expects n pairs
 static int parse(nmt_corpus *c, const char *text, size_t len) {
     nmt_error_clear();
-    return nmt_corpus_parse(c, text, len, "spa.txt", NMT_STRIP_CHARS);
+    return nmt_corpus_parse(c, text, len, "spa.txt", NMT_STRIP_CHARS, 0);
 }
 
 static void test_parse(void) {
@@ -140,16 +140,20 @@ static void test_parse(void) {
         CHECK(c.en[i][0] == en[i] && c.en[i][1] == 0, "en %zu = \"%s\"", i, c.en[i]);
         CHECK(c.es[i][0] == es[i] && c.es[i][1] == 0, "es %zu = \"%s\"", i, c.es[i]);
     }
+    // counted: the third column, and the 9 breaks other than LF and CR LF
+    CHECK(c.notes.extra == 1 && c.notes.extra_line == 11 && c.notes.breaks == 9 && c.notes.breaks_line == 2 &&
+              !c.notes.bom && !c.notes.empty, "notes: extra %zu (line %zu), breaks %zu (line %zu)", c.notes.extra,
+          c.notes.extra_line, c.notes.breaks, c.notes.breaks_line);
     nmt_corpus_free(&c);
-    // ¡ and ¿ deleted everywhere, nothing else; no final newline; empty fields allowed
-    const char t2[] = "\xc2\xa1Hola!\t\xc2\xbfQu\xc3\xa9? \xc2\xa1" "a\xc2\xbf\n\tx";
-    CHECK(parse(&c, t2, sizeof t2 - 1) == 0 && c.n == 2, "%s", nmt_last_error());
-    if (c.n == 2) {
+    // ¡ and ¿ deleted everywhere, nothing else; no final newline; a blank side skips the line
+    const char t2[] = "\xc2\xa1Hola!\t\xc2\xbfQu\xc3\xa9? \xc2\xa1" "a\xc2\xbf\n\tx\ny\t";
+    CHECK(parse(&c, t2, sizeof t2 - 1) == 0 && c.n == 1, "%s", nmt_last_error());
+    if (c.n == 1) {
         CHECK_STR(c.en[0], "Hola!");
         CHECK_STR(c.es[0], "Qu\xc3\xa9? a");
-        CHECK_STR(c.en[1], "");
-        CHECK_STR(c.es[1], "x");
     }
+    CHECK(c.notes.empty == 2 && c.notes.empty_line == 2, "notes: empty %zu (line %zu)", c.notes.empty,
+          c.notes.empty_line);
     nmt_corpus_free(&c);
     // a ¡ between \r and \n: read_text() made it two line ends, so line 2 is empty
     const char t3[] = "a\tb\r\xc2\xa1\nc\td\n";
@@ -178,8 +182,54 @@ static void test_parse(void) {
     const char t8[] = "\xf0\x9f\x98\x80\t\xf4\x8f\xbf\xbf";   // 4-byte sequences are fine
     CHECK(parse(&c, t8, sizeof t8 - 1) == 0 && c.n == 1, "%s", nmt_last_error());
     nmt_corpus_free(&c);
-    CHECK(nmt_corpus_read(&c, "/nonexistent/spa.txt", NMT_STRIP_CHARS) == -1 && strstr(nmt_last_error(), "/nonexistent/spa.txt"),
+    CHECK(nmt_corpus_read(&c, "/nonexistent/spa.txt", NMT_STRIP_CHARS, 0) == -1 && strstr(nmt_last_error(), "/nonexistent/spa.txt"),
           "%s", nmt_last_error());
+}
+
+// what is unusual: repaired or skipped and counted by default, refused with the line in strict mode
+static void test_strict(void) {
+    nmt_corpus c;
+    static const struct {
+        const char *text, *error;   // the strict error
+    } cases[] = {
+        {"\xef\xbb\xbfGo.\tVe.\n", "spa.txt:1: starts with a byte-order mark (U+FEFF) (--strict)"},
+        {"Go.\tVe.\n \tHola.\n", "spa.txt:2: the English side is blank (--strict)"},
+        {"Go.\tVe.\nHi.\t\n", "spa.txt:2: the Spanish side is blank (--strict)"},
+        {"Go.\tVe.\nHi.\tHola.\tCC-BY\n", "spa.txt:2: more than two columns; expected English<TAB>Spanish (--strict)"},
+        {"Go.\tVe.\nHi.\tHola.\rRun!\tCorre.\n",
+         "spa.txt:2: ends with a CR alone, a line break other than LF or CR LF (--strict)"},
+        {"Go.\tVe.\nHi.\tHola.\xe2\x80\xa8Run!\tCorre.\n",
+         "spa.txt:2: ends with U+2028, a line break other than LF or CR LF (--strict)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *t = cases[i].text;
+        nmt_error_clear();
+        CHECK(nmt_corpus_parse(&c, t, strlen(t), "spa.txt", NMT_STRIP_CHARS, 1) == -1 && c.n == 0 && !c.buf,
+              "strict accepted case %zu", i);
+        CHECK(strcmp(nmt_last_error(), cases[i].error) == 0, "case %zu: %s", i, nmt_last_error());
+        CHECK(nmt_corpus_parse(&c, t, strlen(t), "spa.txt", NMT_STRIP_CHARS, 0) == 0, "case %zu: %s", i,
+              nmt_last_error());
+        char text[512];
+        CHECK(nmt_corpus_notes_text(&c.notes, text, sizeof text), "case %zu: no notes", i);
+        nmt_corpus_free(&c);
+    }
+    // the CRLF of Windows and a final line without a line break are usual: no notes, strict or not
+    const char crlf[] = "Go.\tVe.\r\nHi.\tHola.";
+    CHECK(nmt_corpus_parse(&c, crlf, sizeof crlf - 1, "spa.txt", NMT_STRIP_CHARS, 1) == 0 && c.n == 2, "%s",
+          nmt_last_error());
+    char text[512];
+    CHECK(!nmt_corpus_notes_text(&c.notes, text, sizeof text), "notes for CRLF: %s", text);
+    nmt_corpus_free(&c);
+    // all at once: counted, and said in one line; the BOM is not part of the first sentence
+    const char all[] = "\xef\xbb\xbfGo.\tVe.\tx\n\tHola.\nHi.\tHola.\ty\vRun!\t \nA.\tB.\n";
+    CHECK(nmt_corpus_parse(&c, all, sizeof all - 1, "spa.txt", NMT_STRIP_CHARS, 0) == 0 && c.n == 3, "%s",
+          nmt_last_error());
+    if (c.n == 3) CHECK_STR(c.en[0], "Go.");
+    CHECK(nmt_corpus_notes_text(&c.notes, text, sizeof text), "no notes");
+    CHECK_STR(text, "removed the byte-order mark at the start; skipped 2 lines whose English or Spanish side is "
+                    "blank (first: line 2); ignored the columns after the second on 2 lines (first: line 1); "
+                    "1 line break other than LF or CR LF ended lines (line 3)");
+    nmt_corpus_free(&c);
 }
 
 // the characters deleted before everything (nmt train --strip-chars) and the language names
@@ -187,20 +237,20 @@ static void test_strip_chars(void) {
     nmt_corpus c;
     // a French corpus keeps its ¿ with an empty list; the book's list deletes it
     const char fr[] = "\xc2\xbfQui est l\xc3\xa0 ?\tWho is there?\n\xc2\xab Non ! \xc2\xbb\tNo!\n";
-    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", "") == 0 && c.n == 2, "%s", nmt_last_error());
+    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", "", 0) == 0 && c.n == 2, "%s", nmt_last_error());
     if (c.n == 2) {
         CHECK_STR(c.en[0], "\xc2\xbfQui est l\xc3\xa0 ?");
         CHECK_STR(c.en[1], "\xc2\xab Non ! \xc2\xbb");
     }
     nmt_corpus_free(&c);
-    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", NULL) == 0 && c.n == 2 &&
+    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", NULL, 0) == 0 && c.n == 2 &&
               strcmp(c.en[0], "\xc2\xbfQui est l\xc3\xa0 ?") == 0, "NULL deletes nothing");
     nmt_corpus_free(&c);
-    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", NMT_STRIP_CHARS) == 0 && c.n == 2 &&
+    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", NMT_STRIP_CHARS, 0) == 0 && c.n == 2 &&
               strcmp(c.en[0], "Qui est l\xc3\xa0 ?") == 0, "the book's list");
     nmt_corpus_free(&c);
     // another list: guillemets and the 4-byte U+1F600 deleted, ¿ kept
-    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", "\xc2\xab\xc2\xbb\xf0\x9f\x98\x80") == 0 && c.n == 2,
+    CHECK(nmt_corpus_parse(&c, fr, sizeof fr - 1, "fr.txt", "\xc2\xab\xc2\xbb\xf0\x9f\x98\x80", 0) == 0 && c.n == 2,
           "%s", nmt_last_error());
     if (c.n == 2) {
         CHECK_STR(c.en[0], "\xc2\xbfQui est l\xc3\xa0 ?");
@@ -209,7 +259,7 @@ static void test_strip_chars(void) {
     nmt_corpus_free(&c);
     // line numbers count the lines after the deletions, as before
     const char bad[] = "a\tb\n\xc2\xbf\n";
-    CHECK(nmt_corpus_parse(&c, bad, sizeof bad - 1, "x.txt", "") == -1 &&
+    CHECK(nmt_corpus_parse(&c, bad, sizeof bad - 1, "x.txt", "", 0) == -1 &&
               strcmp(nmt_last_error(), "x.txt:2: expected English<TAB>Spanish") == 0, "%s", nmt_last_error());
 
     char out[64];
@@ -271,7 +321,7 @@ static void test_real_corpus(const char *dir) {
     snprintf(path, sizeof path, "%s/spa-eng/spa.txt", dir);
     nmt_corpus c;
     double t0 = now_s();
-    CHECK(nmt_corpus_read(&c, path, NMT_STRIP_CHARS) == 0, "%s", nmt_last_error());
+    CHECK(nmt_corpus_read(&c, path, NMT_STRIP_CHARS, 0) == 0, "%s", nmt_last_error());
     if (c.n == 0) return;
     double t1 = now_s();
     CHECK(c.n == 118964, "%zu pairs", c.n);
@@ -509,6 +559,7 @@ int main(void) {
     test_vocab_tf();
     test_vocab_ties();
     test_parse();
+    test_strict();
     test_strip_chars();
     test_chars_small();
     const char *dir = check_data_dir();

@@ -6,6 +6,9 @@
 #include <stdio.h>
 
 #include "core/bf16.h"
+#include "core/error.h"
+#include "models/model.h"
+#include "text/text.h"
 #include "train/train.h"
 
 int nmt_cmd_train(int argc, char **argv);
@@ -55,6 +58,7 @@ typedef struct {
 typedef enum {
     NMT_ARGS_NONE,   /* no word but flags */
     NMT_ARGS_ONE,    /* exactly one word, anywhere among the flags (arg) */
+    NMT_ARGS_OPTIONAL, /* at most one word, anywhere among the flags (arg; NULL if none) */
     NMT_ARGS_REST,   /* the first word that is not an option and all after it (first_arg) */
     NMT_ARGS_MANY,   /* one or more words, anywhere among the flags (words, nwords) */
 } nmt_args_kind;
@@ -68,7 +72,7 @@ typedef struct {
     const char *arg_name;        /* the word in the usage: "FILE", "NAME", "SENTENCE" */
     const char *arg_what;        /* ... and in messages ("dataset name"); NULL: arg_name */
     void (*more_help)(FILE *f);  /* printed after the options (may be NULL) */
-    const char *arg;             /* NMT_ARGS_ONE: the word */
+    const char *arg;             /* NMT_ARGS_ONE, NMT_ARGS_OPTIONAL: the word */
     int first_arg;               /* NMT_ARGS_REST: index of the first word (argc if none) */
     const char **words;          /* NMT_ARGS_MANY: the words (malloc'd: free() it) */
     int nwords;
@@ -81,6 +85,18 @@ int nmt_cli_parse(nmt_cli *c, int argc, char **argv);
 void nmt_cli_usage(const nmt_cli *c, FILE *f);
 /* The flag of the table called name (for its `given`), or NULL. */
 nmt_flag *nmt_cli_flag(nmt_cli *c, const char *name);
+
+/* ---- the files of a command (src/cli/files.c) -------------------------------
+ * nmt_cli_check_files: nmt_check_outputs (core/error.h) before any work;
+ * returns -1 when the command goes on, else the exit status (1: an output
+ * that cannot be written, 2: two arguments name the same file) after the
+ * message. nmt_cli_reserve_model: reserves the disk space of m's file at
+ * path (NULL: nothing) before the training; 0, or 1 after the message.
+ * nmt_cli_corpus_notes: one warning line on stderr saying what reading the
+ * corpus skipped or repaired, if anything. */
+int nmt_cli_check_files(const char *cmd, const nmt_file_arg *out, int nout, const nmt_file_arg *in, int nin);
+int nmt_cli_reserve_model(const char *cmd, const char *path, const nmt_model *m);
+void nmt_cli_corpus_notes(const char *cmd, const char *path, const nmt_corpus *c);
 
 /* Flags several commands share: their ranges, defaults and help are written
  * here once. */

@@ -119,10 +119,8 @@ int nmt_cmd_demo(int argc, char **argv) {
                             "Exits 0 when the validation accuracy reaches --min-accuracy.\n"};
     int status = nmt_cli_parse(&cli, argc, argv);
     if (status >= 0) return status;
-    if (out && nmt_check_writable(out)) {
-        fprintf(stderr, "nmt demo: %s\n", nmt_last_error());
-        return 1;
-    }
+    const nmt_file_arg outs[] = {{"--out", out}};
+    if ((status = nmt_cli_check_files("demo", outs, 1, NULL, 0)) >= 0) return status;
     nmt_set_threads((int)threads);
     const double t0 = now_s();
 
@@ -163,6 +161,10 @@ int nmt_cmd_demo(int argc, char **argv) {
                         .threads = nmt_get_threads(), .precision = NMT_FP32};
     m.train_config_json = demo_train_config(&o, n_train, n_valid);
     if (!m.train_config_json) goto done;
+    if (nmt_cli_reserve_model("demo", out, &m)) {   // a full disk fails now, not after an epoch
+        err = 0;
+        goto done;
+    }
 
     printf("nmt demo: exercise 9 of chapter 16, dates such as \"%s\" -> \"%s\"\n", pairs[0].x, pairs[0].y);
     printf("data:  %zu training and %zu validation dates (the book's random_dates, seed %ld)\n", nt, nv, seed);

@@ -84,10 +84,12 @@ int nmt_cmd_eval(int argc, char **argv) {
     const char *model_path, *data;
     long split_seed, n_train, threads, max_valid, bsz, beam, train_chars, valid_chars;
     double length_penalty;
-    int precision, stats, stateful;
+    int precision, stats, stateful, strict;
     nmt_flag flags[] = {
         NMT_FLAG_MODEL(&model_path, "the model"),
         NMT_FLAG_DATA(&data, "corpus, read as nmt train reads it"),
+        {.name = "--strict", .kind = NMT_FLAG_BOOL, .ptr = &strict,
+         .help = "refuse a corpus with anything unusual, naming FILE:LINE, as nmt train --strict does"},
         NMT_FLAG_SPLIT_SEED(&split_seed),
         NMT_FLAG_N_TRAIN(&n_train, 0, "the pairs after the first N shuffled ones validate"),
         NMT_FLAG_VALID_MAX(&max_valid),
@@ -126,7 +128,7 @@ int nmt_cmd_eval(int argc, char **argv) {
     }
     const int lm = nmt_arch_info_find(m.cfg.arch)->lm;
     static const char *const pairs_only[] = {"--split-seed", "--n-train", "--beam", "--length-penalty", "--stats",
-                                             "--precision", NULL};
+                                             "--precision", "--strict", NULL};
     static const char *const lm_only[] = {"--stateful", "--train-chars", "--valid-chars", NULL};
     for (const char *const *f = lm ? pairs_only : lm_only; *f; f++)
         if (nmt_cli_flag(&cli, *f)->given) {
@@ -146,12 +148,13 @@ int nmt_cmd_eval(int argc, char **argv) {
     }
     nmt_data d;
     // the corpus is read with the characters the model's file says to delete
-    if (nmt_data_load(&d, &m, data, (uint32_t)split_seed, (size_t)n_train, 0, NULL)) {
+    if (nmt_data_load(&d, &m, data, (uint32_t)split_seed, (size_t)n_train, 0, NULL, strict)) {
         fprintf(stderr, "nmt eval: %s\n", nmt_last_error());
         nmt_data_free(&d);
         nmt_model_free(&m);
         return 1;
     }
+    nmt_cli_corpus_notes("eval", data, &d.corpus);
     if (d.valid.n == 0) {
         fprintf(stderr, "nmt eval: %s: --n-train %ld leaves no validation pairs (the corpus has %zu)\n", data, n_train,
                 d.train.n);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/error.h"
@@ -103,25 +104,26 @@ int nmt_cmd_inspect(int argc, char **argv) {
         {.name = "--json", .kind = NMT_FLAG_BOOL, .ptr = &json,
          .help = "print everything (vocabularies, history, tensors) as one JSON document"},
     };
-    nmt_cli cli = {.name = "inspect", .flags = flags, .nflags = 1, .args = NMT_ARGS_ONE, .arg_name = "FILE",
+    nmt_cli cli = {.name = "inspect", .flags = flags, .nflags = 1, .args = NMT_ARGS_OPTIONAL, .arg_name = "FILE",
                    .about = "Checks a model file and describes it: format and nmt versions, configuration,\n"
-                            "languages, parameter count, training history, checksums. `--` before FILE allows a name\n"
-                            "that starts with '-'.\n"};
+                            "languages, parameter count, training history, checksums. Without FILE, reads the\n"
+                            "model from standard input (nmt inspect < model.nmt, or through a pipe). `--` before\n"
+                            "FILE allows a name that starts with '-'.\n"};
     int status = nmt_cli_parse(&cli, argc, argv);
     if (status >= 0) return status;
-    const char *file = cli.arg;
-
-    nmt_model m;
-    if (nmt_model_load(&m, file)) {
-        fprintf(stderr, "nmt inspect: %s\n", nmt_last_error());
-        return 1;
+    if (!cli.arg && isatty(0)) {
+        fprintf(stderr, "nmt inspect: missing FILE (or a model file on standard input)\n");
+        return 2;
     }
-    /* The loader has checked the file; read it again for what the model struct
-     * does not keep: the versions that wrote it and the data checksum. */
+    const char *file = cli.arg ? cli.arg : "standard input";
+
+    /* One read (a pipe works): the model, and what the model struct does not
+     * keep: the versions that wrote it and the data checksum. */
     nmt_st_file st;
-    if (nmt_st_read(&st, file)) {
+    nmt_model m;
+    if (nmt_st_read(&st, cli.arg) || nmt_model_load_st(&m, &st, file)) {
         fprintf(stderr, "nmt inspect: %s\n", nmt_last_error());
-        nmt_model_free(&m);
+        nmt_st_free(&st);
         return 1;
     }
     char sha[65];

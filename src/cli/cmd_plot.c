@@ -6,24 +6,25 @@
 #include "cli/cli.h"
 #include "io/json.h"
 #include "io/plot.h"
+#include "io/safetensors.h"
 #include "nmt.h"
 
 /* The records of a --log file (one JSON object per line; blank lines are
- * skipped) or, for anything else, of a model file's history. */
+ * skipped) or of a model file's history. The file is read once (a pipe
+ * works), at most as much as a model file may hold; what parses as a model
+ * file is one. */
 static int read_run(const char *path, nmt_epoch_record **out, int *n) {
-    nmt_lines t;
     *out = NULL, *n = 0;
-    if (nmt_read_lines(&t, path)) return -1;
-    size_t first = 0;   // the first non-blank line
-    while (first < t.n && strspn(t.line[first], " \t\r") >= t.len[first]) first++;
-    if (first == t.n || t.line[first][strspn(t.line[first], " \t")] != '{') {   // not a log: a model file
-        nmt_lines_free(&t);
+    char *buf;
+    size_t size;
+    if (nmt_read_file_max(path, NMT_ST_MAX_FILE, "the limit of a model file", &buf, &size)) return -1;
+    nmt_st_file st;
+    if (nmt_st_parse(&st, buf, size, path) == 0) {   // a model file
+        free(buf);
         nmt_model m;
-        if (nmt_model_load(&m, path)) {
-            char why[512];
-            snprintf(why, sizeof why, "%s", nmt_last_error());
-            return nmt_error("%s: neither a training log (JSON lines) nor a model file (%s)", path, why);
-        }
+        int rc = nmt_model_load_st(&m, &st, path);
+        nmt_st_free(&st);
+        if (rc) return -1;
         if (m.n_history) {
             *out = nmt_xcalloc((size_t)m.n_history, sizeof **out);
             memcpy(*out, m.history, sizeof **out * (size_t)m.n_history);
@@ -31,6 +32,21 @@ static int read_run(const char *path, nmt_epoch_record **out, int *n) {
         *n = m.n_history;
         nmt_model_free(&m);
         return *n ? 0 : nmt_error("%s: the model has no training history", path);
+    }
+    char why[512];
+    snprintf(why, sizeof why, "%s", nmt_last_error());
+    nmt_lines t;
+    nmt_lines_split(&t, buf, size);
+    size_t first = 0;   // the first non-blank line
+    while (first < t.n && strspn(t.line[first], " \t\r") >= t.len[first]) first++;
+    if (first == t.n || t.line[first][strspn(t.line[first], " \t")] != '{') {   // neither
+        nmt_lines_free(&t);
+        return nmt_error("%s: neither a training log (JSON lines) nor a model file (%s)", path, why);
+    }
+    if (size > nmt_text_max_bytes()) {
+        nmt_lines_free(&t);
+        return nmt_error("%s: larger than %zu bytes, the limit of a text input (NMT_MAX_TEXT_BYTES)", path,
+                         nmt_text_max_bytes());
     }
     *out = nmt_xcalloc(t.n, sizeof **out);
     int rc = 0;
@@ -55,14 +71,19 @@ int nmt_cmd_plot(int argc, char **argv) {
                             "per RUN, labelled with its file name.\n"};
     int status = nmt_cli_parse(&cli, argc, argv);
     if (status >= 0) return status;
+    // the picture is neither a device nor one of the runs
+    const nmt_file_arg outs[] = {{"--out", out}};
+    nmt_file_arg *ins = nmt_xcalloc((size_t)cli.nwords, sizeof *ins);
+    for (int i = 0; i < cli.nwords; i++) ins[i] = (nmt_file_arg){"run", cli.words[i]};
+    status = nmt_cli_check_files("plot", outs, 1, ins, cli.nwords);
+    free(ins);
+    if (status >= 0) {
+        free(cli.words);
+        return status;
+    }
     nmt_plot_run *runs = nmt_xcalloc((size_t)cli.nwords, sizeof *runs);
     int rc = 0;
     for (int i = 0; i < cli.nwords && !rc; i++) {
-        if (!strcmp(cli.words[i], out)) {
-            fprintf(stderr, "nmt plot: %s is both a run and the output\n", out);
-            rc = 2;
-            break;
-        }
         nmt_epoch_record *e;
         if (read_run(cli.words[i], &e, &runs[i].n)) {
             fprintf(stderr, "nmt plot: %s\n", nmt_last_error());

@@ -116,9 +116,9 @@ static char *run_description(const char *data, const nmt_train_opts *o, const nm
 
 /* The model (cfg) and the book's pairs of a corpus; -1 with a message, nothing to free. */
 static int load_pairs(nmt_model *m, nmt_data *d, const nmt_config *cfg, const char *data, uint32_t split_seed,
-                      size_t n_train, const char *strip) {
+                      size_t n_train, const char *strip, int strict) {
     if (nmt_model_init(m, cfg)) return -1;
-    if (nmt_data_load(d, m, data, split_seed, n_train, 1, strip)) {
+    if (nmt_data_load(d, m, data, split_seed, n_train, 1, strip, strict)) {
         nmt_data_free(d);
         nmt_model_free(m);
         return -1;
@@ -167,7 +167,7 @@ int nmt_cmd_train(int argc, char **argv) {
     long ckpt_every;
     long vocab, src_vocab, tgt_vocab, embed, units, max_length;
     double lr;
-    int nadam, precision, quiet, stateful;
+    int nadam, precision, quiet, stateful, strict;
     // the usage shows the sizes of the default architecture
     nmt_config basic;
     nmt_config_default(&basic, "basic");
@@ -178,7 +178,11 @@ int nmt_cmd_train(int argc, char **argv) {
     snprintf(dv[3], sizeof dv[3], "the architecture's (basic: %d)", basic.units);
     snprintf(dv[4], sizeof dv[4], "the architecture's (basic: %d)", basic.max_length);
     nmt_flag flags[] = {
-        NMT_FLAG_DATA(&data, "corpus: one English<TAB>Spanish pair per line (a third column is ignored)"),
+        NMT_FLAG_DATA(&data, "corpus: one English<TAB>Spanish pair per line (docs/CLI.md: what is skipped or "
+                             "repaired)"),
+        {.name = "--strict", .kind = NMT_FLAG_BOOL, .ptr = &strict,
+         .help = "refuse a corpus with anything unusual (a byte-order mark, a blank side, a third column, line "
+                 "breaks other than LF and CR LF), naming FILE:LINE, instead of skipping or repairing it"},
         {.name = "--out", .kind = NMT_FLAG_STRING, .ptr = &out, .arg = "FILE", .required = 1, .nonempty = 1,
          .help = "model file, written after every epoch"},
         {.name = "--log", .kind = NMT_FLAG_STRING, .ptr = &log, .arg = "FILE", .nonempty = 1,
@@ -264,7 +268,7 @@ int nmt_cmd_train(int argc, char **argv) {
     const int lm = nmt_arch_info_find(arch)->lm;
     // flags that belong to the other kind of model
     static const char *const pairs_only[] = {"--vocab", "--src-vocab", "--tgt-vocab", "--split-seed", "--n-train",
-                                             "--src-lang", "--strip-chars", NULL};
+                                             "--src-lang", "--strip-chars", "--strict", NULL};
     static const char *const lm_only[] = {"--stateful", "--train-chars", "--valid-chars", NULL};
     for (const char *const *f = lm ? pairs_only : lm_only; *f; f++)
         if (nmt_cli_flag(&cli, *f)->given) {
@@ -313,29 +317,24 @@ int nmt_cmd_train(int argc, char **argv) {
         return 2;
     }
     o.ckpt_path = ckpt_path ? ckpt_path : ckpt_default;
-    if (!strcmp(o.ckpt_path, out) || (log && !strcmp(o.ckpt_path, log))) {
-        fprintf(stderr, "nmt train: --checkpoint: %s is also the %s\n", o.ckpt_path,
-                !strcmp(o.ckpt_path, out) ? "--out model file" : "--log file");
-        return 2;
-    }
     o.ckpt_every = ckpt_every;
     o.ckpt_epochs = ckpt_every > 0 || ckpt_path;
-    // fail now, not after an epoch, if an output cannot be written
-    if (nmt_check_writable(o.out_path) || (o.log_path && nmt_check_writable(o.log_path)) ||
-        nmt_check_writable(o.ckpt_path)) {
-        fprintf(stderr, "nmt train: %s\n", nmt_last_error());
-        return 1;
-    }
+    // fail now, not after an epoch, if an output cannot be written or would replace an
+    // input or another output (the checkpoint may be the --resume file: it is rewritten)
+    const nmt_file_arg outs[] = {{"--out", out}, {"--log", log}, {"--checkpoint", o.ckpt_path}},
+                       ins[] = {{"--data", data}, {"--init-from", init_from}};
+    if ((status = nmt_cli_check_files("train", outs, 3, ins, 2)) >= 0) return status;
     if (threads) nmt_set_threads((int)threads);
     o.threads = nmt_get_threads();
 
     nmt_model m;
     nmt_data d;
     if (lm ? load_text(&m, &d, &cfg, data, train_chars, valid_chars, stateful ? (int)batch_size : 0)
-           : load_pairs(&m, &d, &cfg, data, (uint32_t)split_seed, (size_t)n_train, strip)) {
+           : load_pairs(&m, &d, &cfg, data, (uint32_t)split_seed, (size_t)n_train, strip, strict)) {
         fprintf(stderr, "nmt train: %s\n", nmt_last_error());
         return 1;
     }
+    if (!lm) nmt_cli_corpus_notes("train", data, &d.corpus);
     if (!lm) nmt_vocab_set_language(m.src_vocab, src_lang);   // checked above
     nmt_vocab_set_language(m.tgt_vocab, lm && !nmt_cli_flag(&cli, "--tgt-lang")->given ? "English" : tgt_lang);
     if (d.valid.n == 0)
@@ -351,6 +350,17 @@ int nmt_cmd_train(int argc, char **argv) {
     m.train_config_json = train_config(data, &o, split_seed, &d, cfg.arch, lm);
     if (!m.train_config_json) {
         fprintf(stderr, "nmt train: cannot record the training flags (%s)\n", nmt_last_error());
+        nmt_data_free(&d);
+        nmt_model_free(&m);
+        return 1;
+    }
+    // the disk space of the model and the log, so that a full disk fails now rather than after an epoch
+    int full = nmt_cli_reserve_model("train", out, &m);
+    if (!full && log && nmt_atomic_reserve(log, 4096)) {
+        fprintf(stderr, "nmt train: %s\n", nmt_last_error());
+        full = 1;
+    }
+    if (full) {
         nmt_data_free(&d);
         nmt_model_free(&m);
         return 1;

@@ -2,6 +2,7 @@
  * one output line per input line (an empty line gives an empty line).
  * Sentences are translated in batches (--batch); a sentence's translation is the
  * same in any batch (decode/decode.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,44 @@ static int blank(const char *s) {
     for (; *s; s++)
         if (!strchr(" \t\n\v\f\r", *s)) return 0;
     return 1;
+}
+
+/* A copy of s[0..len) with each byte that does not belong to a valid UTF-8
+ * character replaced by U+FFFD, and their count in *bad; NULL (nothing to
+ * repair) when s is valid UTF-8. */
+static char *repaired_utf8(const char *s, size_t len, size_t *bad) {
+    const unsigned char *u = (const unsigned char *)s;
+    *bad = 0;
+    for (size_t i = 0, n; i < len; i += n ? n : 1)
+        if (!(n = nmt_utf8_char_len(u, i, len))) ++*bad;
+    if (!*bad) return NULL;
+    char *out = nmt_xmalloc(len + 2 * *bad + 1), *o = out;
+    for (size_t i = 0, n; i < len; i += n ? n : 1) {
+        if ((n = nmt_utf8_char_len(u, i, len))) {
+            memcpy(o, s + i, n);
+            o += n;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* Warns about a sentence whose invalid UTF-8 was replaced: the first 10, then
+ * (last = 1, at the end) how many in all. */
+static void warn_utf8(const char *what, long number, size_t bad, int last) {
+    static long lines;
+    if (last) {
+        if (lines > 10)
+            fprintf(stderr, "nmt translate: warning: %ld sentences in all had invalid UTF-8, replaced by U+FFFD\n",
+                    lines);
+        return;
+    }
+    if (++lines <= 10)
+        fprintf(stderr, "nmt translate: warning: %s %ld: %zu byte%s of invalid UTF-8 replaced by U+FFFD\n", what,
+                number, bad, bad == 1 ? "" : "s");
 }
 
 /* Translates the n sentences of a group, numbered first+1.., and prints one
@@ -115,6 +154,8 @@ int nmt_cmd_translate(int argc, char **argv) {
         fprintf(stderr, "nmt translate: --n-best %ld: at most --beam (%ld)\n", nbest, beam);
         return 2;
     }
+    const nmt_file_arg outs[] = {{"--attention", attention}}, ins[] = {{"--model", model_path}};
+    if ((status = nmt_cli_check_files("translate", outs, 1, ins, 1)) >= 0) return status;
     // reading a terminal: answer each line at once; otherwise groups of 64 lines
     if (batch < 0) batch = first_sentence >= argc && isatty(0) ? 1 : NMT_TRANSLATE_MAX_BATCH;
     if (threads) nmt_set_threads((int)threads);
@@ -138,32 +179,55 @@ int nmt_cmd_translate(int argc, char **argv) {
         nmt_model_free(&m);
         return 1;
     }
-    if (attention && nmt_check_writable(attention)) {
-        fprintf(stderr, "nmt translate: --attention: %s\n", nmt_last_error());
-        nmt_translator_free(&tr);
-        nmt_model_free(&m);
-        return 1;
-    }
+
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     long count = 0;
+    int rc = 0;
     if (first_sentence < argc) {
+        // invalid UTF-8 replaced by U+FFFD (copies, freed at the end)
+        char **repaired = nmt_xcalloc((size_t)(argc - first_sentence), sizeof *repaired);
+        char **sent = nmt_xcalloc((size_t)(argc - first_sentence), sizeof *sent);
+        for (int i = first_sentence; i < argc; i++) {
+            size_t bad;
+            repaired[i - first_sentence] = repaired_utf8(argv[i], strlen(argv[i]), &bad);
+            if (bad) warn_utf8("sentence", i - first_sentence + 1, bad, 0);
+            sent[i - first_sentence] = repaired[i - first_sentence] ? repaired[i - first_sentence] : argv[i];
+        }
         for (int i = first_sentence; i < argc; i += (int)batch) {
             int n = argc - i < batch ? argc - i : (int)batch;
-            flush_group(&tr, argv + i, n, i - first_sentence, (int)nbest);
+            flush_group(&tr, sent + (i - first_sentence), n, i - first_sentence, (int)nbest);
             count += n;
         }
+        if (attention) rc = draw_attention(&tr, sent[0], attention);
+        for (int i = 0; i < argc - first_sentence; i++) free(repaired[i]);
+        free(repaired);
+        free(sent);
     } else {
         char *lines[NMT_TRANSLATE_MAX_BATCH] = {0};
         size_t caps[NMT_TRANSLATE_MAX_BATCH] = {0};
         int n = 0;
         ssize_t len;
-        while ((len = getline(&lines[n], &caps[n], stdin)) >= 0) {
+        int e = 0;
+        for (;;) {
+            errno = 0;
+            if ((len = getline(&lines[n], &caps[n], stdin)) < 0) {
+                e = errno;   // the end, or an error: ferror() tells
+                break;
+            }
             char *line = lines[n];
             while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
             if (memchr(line, 0, (size_t)len))
                 fprintf(stderr, "nmt translate: warning: input line %ld has a NUL byte; the rest of the line is ignored\n",
                         count + n + 1);
+            size_t bad;
+            char *fixed = repaired_utf8(line, strlen(line), &bad);
+            if (fixed) {
+                warn_utf8("input line", count + n + 1, bad, 0);
+                free(lines[n]);
+                lines[n] = fixed;
+                caps[n] = strlen(fixed) + 1;
+            }
             if (++n == batch) {
                 flush_group(&tr, lines, n, count, (int)nbest);
                 if (batch == 1) fflush(stdout);
@@ -174,9 +238,13 @@ int nmt_cmd_translate(int argc, char **argv) {
         if (n) flush_group(&tr, lines, n, count, (int)nbest);
         count += n;
         for (int i = 0; i < NMT_TRANSLATE_MAX_BATCH; i++) free(lines[i]);
+        if (ferror(stdin)) {   // not the end of the input: an error (a folder, an I/O error)
+            fprintf(stderr, "nmt translate: standard input: read error after %ld lines: %s\n", count,
+                    strerror(e ? e : EIO));
+            rc = 1;
+        }
     }
-    int rc = 0;
-    if (attention) rc = draw_attention(&tr, argv[first_sentence], attention);
+    warn_utf8(NULL, 0, 0, 1);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
     if (stats) fprintf(stderr, "nmt translate: %ld sentences in %.2fs (%.0f sentences/s)\n", count, s, count / s);

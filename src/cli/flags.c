@@ -116,6 +116,7 @@ static void set_default(nmt_flag *f) {
 static void synopsis(const nmt_cli *c, FILE *out) {
     fprintf(out, "usage: nmt %s", c->name);
     if (c->args == NMT_ARGS_ONE) fprintf(out, " %s", c->arg_name);
+    if (c->args == NMT_ARGS_OPTIONAL) fprintf(out, " [%s]", c->arg_name);
     if (c->args == NMT_ARGS_MANY) fprintf(out, " %s [%s ...]", c->arg_name, c->arg_name);
     int optional = 0;
     for (int i = 0; i < c->nflags; i++) {
@@ -285,7 +286,7 @@ static int parse(nmt_cli *c, int argc, char **argv) {
             c->first_arg = i;
             break;
         }
-        if (c->args == NMT_ARGS_ONE && !c->arg) {
+        if ((c->args == NMT_ARGS_ONE || c->args == NMT_ARGS_OPTIONAL) && !c->arg) {
             c->arg = a;
             continue;
         }
@@ -294,7 +295,7 @@ static int parse(nmt_cli *c, int argc, char **argv) {
             c->words[c->nwords++] = a;
             continue;
         }
-        if (c->args == NMT_ARGS_ONE)
+        if (c->args == NMT_ARGS_ONE || c->args == NMT_ARGS_OPTIONAL)
             fprintf(stderr, "nmt %s: one %s expected, got '%s' and '%s'\n", c->name, what, c->arg, a);
         else
             fprintf(stderr, "nmt %s: %s: unexpected argument\n", c->name, a);

@@ -135,22 +135,21 @@ int nmt_data_home(char *out, size_t cap) {
 
 /* ---- removing the temporary file when interrupted ----------------------- */
 
-/* While a temporary file exists, SIGINT/SIGTERM/SIGHUP remove it before the
- * process dies, unless the application installed its own handler (then it
- * is left alone). unlink(2) and raise(3) are async-signal-safe. */
+/* While a temporary file exists, SIGINT/SIGTERM/SIGHUP remove it (with the
+ * process's other registered temporary files: nmt_atomic_remove_all) before
+ * the process dies, unless the application installed its own handler (then
+ * it is left alone). unlink(2) and raise(3) are async-signal-safe. */
 static const int guard_sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-static char guard_path[NMT_PATH_CAP + 32];   /* an nmt_atomic_file tmp name */
 static volatile sig_atomic_t guard_active;
 static struct sigaction guard_old[3];
 static int guard_installed[3];
 
 static void guard_handler(int sig) {
-    if (guard_active) unlink(guard_path);
+    if (guard_active) nmt_atomic_remove_all();
     raise(sig); /* SA_RESETHAND restored the default action */
 }
 
-static void guard_begin(const char *tmp) {
-    snprintf(guard_path, sizeof guard_path, "%s", tmp);
+static void guard_begin(void) {
     guard_active = 1;
     for (int i = 0; i < 3; i++) {
         struct sigaction cur;
@@ -262,7 +261,7 @@ int nmt_fetch_url(const char *url, const char *dest_path, const char *expect_sha
         nmt_error_prefix("%s", url);
         goto out_curl;
     }
-    guard_begin(out.tmp);
+    guard_begin();
     s.f = out.f;
 
     errbuf[0] = 0;
@@ -399,7 +398,7 @@ int nmt_unzip_member(const char *zip_path, const char *member, const char *dest_
     char got_hex[65];
     nmt_atomic_file out;
     if (nmt_atomic_open(&out, dest_path) != 0) goto out;
-    guard_begin(out.tmp);
+    guard_begin();
     for (;;) {
         zip_int64_t got = zip_fread(zf, buf, CHUNK);
         if (got < 0) {
@@ -476,6 +475,8 @@ int nmt_fetch_dataset(const char *name, const char *url_override, const char *di
         return -1;
     if (!out_path || strlen(final) >= cap) return nmt_error("%s: path does not fit the output buffer", final);
 
+    // both are outputs: a device, a FIFO or a folder there is refused, never read as a copy
+    if (nmt_check_output_path(final) || (ds->member && nmt_check_output_path(dl))) return -1;
     const char *final_sha = ds->member ? ds->member_sha256 : ds->sha256;
     char have[65];
     struct stat st;

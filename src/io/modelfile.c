@@ -277,9 +277,7 @@ static nmt_vocab *make_vocab(char **tokens, const size_t *lens, int n, nmt_split
     return v;
 }
 
-static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *doc) {
-    if (nmt_st_read(st, path)) return -1;
-
+static int load(nmt_model *m, const char *path, const nmt_st_file *st, nmt_model_doc *doc) {
     const char *format = nmt_st_meta(st, "format");
     if (!format || strcmp(format, "nmt") != 0)
         return nmt_error("%s: not an nmt model file (its safetensors metadata lacks \"format\": \"nmt\")",
@@ -386,14 +384,20 @@ static int load(nmt_model *m, const char *path, nmt_st_file *st, nmt_model_doc *
     return 0;
 }
 
-int nmt_model_load(nmt_model *m, const char *path) {
-    nmt_st_file st;
+int nmt_model_load_st(nmt_model *m, const nmt_st_file *st, const char *path) {
     nmt_model_doc doc;
     memset(m, 0, sizeof *m);
-    memset(&st, 0, sizeof st);
     memset(&doc, 0, sizeof doc);
-    int rc = load(m, path, &st, &doc);
+    int rc = load(m, path, st, &doc);
     nmt_model_doc_free(&doc);
+    return rc;
+}
+
+int nmt_model_load(nmt_model *m, const char *path) {
+    nmt_st_file st;
+    memset(m, 0, sizeof *m);
+    if (nmt_st_read(&st, path)) return -1;   // read once: a pipe works
+    int rc = nmt_model_load_st(m, &st, path ? path : "standard input");
     nmt_st_free(&st);
     return rc;
 }

@@ -349,25 +349,85 @@ static int parse_owned(nmt_st_file *f, unsigned char *buf, size_t len, const cha
     return -1;
 }
 
-int nmt_st_read(nmt_st_file *f, const char *path) {
+/* The length of the data section that the header h[0..n) describes (the
+ * largest end of "data_offsets"), for reading a stream no further; -1 when
+ * it is not a JSON object (the full parse then says what is wrong). */
+static int header_data_len(const unsigned char *h, size_t n, uint64_t *out) {
+    nmt_json *root = nmt_json_parse((const char *)h, n, "safetensors header");
+    if (!root || nmt_json_typeof(root) != NMT_JSON_OBJECT) {
+        nmt_json_free(root);
+        return -1;
+    }
+    uint64_t end = 0;
+    for (void *it = nmt_json_iter(root); it; it = nmt_json_iter_next(root, it)) {
+        const nmt_json *offs = nmt_json_get(nmt_json_iter_value(it), "data_offsets");
+        long long v;
+        if (strcmp(nmt_json_iter_key(it), "__metadata__") != 0 && nmt_json_typeof(offs) == NMT_JSON_ARRAY &&
+            nmt_json_size(offs) == 2 && nmt_json_int(nmt_json_at(offs, 1), &v) == 0 && v > 0 && (uint64_t)v > end)
+            end = (uint64_t)v;
+    }
+    nmt_json_free(root);
+    *out = end;
+    return 0;
+}
+
+/* Reads the open file once: a regular file whole (refused unread above the
+ * limit); a stream (pipe, device) up to the data section's end that its
+ * header gives, and one byte more to see that it ends there. */
+static int read_open(nmt_st_file *f, FILE *fp, const char *name) {
+    struct stat sb;
+    int regular = 0;
+    size_t size = SIZE_MAX;
+    if (fstat(fileno(fp), &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) return nmt_error("%s: is a directory", name);
+        if (S_ISREG(sb.st_mode)) regular = 1, size = (size_t)sb.st_size;
+    }
+    unsigned char first8[8];
+    errno = 0;
+    size_t got = fread(first8, 1, 8, fp);
+    if (got < 8 && ferror(fp)) return nmt_error("%s: read error: %s", name, strerror(errno ? errno : EIO));
+    uint64_t n;
+    if (check_header_length(name, first8, regular ? size : got < 8 ? got : SIZE_MAX, &n)) return -1;
+    size_t max = NMT_ST_MAX_FILE, head_len = 8;
+    const char *what = "the limit of a model file (a 100 MB header and 4 GiB of tensors)";
+    unsigned char *head = NULL;
+    if (!regular) {
+        head = nmt_xmalloc(8 + (size_t)n);
+        memcpy(head, first8, 8);
+        errno = 0;
+        size_t h = fread(head + 8, 1, (size_t)n, fp);
+        head_len = 8 + h;
+        uint64_t d;
+        if (h < n && ferror(fp)) {
+            free(head);
+            return nmt_error("%s: read error: %s", name, strerror(errno ? errno : EIO));
+        }
+        if (h < n || header_data_len(head + 8, (size_t)n, &d))   // read no further: the parse says what is wrong
+            return parse_owned(f, head, head_len, name);
+        if (d > NMT_ST_MAX_FILE - head_len) {
+            free(head);
+            return nmt_error("%s: its safetensors header describes %" PRIu64 " bytes of tensors, more than %s", name,
+                             d, what);
+        }
+        max = head_len + (size_t)d;
+        what = "the size that its safetensors header gives (bytes after the last tensor)";
+    }
     char *data;
     size_t len;
+    int rc = nmt_read_stream(fp, name, head ? head : first8, head_len, max, what, &data, &len);
+    free(head);
+    if (rc) return -1;
+    return parse_owned(f, (unsigned char *)data, len, name);
+}
+
+int nmt_st_read(nmt_st_file *f, const char *path) {
     memset(f, 0, sizeof *f);
-    /* For a regular file, look at the length prefix before reading it all, so
-     * that a large file of another kind is refused at once. */
+    if (!path) return read_open(f, stdin, "standard input");
     FILE *fp = fopen(path, "rb");
-    if (fp) {
-        struct stat sb;
-        unsigned char first8[8];
-        uint64_t n;
-        int bad = fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) &&
-                  fread(first8, 1, 8, fp) == 8 &&
-                  check_header_length(path, first8, (size_t)sb.st_size, &n) != 0;
-        fclose(fp);
-        if (bad) return -1;
-    }
-    if (nmt_read_file(path, &data, &len)) return -1;
-    return parse_owned(f, (unsigned char *)data, len, path);
+    if (!fp) return nmt_error("%s: cannot open: %s", path, strerror(errno));
+    int rc = read_open(f, fp, path);
+    fclose(fp);
+    return rc;
 }
 
 int nmt_st_parse(nmt_st_file *f, const void *bytes, size_t len, const char *path) {

@@ -35,6 +35,9 @@ int nmt_st_dtype_parse(const char *name, nmt_st_dtype *out);
 #define NMT_ST_MAX_DIMS 8
 /* Header lengths above this are refused (as the reference implementation does). */
 #define NMT_ST_MAX_HEADER 100000000u
+/* Files larger than this are refused: 8 bytes, the largest header and 4 GiB
+ * of tensors (2^30 F32 values, the most parameters a model may have). */
+#define NMT_ST_MAX_FILE ((size_t)8 + NMT_ST_MAX_HEADER + ((size_t)1 << 32))
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -49,7 +52,7 @@ typedef struct {
                                         for the dtype: copy out with memcpy */
 } nmt_st_tensor;
 
-typedef struct {
+typedef struct nmt_st_file {
     char *path;                      /* for messages */
     unsigned char *buf;              /* the whole file */
     size_t len;
@@ -62,8 +65,12 @@ typedef struct {
     char **meta_key, **meta_val;
 } nmt_st_file;
 
-/* Reads and validates a whole file. On error f is left empty (nmt_st_free is
- * still safe) and the message starts with "PATH: ". */
+/* Reads and validates a whole file (NULL: standard input, named "standard
+ * input"), opened once: a pipe or /dev/stdin works, a stream is read no
+ * further than its header says the data goes (and a byte more, to see that it
+ * ends there), a file larger than NMT_ST_MAX_FILE is refused unread. On error
+ * f is left empty (nmt_st_free is still safe) and the message starts with
+ * "PATH: ". */
 int nmt_st_read(nmt_st_file *f, const char *path);
 /* Same for `len` bytes in memory (copied); `path` is used in messages only. */
 int nmt_st_parse(nmt_st_file *f, const void *bytes, size_t len, const char *path);

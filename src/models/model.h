@@ -128,7 +128,12 @@ static inline float *nmt_model_tensor(const nmt_model *m, int idx) {
 #define NMT_FORMAT_VERSION 4
 #define NMT_WEIGHT_MAX 1e6f
 int nmt_model_save(const nmt_model *m, const char *path);
+/* Reads the file once (NULL: standard input; a pipe works) and checks it. */
 int nmt_model_load(nmt_model *m, const char *path);
+/* The same from a file already read (io/safetensors.h), for a caller that
+ * needs its bytes too (nmt inspect); path names it in messages. */
+struct nmt_st_file;
+int nmt_model_load_st(nmt_model *m, const struct nmt_st_file *st, const char *path);
 /* --init-from: copies into m (whose vocabularies are set) every tensor of the
  * model file `path` whose name and shape match one of m's, and whose name
  * matches one of the comma-separated globs in `patterns` (NULL: all). The two

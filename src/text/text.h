@@ -36,20 +36,38 @@ size_t nmt_strip_match(const char *chars, const char *s, size_t avail);
 size_t nmt_strip_chars(const char *chars, const char *in, char *out);
 
 /* ---- corpus ------------------------------------------------------------- */
+/* What the default (not strict) reading skipped or repaired: counts, and
+ * the number of the first line concerned. */
+typedef struct {
+    size_t bom;                  /* 1: a byte-order mark (U+FEFF) at the start was removed */
+    size_t empty, empty_line;    /* lines skipped: an English or Spanish side that is empty or blank */
+    size_t extra, extra_line;    /* lines with more than two columns: the rest was ignored */
+    size_t breaks, breaks_line;  /* line breaks other than LF and CR LF (CR alone, VT, FF, U+2028...) */
+} nmt_corpus_notes;
+
 /* Pairs in file order (before shuffling). Strings point into `buf`. */
 typedef struct {
     char **en, **es;
     size_t n;
     char *buf;
+    nmt_corpus_notes notes;
 } nmt_corpus;
 
 /* Reads a UTF-8 corpus: deletes every character of `strip` first (the book's:
  * NMT_STRIP_CHARS; NULL or "": none), splits lines the way Python's
- * str.splitlines does, each line `English<TAB>Spanish` (a third column, as in
- * manythings files, is ignored). Errors name the file and line. */
-int nmt_corpus_read(nmt_corpus *c, const char *path, const char *strip);
+ * str.splitlines does, each line `English<TAB>Spanish`. Errors name the file
+ * and line: a line without TAB, invalid UTF-8, a NUL byte, no pair at all.
+ * What is merely unusual (a byte-order mark, a blank side, more than two
+ * columns, line breaks other than LF and CR LF) is, with `strict`, an error
+ * naming the line; without, the line is skipped (a blank side) or repaired
+ * and counted in c->notes. The file is read once, at most
+ * nmt_text_max_bytes() of it. */
+int nmt_corpus_read(nmt_corpus *c, const char *path, const char *strip, int strict);
 /* Same, from memory (path is used in messages only). `text` is not modified. */
-int nmt_corpus_parse(nmt_corpus *c, const char *text, size_t len, const char *path, const char *strip);
+int nmt_corpus_parse(nmt_corpus *c, const char *text, size_t len, const char *path, const char *strip, int strict);
+/* The notes as one line ("skipped 2 lines whose English or Spanish side is
+ * blank (first: line 5); ..."); 0 when there is nothing to say. */
+int nmt_corpus_notes_text(const nmt_corpus_notes *notes, char *buf, size_t cap);
 void nmt_corpus_free(nmt_corpus *c);
 /* Fills perm[0..n) with 0..n-1 shuffled as np.random.seed(seed); np.random.shuffle. */
 void nmt_corpus_permutation(uint32_t *perm, size_t n, uint32_t seed);

@@ -47,11 +47,11 @@ void nmt_examples_free(nmt_examples *ex) {
 }
 
 int nmt_data_load(nmt_data *d, nmt_model *m, const char *path, uint32_t shuffle_seed, size_t n_train,
-                  int adapt_vocab, const char *strip) {
+                  int adapt_vocab, const char *strip, int strict) {
     memset(d, 0, sizeof *d);
     if (!strip) strip = adapt_vocab || !m->src_vocab ? "" : nmt_vocab_strip_chars(m->src_vocab);
     if (nmt_strip_chars_check(strip, "characters to delete")) return -1;
-    if (nmt_corpus_read(&d->corpus, path, strip)) return -1;
+    if (nmt_corpus_read(&d->corpus, path, strip, strict)) return -1;
     nmt_corpus_shuffle(&d->corpus, shuffle_seed);
     size_t n = d->corpus.n;
     if (n_train > n) n_train = n;

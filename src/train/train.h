@@ -39,13 +39,14 @@ void nmt_examples_free(nmt_examples *ex);
  * record), shuffle with numpy seed `shuffle_seed`, with adapt_vocab adapt both
  * vocabularies on all pairs (the config's sizes; they record `strip`, and are
  * stored in *m, whose config must be set), and split the first n_train pairs
- * off for training. */
+ * off for training. `strict`: see nmt_corpus_read (d->corpus.notes says what
+ * was skipped or repaired). */
 typedef struct {
     nmt_corpus corpus;
     nmt_examples train, valid;
 } nmt_data;
 int nmt_data_load(nmt_data *d, nmt_model *m, const char *path, uint32_t shuffle_seed, size_t n_train,
-                  int adapt_vocab, const char *strip);
+                  int adapt_vocab, const char *strip, int strict);
 void nmt_data_free(nmt_data *d);
 
 /* A language model's data (the book's char-RNN, ch16 §1.1 and §1.3): the

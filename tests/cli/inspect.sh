@@ -175,8 +175,12 @@ EOF
 fi
 
 # ---- usage errors ---------------------------------------------------------------
-run 2 nmt inspect
-err_has "FILE" "inspect without FILE"
+run 1 nmt inspect </dev/null   # without FILE: standard input (docs/CLI.md; a terminal there is a usage error)
+err_has "standard input: too short to be a safetensors file (0 bytes" "inspect without FILE, nothing on stdin"
+if command -v script >/dev/null 2>&1; then
+    run 2 script -qec "$NMT_BIN inspect" /dev/null
+    check "inspect without FILE, a terminal on stdin: a usage error naming FILE" grep -q "missing FILE" "$OUT"
+fi
 run 2 nmt inspect "$M" "$M"
 err_has "one FILE" "inspect with two files"
 run 2 nmt inspect "$M" --bogus

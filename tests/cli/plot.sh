@@ -60,7 +60,7 @@ err_has "--out" "no --out"
 run 2 nmt plot -o "$TMP/x.svg"
 err_has "missing training log" "no run"
 run 2 nmt plot "$TMP/a.jsonl" -o "$TMP/a.jsonl"
-err_has "both a run and the output" "the output is a run"
+err_has "is the same file as run" "the output is a run"
 check "the log is untouched" cmp -s "$TMP/a.jsonl" <(head -n 4 "$TMP/bad.jsonl")
 
 # ---- nmt translate --attention ------------------------------------------------------
