@@ -170,7 +170,7 @@ run 1 nmt train "${pairs[@]}" --epochs $EPOCHS --max-batches $NB --out "$dir/b.n
 err_has "$dir/bad.ckpt: checkpoint checksum mismatch"
 same_file "$ck" "$dir/keep.ckpt" "a refused resume changed the checkpoint"
 run 2 nmt train "${pairs[@]}" --out "$dir/b.nmt" --checkpoint "$dir/b.nmt"
-err_has "--checkpoint: $dir/b.nmt is also the --out model file"
+err_has "--out $dir/b.nmt and --checkpoint $dir/b.nmt are the same file"
 run 2 nmt train "${pairs[@]}" --out "$dir/b.nmt" --checkpoint-every -1
 err_has "--checkpoint-every"
 
@@ -179,6 +179,7 @@ dir=$TMP/nan
 mkdir -p "$dir"
 nan=("${pairs[@]}" --epochs $EPOCHS --max-batches $NB --checkpoint-every 2)
 NMT_TEST_KILL=2:1:9 run 137 nmt train "${nan[@]}" --out "$dir/e1.nmt"   # epoch 1's model, for comparison
+rm -f "$dir"/e1.nmt.tmp.*   # the space it had reserved: a SIGKILL leaves it (the next run would name it)
 NMT_TEST_POISON=2:5:loss run 1 nmt train "${nan[@]}" --out "$dir/a.nmt" --log "$dir/a.jsonl"
 err_has "epoch 2, batch 5 of 8: the loss is NaN; training stopped; $dir/a.nmt keeps epoch 1's weights; the last checkpoint, $dir/a.nmt.ckpt, is before it"
 check "NaN loss: the model file keeps epoch 1's weights" test "$(weights_sha "$dir/a.nmt")" = "$(weights_sha "$dir/e1.nmt")"
