@@ -211,14 +211,19 @@ void R(nmt_gru_forward)(real *h, real *g, real *hT, const real *x, const real *h
             const real *hprev = t ? h + (long)p->off[t - 1] * u : h0;
             real *gt = g + (long)(n0 + r0) * G, *ht = h + (long)(n0 + r0) * u;
             const real *hp = hprev ? hprev + (long)r0 * u : NULL;
-            for (int jb = 0; jb < nblk; jb++) {
-                const int j0 = jb * NMT_PMAT_W, j1 = j0 + NMT_PMAT_W < u ? j0 + NMT_PMAT_W : u;
+            for (int jb = 0; jb < nblk; jb += 2) {   // two blocks of units: the kernels pair panels
+                const int nb = nblk - jb < 2 ? nblk - jb : 2;
+                const int j0 = jb * NMT_PMAT_W, j1 = j0 + nb * NMT_PMAT_W < u ? j0 + nb * NMT_PMAT_W : u;
                 // g_t[:, {0, u, 3u} + j0 .. j1) += h_{t-1} (rows, u) . U[:, g u + j0 .. j1), three gates together
                 if (hp) {
-                    const R(nmt_pmat) *Bs[3] = {&rec->gate[0], &rec->gate[1], &rec->gate[2]};
-                    const int qs[3] = {jb, jb, jb};
-                    real *const Cs[3] = {gt, gt + u, gt + 3 * u};
-                    R(nmt_gemm_pmat_panels)(m - r0, hp, u, Bs, qs, 3, Cs, G, 1);
+                    const R(nmt_pmat) *Bs[6];
+                    int qs[6];
+                    real *Cs[6];
+                    for (int k = 0; k < 3 * nb; k++) {
+                        const int gate = k / nb;
+                        Bs[k] = &rec->gate[gate], qs[k] = jb + k % nb, Cs[k] = gt + (gate == 2 ? 3 : gate) * u;
+                    }
+                    R(nmt_gemm_pmat_panels)(m - r0, hp, u, Bs, qs, 3 * nb, Cs, G, 1);
                 }
                 for (int r = 0; r < m - r0; r++)
                     cell_units(gt + (long)r * G, b, hp ? hp + (long)r * u : NULL, ht + (long)r * u, j0, j1, u);
