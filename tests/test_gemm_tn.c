@@ -2,7 +2,9 @@
  * (kernels/gemm_packed.h, kernels/gemm_tn.c): at every ISA level this CPU has,
  * C (+)= A^T B equals its scalar reference bit for bit, agrees with a
  * double-precision product, and a group of tn and pmat products gives the same
- * bits as the single-threaded references at 1 and 2 threads. */
+ * bits as the single-threaded references at 1 and 2 threads. The column sums
+ * computed as the product's row of ones (cs, the bias gradient) have the bits
+ * of nmt_colsum_add, a plain loop of additions. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "core/cpu.h"
 #include "core/rng.h"
 #include "kernels/gemm_packed.h"
+#include "layers/layers.h"
 #include "nmt.h"
 
 static nmt_rng rng;
@@ -24,10 +27,16 @@ static void check_tn(int M, int N, int K) {
     const int lda = M + 3, ldb = N + 5, ldc = N + 2;
     float *A = malloc(sizeof(float) * (K ? K : 1) * lda), *B = malloc(sizeof(float) * (K ? K : 1) * ldb);
     float *C0 = malloc(sizeof(float) * M * ldc), *R = malloc(sizeof(float) * M * ldc), *C = malloc(sizeof(float) * M * ldc);
-    fill(A, (long)K * lda), fill(B, (long)K * ldb), fill(C0, (long)M * ldc);
+    float *s0 = malloc(sizeof(float) * N), *sr = malloc(sizeof(float) * N), *s = malloc(sizeof(float) * N);
+    float *Bd = malloc(sizeof(float) * (K ? K : 1) * N);   // B without its padding, for nmt_colsum_add
+    fill(A, (long)K * lda), fill(B, (long)K * ldb), fill(C0, (long)M * ldc), fill(s0, N);
+    for (int k = 0; k < K; k++) memcpy(Bd + (long)k * N, B + (long)k * ldb, sizeof(float) * N);
     for (int acc = 0; acc < 2; acc++) {
         memcpy(R, C0, sizeof(float) * M * ldc);
         nmt_gemm_tn_ref(M, N, K, A, lda, B, ldb, R, ldc, acc);
+        if (acc) memcpy(sr, s0, sizeof(float) * N);
+        else memset(sr, 0, sizeof(float) * N);
+        nmt_colsum_add(sr, Bd, K, N);
         // against double sums (the reference itself)
         double worst = 0;
         for (int i = 0; i < M; i++)
@@ -41,13 +50,18 @@ static void check_tn(int M, int N, int K) {
         for (int isa = NMT_ISA_SCALAR; isa <= (int)nmt_cpu_max_isa(); isa++) {
             CHECK(nmt_cpu_set_isa((nmt_isa)isa) == 0, "set isa %d", isa);
             memcpy(C, C0, sizeof(float) * M * ldc);
-            nmt_gemm_tn_cols(M, N, K, A, lda, B, ldb, C, ldc, acc, 0, N);
+            nmt_gemm_tn_cols(M, N, K, A, lda, B, ldb, C, ldc, NULL, acc, 0, N);
             CHECK(memcmp(C, R, sizeof(float) * M * ldc) == 0, "tn %dx%dx%d acc %d: %s != reference", M, N, K, acc,
                   nmt_isa_name((nmt_isa)isa));
+            // with the column sums: C the same, cs the bits of nmt_colsum_add
+            memcpy(C, C0, sizeof(float) * M * ldc), memcpy(s, s0, sizeof(float) * N);
+            nmt_gemm_tn_cols(M, N, K, A, lda, B, ldb, C, ldc, s, acc, 0, N);
+            CHECK(memcmp(C, R, sizeof(float) * M * ldc) == 0 && memcmp(s, sr, sizeof(float) * N) == 0,
+                  "tn+colsum %dx%dx%d acc %d: %s != reference", M, N, K, acc, nmt_isa_name((nmt_isa)isa));
             // a window of columns: only those change, with the same bits
             const int j0 = N / 3, w = N - j0 < 21 ? N - j0 : 21;
             memcpy(C, C0, sizeof(float) * M * ldc);
-            nmt_gemm_tn_cols(M, N, K, A, lda, B, ldb, C, ldc, acc, j0, w);
+            nmt_gemm_tn_cols(M, N, K, A, lda, B, ldb, C, ldc, NULL, acc, j0, w);
             int bad = 0;
             for (int i = 0; i < M; i++)
                 for (int j = 0; j < ldc; j++) {
@@ -60,7 +74,7 @@ static void check_tn(int M, int N, int K) {
         }
         nmt_cpu_set_isa(nmt_cpu_max_isa());
     }
-    free(A), free(B), free(C0), free(R), free(C);
+    free(A), free(B), free(C0), free(R), free(C), free(s0), free(sr), free(s), free(Bd);
 }
 
 /* A backward-shaped group: dU += H^T dR, dW += X^T dR, dx = dR W^T (pmat),
@@ -70,34 +84,39 @@ static void check_group(int n, int in, int u, int G) {
     float *W = malloc(sizeof(float) * in * G), *dU0 = malloc(sizeof(float) * u * G), *dW0 = malloc(sizeof(float) * in * G);
     float *dU = malloc(sizeof(float) * u * G), *dW = malloc(sizeof(float) * in * G), *dx = malloc(sizeof(float) * n * in);
     float *rU = malloc(sizeof(float) * u * G), *rW = malloc(sizeof(float) * in * G), *rx = malloc(sizeof(float) * n * in);
+    float *db0 = malloc(sizeof(float) * 2 * G), *db = malloc(sizeof(float) * 2 * G), *rb = malloc(sizeof(float) * 2 * G);
     fill(H, (long)n * u), fill(X, (long)n * in), fill(dR, (long)n * G), fill(W, (long)in * G);
-    fill(dU0, (long)u * G), fill(dW0, (long)in * G);
+    fill(dU0, (long)u * G), fill(dW0, (long)in * G), fill(db0, 2L * G);
     nmt_pmat Wt = {0};
     nmt_pmat_pack(&Wt, 1, G, in, W, G);
     memcpy(rU, dU0, sizeof(float) * u * G), memcpy(rW, dW0, sizeof(float) * in * G);
     nmt_gemm_tn_ref(u, G, n, H, u, dR, G, rU, G, 1);
     nmt_gemm_tn_ref(in, G, n, X, in, dR, G, rW, G, 1);
     nmt_gemm_pmat_ref(n, dR, G, &Wt, rx, in, 0);
+    memcpy(rb, db0, sizeof(float) * 2 * G);
+    nmt_colsum_add(rb, dR, n, G), nmt_colsum_add(rb + G, dR, n, G);
     for (int isa = NMT_ISA_SCALAR; isa <= (int)nmt_cpu_max_isa(); isa++)
         for (int t = 1; t <= 2; t++) {
             nmt_cpu_set_isa((nmt_isa)isa);
             nmt_set_threads(t);
             memcpy(dU, dU0, sizeof(float) * u * G), memcpy(dW, dW0, sizeof(float) * in * G);
             memset(dx, 0xff, sizeof(float) * n * in);   // NaN: overwrite mode must not read it
+            memcpy(db, db0, sizeof(float) * 2 * G);
             nmt_fx_op ops[3] = {
-                {0, u, G, n, H, u, dR, G, NULL, dU, G, 1},
-                {0, in, G, n, X, in, dR, G, NULL, dW, G, 1},
-                {1, n, in, G, dR, G, NULL, 0, &Wt, dx, in, 0},
+                {0, u, G, n, H, u, dR, G, NULL, dU, G, 1, db},
+                {0, in, G, n, X, in, dR, G, NULL, dW, G, 1, db + G},
+                {1, n, in, G, dR, G, NULL, 0, &Wt, dx, in, 0, NULL},
             };
             nmt_fx_group(ops, 3);
             CHECK(memcmp(dU, rU, sizeof(float) * u * G) == 0 && memcmp(dW, rW, sizeof(float) * in * G) == 0 &&
-                      memcmp(dx, rx, sizeof(float) * n * in) == 0,
+                      memcmp(dx, rx, sizeof(float) * n * in) == 0 && memcmp(db, rb, sizeof(float) * 2 * G) == 0,
                   "group n=%d in=%d u=%d G=%d, %s, %d threads: not the references' bits", n, in, u, G,
                   nmt_isa_name((nmt_isa)isa), t);
         }
     nmt_cpu_set_isa(nmt_cpu_max_isa());
     nmt_pmat_free(&Wt);
     free(H), free(X), free(dR), free(W), free(dU0), free(dW0), free(dU), free(dW), free(dx), free(rU), free(rW), free(rx);
+    free(db0), free(db), free(rb);
 }
 
 int main(void) {

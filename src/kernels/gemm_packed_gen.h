@@ -51,9 +51,13 @@ void NMT_FN(nmt_gemm_pmat_ref)(int M, const NMT_T *A, int lda, const NMT_FN(nmt_
  * thread count and whatever columns are computed alongside. */
 void NMT_FN(nmt_gemm_tn_ref)(int M, int N, int K, const NMT_T *A, int lda, const NMT_T *B, int ldb, NMT_T *C,
                              int ldc, int accumulate);
-/* Columns [j0, j0 + w) of the product, on the calling thread. */
+/* Columns [j0, j0 + w) of the product, on the calling thread; with cs not
+ * NULL also cs[j] (+)= sum over k of B[k][j] for those columns (a bias
+ * gradient), computed as one more row of the product, A^T's row of ones:
+ * fma(1, b, acc) = acc + b, so each is the plain sum in order k = 0..K-1 (the
+ * bits of nmt_colsum_add), at no extra pass over B. */
 void NMT_FN(nmt_gemm_tn_cols)(int M, int N, int K, const NMT_T *A, int lda, const NMT_T *B, int ldb, NMT_T *C,
-                              int ldc, int accumulate, int j0, int w);
+                              int ldc, NMT_T *cs, int accumulate, int j0, int w);
 
 /* ---- a group of fixed-order products, computed together ----------------
  * The backward pass's products of one layer: weight gradients (tn: C (+)=
@@ -72,5 +76,6 @@ typedef struct {
     const NMT_FN(nmt_pmat) *P;
     NMT_T *C;
     int ldc, accumulate;
+    NMT_T *cs;            /* tn: NULL, or the column sums of B (N) too, as nmt_gemm_tn_cols */
 } NMT_FN(nmt_fx_op);
 void NMT_FN(nmt_fx_group)(const NMT_FN(nmt_fx_op) *ops, int n);

@@ -55,9 +55,12 @@ static inline int tile_rows(int M, int g, int groups, int i) {
 }
 enum { KC = 256, BLOCK = 64 };
 
-/* acc (MR x 16, row stride lda_acc) = (first ? 0 : acc) + Ap^T Bp over kc. */
+/* acc (MR x 2 vectors, row stride ldacc) = (first ? 0 : acc) + Ap^T Bp over kc.
+ * On a product's last k block, cr (not NULL) gives each row's place in C
+ * instead: the tile is then stored there (C = acc) or added to it (C += acc,
+ * the add of the final loop in tn_block), without the round trip through acc. */
 INLINE AVX2 void tn8(const int MR, int kc, const float *Ap, const float *Bp, int ldbp, float *acc, int ldacc,
-                     int first) {
+                     int first, float *const *cr, int accumulate) {
     __m256 lo[6], hi[6];
     _Pragma("GCC unroll 12") for (int r = 0; r < MR; r++) {
         lo[r] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(acc + (size_t)r * ldacc);
@@ -73,12 +76,17 @@ INLINE AVX2 void tn8(const int MR, int kc, const float *Ap, const float *Bp, int
         }
     }
     _Pragma("GCC unroll 12") for (int r = 0; r < MR; r++) {
-        _mm256_storeu_ps(acc + (size_t)r * ldacc, lo[r]);
-        _mm256_storeu_ps(acc + (size_t)r * ldacc + 8, hi[r]);
+        float *c = cr ? cr[r] : acc + (size_t)r * ldacc;
+        if (cr && accumulate) {
+            lo[r] = _mm256_add_ps(_mm256_loadu_ps(c), lo[r]);
+            hi[r] = _mm256_add_ps(_mm256_loadu_ps(c + 8), hi[r]);
+        }
+        _mm256_storeu_ps(c, lo[r]);
+        _mm256_storeu_ps(c + 8, hi[r]);
     }
 }
 INLINE AVX512 void tn16(const int MR, int kc, const float *Ap, const float *Bp, int ldbp, float *acc, int ldacc,
-                        int first) {
+                        int first, float *const *cr, int accumulate) {
     __m512 lo[12], hi[12];
     _Pragma("GCC unroll 12") for (int r = 0; r < MR; r++) {
         lo[r] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + (size_t)r * ldacc);
@@ -94,14 +102,20 @@ INLINE AVX512 void tn16(const int MR, int kc, const float *Ap, const float *Bp, 
         }
     }
     _Pragma("GCC unroll 12") for (int r = 0; r < MR; r++) {
-        _mm512_storeu_ps(acc + (size_t)r * ldacc, lo[r]);
-        _mm512_storeu_ps(acc + (size_t)r * ldacc + 16, hi[r]);
+        float *c = cr ? cr[r] : acc + (size_t)r * ldacc;
+        if (cr && accumulate) {
+            lo[r] = _mm512_add_ps(_mm512_loadu_ps(c), lo[r]);
+            hi[r] = _mm512_add_ps(_mm512_loadu_ps(c + 16), hi[r]);
+        }
+        _mm512_storeu_ps(c, lo[r]);
+        _mm512_storeu_ps(c + 16, hi[r]);
     }
 }
-typedef void (*tn_fn)(int, const float *, const float *, int, float *, int, int);
-#define TNK(W, R_)                                                                                   \
-    static W void tn##W##_##R_(int kc, const float *Ap, const float *Bp, int lb, float *acc, int ld, int f) { \
-        tn##W(R_, kc, Ap, Bp, lb, acc, ld, f);                                                               \
+typedef void (*tn_fn)(int, const float *, const float *, int, float *, int, int, float *const *, int);
+#define TNK(W, R_)                                                                                          \
+    static W void tn##W##_##R_(int kc, const float *Ap, const float *Bp, int lb, float *acc, int ld, int f, \
+                               float *const *cr, int accumulate) {                                          \
+        tn##W(R_, kc, Ap, Bp, lb, acc, ld, f, cr, accumulate);                                              \
     }
 #define tnAVX2 tn8
 #define tnAVX512 tn16
@@ -126,26 +140,33 @@ static float *grow(float **b, size_t *len, size_t n) {
     return *b;
 }
 
-/* Ap[k][0..rows) = A[k0 + k][i ..] for k < kc: one row tile of A^T, MR wide. */
-static void pack_a(float *Ap, const float *A, int lda, int i, int rows, int k0, int kc, int MR) {
+/* Ap[k][0..rows) = A[k0 + k][i ..] for k < kc: one row tile of A^T, MR wide.
+ * Rows from M on are the column of ones that gives the column sums (M: A's
+ * real width). */
+static void pack_a(float *Ap, const float *A, int lda, int M, int i, int rows, int k0, int kc, int MR) {
     const float *a = A + (size_t)k0 * lda + i;
-    if (rows == MR && MR == 12)
+    const int real_rows = M - i < 0 ? 0 : M - i < rows ? M - i : rows;
+    if (real_rows == MR && MR == 12)
         for (int k = 0; k < kc; k++) memcpy(Ap + (size_t)k * 12, a + (size_t)k * lda, sizeof(float) * 12);
-    else if (rows == MR && MR == 6)
+    else if (real_rows == MR && MR == 6)
         for (int k = 0; k < kc; k++) memcpy(Ap + (size_t)k * 6, a + (size_t)k * lda, sizeof(float) * 6);
     else
-        for (int k = 0; k < kc; k++)
-            for (int r = 0; r < rows; r++) Ap[(size_t)k * MR + r] = a[(size_t)k * lda + r];
+        for (int k = 0; k < kc; k++) {
+            for (int r = 0; r < real_rows; r++) Ap[(size_t)k * MR + r] = a[(size_t)k * lda + r];
+            for (int r = real_rows; r < rows; r++) Ap[(size_t)k * MR + r] = 1.0f;
+        }
 }
 
 /* All of A^T in row tiles: tile g (its rows as tile_rows gives them) at
  * Apre + g K MR, K x MR. */
 static size_t packed_a_len(int M, int K, int MR) { return (size_t)((M + MR - 1) / MR) * (K ? K : 1) * MR; }
 
-/* Columns [j0, j0 + w) (w <= BLOCK) of C (+)= A^T B with tiles MR x NR; Apre:
- * A^T packed whole (or NULL: packed here, KC rows at a time). */
-static void tn_block(int M, int K, const float *A, int lda, const float *Apre, const float *B, int ldb, float *C,
-                     int ldc, int accumulate, int j0, int w, int MR, int NR, const tn_fn *fns) {
+/* Columns [j0, j0 + w) (w <= BLOCK) of C (+)= A^T B and cs (+)= 1^T B (cs
+ * not NULL) with tiles MR x NR; Apre: A^T packed whole, the row of ones
+ * included (or NULL: packed here, KC rows at a time). */
+static void tn_block(int Ma, int K, const float *A, int lda, const float *Apre, const float *B, int ldb, float *C,
+                     int ldc, float *cs, int accumulate, int j0, int w, int MR, int NR, const tn_fn *fns) {
+    const int M = Ma + (cs != NULL);   // rows of the product: A^T's, and the row of ones
     const int ntiles = (w + NR - 1) / NR, wp = ntiles * NR;
     float *Bp = grow(&buf, &buf_len, (size_t)KC * wp + (size_t)KC * MR + (size_t)M * wp);
     float *Ap = Bp + (size_t)KC * wp, *acc = Ap + (size_t)KC * MR;   // acc (M x wp)
@@ -167,51 +188,64 @@ static void tn_block(int M, int K, const float *A, int lda, const float *Apre, c
                     memset(d + c, 0, sizeof(float) * (NR - c));
                 }
             }
+        const int last = k0 + KC >= K;
         for (int g = 0, i = 0; g < groups; g++) {
             const int rows = tile_rows(M, g, groups, i);
             const float *a = Apre ? Apre + ((size_t)g * K + k0) * MR : Ap;
-            if (!Apre) pack_a(Ap, A, lda, i, rows, k0, kc, MR);
+            if (!Apre) pack_a(Ap, A, lda, Ma, i, rows, k0, kc, MR);
             for (int t = 0; t < ntiles; t++) {
-                const int packed = !direct || (t + 1) * NR > w;
+                const int packed = !direct || (t + 1) * NR > w, whole = (t + 1) * NR <= w;
                 const float *b = packed ? Bp + (size_t)t * KC * NR : B + (size_t)k0 * ldb + j0 + t * NR;
-                fns[rows](kc, a, b, packed ? NR : ldb, acc + (size_t)i * wp + t * NR, wp, k0 == 0);
+                // a whole tile's last k block goes straight to C (its rows; cs for the row
+                // of ones); a partial one through acc
+                float *cr[12];
+                for (int r = 0; r < rows; r++) cr[r] = (i + r < Ma ? C + (size_t)(i + r) * ldc : cs) + j0 + t * NR;
+                fns[rows](kc, a, b, packed ? NR : ldb, acc + (size_t)i * wp + t * NR, wp, k0 == 0,
+                          last && whole ? cr : NULL, accumulate);
             }
             i += rows;
         }
         if (K == 0) break;
     }
-    for (int i = 0; i < M; i++) {
-        float *c = C + (size_t)i * ldc + j0;
-        const float *a = acc + (size_t)i * wp;
-        if (accumulate)
-#pragma omp simd
-            for (int j = 0; j < w; j++) c[j] += a[j];
-        else
-            memcpy(c, a, sizeof(float) * w);
-    }
+    const int done = w / NR * NR;   // the whole tiles' columns are in C already
+    if (done < w)
+        for (int i = 0; i < M; i++) {
+            float *c = (i < Ma ? C + (size_t)i * ldc : cs) + j0;
+            const float *a = acc + (size_t)i * wp;
+            if (accumulate)
+                for (int j = done; j < w; j++) c[j] += a[j];
+            else
+                memcpy(c + done, a + done, sizeof(float) * (w - done));
+        }
 }
 
 static void tn_cols(int M, int K, const float *A, int lda, const float *Apre, const float *B, int ldb, float *C,
-                    int ldc, int accumulate, int j0, int w, nmt_isa isa) {
+                    int ldc, float *cs, int accumulate, int j0, int w, nmt_isa isa) {
     const int big = isa == NMT_ISA_AVX512;
     for (int j = j0; j < j0 + w; j += BLOCK)
-        tn_block(M, K, A, lda, Apre, B, ldb, C, ldc, accumulate, j, j0 + w - j < BLOCK ? j0 + w - j : BLOCK,
+        tn_block(M, K, A, lda, Apre, B, ldb, C, ldc, cs, accumulate, j, j0 + w - j < BLOCK ? j0 + w - j : BLOCK,
                  big ? 12 : 6, big ? 32 : 16, big ? tn16s : tn8s);
 }
 #endif
 
 void R(nmt_gemm_tn_cols)(int M, int N, int K, const real *A, int lda, const real *B, int ldb, real *C, int ldc,
-                         int accumulate, int j0, int w) {
+                         real *cs, int accumulate, int j0, int w) {
     (void)N;
     if (M <= 0 || w <= 0) return;
 #ifndef NMT_F64
     const nmt_isa isa = nmt_cpu_isa();
     if (isa >= NMT_ISA_AVX2) {
-        tn_cols(M, K, A, lda, NULL, B, ldb, C, ldc, accumulate, j0, w, isa);
+        tn_cols(M, K, A, lda, NULL, B, ldb, C, ldc, cs, accumulate, j0, w, isa);
         return;
     }
 #endif
     R(nmt_gemm_tn_ref)(M, w, K, A, lda, B + j0, ldb, C + j0, ldc, accumulate);
+    if (cs)   // the row of ones: fma(1, b, acc) is acc + b
+        for (int j = j0; j < j0 + w; j++) {
+            real acc = 0;
+            for (int k = 0; k < K; k++) acc = RFMA(1, B[(size_t)k * ldb + j], acc);
+            cs[j] = accumulate ? cs[j] + acc : acc;
+        }
 }
 
 /* ---- the group executor -------------------------------------------------- */
@@ -240,11 +274,13 @@ static void run_task(const R(nmt_fx_op) *o, const fx_task *k, const real *apre) 
     }
 #ifndef NMT_F64
     if (apre) {
-        tn_cols(o->M, o->K, o->A, o->lda, apre, o->B, o->ldb, o->C, o->ldc, o->accumulate, k->j0, k->w, nmt_cpu_isa());
+        tn_cols(o->M, o->K, o->A, o->lda, apre, o->B, o->ldb, o->C, o->ldc, o->cs, o->accumulate, k->j0, k->w,
+                nmt_cpu_isa());
         return;
     }
 #endif
-    R(nmt_gemm_tn_cols)(o->M, o->N, o->K, o->A, o->lda, o->B, o->ldb, o->C, o->ldc, o->accumulate, k->j0, k->w);
+    R(nmt_gemm_tn_cols)(o->M, o->N, o->K, o->A, o->lda, o->B, o->ldb, o->C, o->ldc, o->cs, o->accumulate, k->j0,
+                        k->w);
 }
 
 /* The tasks of one product (at most `room`; 0 when it has more). */
@@ -264,7 +300,7 @@ static int make_tasks(const R(nmt_fx_op) *o, int op, fx_task *t, int room) {
         for (int j0 = 0; j0 < o->N; j0 += TN_BLOCK) {
             const int w = o->N - j0 < TN_BLOCK ? o->N - j0 : TN_BLOCK;
             if (nt == room) return 0;
-            t[nt++] = (fx_task){op, 0, o->M, j0, w, (double)o->M * w * (o->K > 0 ? o->K : 1)};
+            t[nt++] = (fx_task){op, 0, o->M, j0, w, (double)(o->M + (o->cs != NULL)) * w * (o->K > 0 ? o->K : 1)};
         }
     }
     return nt;
@@ -287,19 +323,19 @@ void R(nmt_fx_group)(const R(nmt_fx_op) *ops, int n) {
         size_t len = 0, off[MAX_OPS];
         for (int i = 0; i < n; i++) {
             off[i] = len;
-            if (!ops[i].pmat && ops[i].M > 0 && ops[i].N > 0) len += packed_a_len(ops[i].M, ops[i].K, MR);
+            if (!ops[i].pmat && ops[i].M > 0 && ops[i].N > 0) len += packed_a_len(ops[i].M + (ops[i].cs != NULL), ops[i].K, MR);
         }
         float *ab = len ? grow(&abuf, &abuf_len, len) : NULL;
         for (int i = 0; i < n; i++) {
             const R(nmt_fx_op) *o = &ops[i];
             if (o->pmat || o->M <= 0 || o->N <= 0) continue;
-            const int groups = (o->M + MR - 1) / MR;
+            const int M = o->M + (o->cs != NULL), groups = (M + MR - 1) / MR;
             float *dst = ab + off[i];
-#pragma omp parallel for schedule(static) if ((long)o->M * o->K >= 65536)
+#pragma omp parallel for schedule(static) if ((long)M * o->K >= 65536)
             for (int g = 0; g < groups; g++) {
                 int i0 = 0;   // the first row of tile g, as tile_rows cuts them
-                for (int h = 0; h < g; h++) i0 += tile_rows(o->M, h, groups, i0);
-                pack_a(dst + (size_t)g * o->K * MR, o->A, o->lda, i0, tile_rows(o->M, g, groups, i0), 0, o->K, MR);
+                for (int h = 0; h < g; h++) i0 += tile_rows(M, h, groups, i0);
+                pack_a(dst + (size_t)g * o->K * MR, o->A, o->lda, o->M, i0, tile_rows(M, g, groups, i0), 0, o->K, MR);
             }
             apre[i] = dst;
         }

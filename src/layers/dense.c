@@ -47,11 +47,10 @@ void R(nmt_dense_backward)(real *dx, real *dW, real *db, const real *dout, const
         abort();
     }
     R(nmt_fx_op) ops[2] = {
-        {0, k, m, n, x, k, dout, m, NULL, dW, m, 1},     // dW (k, m) += x^T dout
-        {1, n, k, m, dout, m, NULL, 0, &dw->Wt, dx, k, 0},   // dx (n, k) = dout W^T
+        {0, k, m, n, x, k, dout, m, NULL, dW, m, 1, db},       // dW (k, m) += x^T dout, db (m) += colsum(dout)
+        {1, n, k, m, dout, m, NULL, 0, &dw->Wt, dx, k, 0, NULL},   // dx (n, k) = dout W^T
     };
     R(nmt_fx_group)(ops, dx ? 2 : 1);
-    R(nmt_colsum_add)(db, dout, n, m);
 }
 
 void R(nmt_colsum_add)(real *s, const real *a, int n, int m) {

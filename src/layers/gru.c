@@ -320,7 +320,6 @@ void R(nmt_gru_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, cons
         }
     }
     if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
-    R(nmt_rnn_weight_grads)(p, x, in, h, h0, u, dX, dR, G3, &rec->Wt, dW, dU, dx, hprev);
-    R(nmt_colsum_add)(db, dX, n, G3);        // db[0] (3u) += colsum(dX)
-    R(nmt_colsum_add)(db + G3, dR, n, G3);   // db[1] (3u) += colsum(dR)
+    // and db[0] (3u) += colsum(dX), db[1] (3u) += colsum(dR), as the products' rows of ones
+    R(nmt_rnn_weight_grads)(p, x, in, h, h0, u, dX, dR, G3, &rec->Wt, dW, dU, dx, hprev, db, db + G3);
 }

@@ -120,13 +120,14 @@ void NMT_FN(nmt_logsumexp)(NMT_T *lse, const NMT_T *logits, int n, int V);
 /* The weight and input gradients a recurrent layer's backward ends with
  * (lstm.c, gru.c), over the packed layout p (n = p->ntok tokens):
  *   dU (u, G) += Hprev^T dR,  dW (in, G) += x^T dX,  dx (n, in) = dX W^T (dx NULL: skipped)
+ *   dbX (G) += colsum(dX),  dbR (G) += colsum(dR) (dbR NULL: skipped)
  * where Hprev (n, u), written to `hprev`, holds each token's h_{t-1} (h0 at
- * step 0; without h0 the zero state's rows are left out of dU), and Wt is W^T
- * packed. The three products run together (nmt_fx_group): each element one
- * FMA chain in a fixed order. */
+ * step 0, else zeros), and Wt is W^T packed. The three products run together
+ * (nmt_fx_group): each element one FMA chain in a fixed order; each column sum
+ * is its product's row of ones (nmt_gemm_tn_cols), with nmt_colsum_add's bits. */
 void NMT_FN(nmt_rnn_weight_grads)(const nmt_packed *p, const NMT_T *x, int in, const NMT_T *h, const NMT_T *h0,
                                   int u, const NMT_T *dX, const NMT_T *dR, int G, const NMT_FN(nmt_pmat) *Wt, NMT_T *dW,
-                                  NMT_T *dU, NMT_T *dx, NMT_T *hprev);
+                                  NMT_T *dU, NMT_T *dx, NMT_T *hprev, NMT_T *dbX, NMT_T *dbR);
 
 /* Sparse softmax cross-entropy from logits (n, V) against targets (n):
  *   loss[r]   = logsumexp(logits[r]) - logits[r][target[r]]

@@ -354,32 +354,38 @@ void R(nmt_lstm_backward)(real *dx, real *dW, real *dU, real *db, real *dh0, rea
     }
     if (dh0) memcpy(dh0, dH, sizeof(real) * B * u);
     if (dc0) memcpy(dc0, dC, sizeof(real) * B * u);
-    R(nmt_rnn_weight_grads)(p, x, in, h, h0, u, dz, dz, G, &rec->Wt, dW, dU, dx, hprev);
-    R(nmt_colsum_add)(db, dz, n, G);   // db += colsum(dz), each column in row order
+    // and db += colsum(dz), as dW's product's row of ones
+    R(nmt_rnn_weight_grads)(p, x, in, h, h0, u, dz, dz, G, &rec->Wt, dW, dU, dx, hprev, db, NULL);
 }
 
 void R(nmt_rnn_weight_grads)(const nmt_packed *p, const real *x, int in, const real *h, const real *h0, int u,
                              const real *dX, const real *dR, int G, const R(nmt_pmat) *Wt, real *dW, real *dU, real *dx,
-                             real *hprev) {
+                             real *hprev, real *dbX, real *dbR) {
     const int n = p->ntok;
     // Hprev: h_{t-1} of every packed token. From a zero initial state (h0 NULL) the
-    // tokens of step 0 add nothing to dU: they are left out of its product (k0 rows)
-    const int k0 = !h0 && p->T > 0 ? p->bs[0] : 0;
+    // tokens of step 0 add nothing to dU: they are left out of its product (k0 rows),
+    // unless dR's column sums are wanted too; they are then zeros in Hprev, which
+    // leaves dU's chains as they are (fma(0, b, +0) is +0: each chain starts at +0)
+    const int k0 = !h0 && !dbR && p->T > 0 ? p->bs[0] : 0;
     for (int t = 0; t < p->T; t++) {
         const int m = p->bs[t];
         real *dst = hprev + (long)p->off[t] * u;
         if (t) memcpy(dst, h + (long)p->off[t - 1] * u, sizeof(real) * m * u);
         else if (h0) memcpy(dst, h0, sizeof(real) * m * u);
+        else if (!k0) memset(dst, 0, sizeof(real) * m * u);
     }
     // the three weight/input products together (dx, with in <= 128 columns, is a single
-    // block that would otherwise run on one thread while the others wait)
+    // block that would otherwise run on one thread while the others wait); the bias
+    // gradients are each product's row of ones
     R(nmt_fx_op) ops[3];
     int nops = 0;
-    if (n > k0)   // dU (u, G) += Hprev^T dR
-        ops[nops++] = (R(nmt_fx_op)){0, u, G, n - k0, hprev + (long)k0 * u, u, dR + (long)k0 * G, G, NULL, dU, G, 1};
+    if (n > k0)   // dU (u, G) += Hprev^T dR;  dbR (G) += colsum(dR)
+        ops[nops++] =
+            (R(nmt_fx_op)){0, u, G, n - k0, hprev + (long)k0 * u, u, dR + (long)k0 * G, G, NULL, dU, G, 1, dbR};
     if (n > 0) {
-        ops[nops++] = (R(nmt_fx_op)){0, in, G, n, x, in, dX, G, NULL, dW, G, 1};   // dW (in, G) += x^T dX
-        if (dx) ops[nops++] = (R(nmt_fx_op)){1, n, in, G, dX, G, NULL, 0, Wt, dx, in, 0};   // dx (n, in) = dX W^T
+        // dW (in, G) += x^T dX;  dbX (G) += colsum(dX)
+        ops[nops++] = (R(nmt_fx_op)){0, in, G, n, x, in, dX, G, NULL, dW, G, 1, dbX};
+        if (dx) ops[nops++] = (R(nmt_fx_op)){1, n, in, G, dX, G, NULL, 0, Wt, dx, in, 0, NULL};   // dx (n, in) = dX W^T
     }
     if (nops) R(nmt_fx_group)(ops, nops);
 }
