@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "core/cpu.h"
 #include "core/rng.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_packed.h"
@@ -92,43 +93,58 @@ static void check_shape(int M, int N, int K, int transB) {
     free(A), free(B), free(C), free(R), free(N0), free(row);
 }
 
-/* nmt_gemm_pmat_panels (interleaved panels for few rows) gives the bits of one
- * _panel call per panel: 1..7 rows, 1..4 panels from different packings (one
- * with a partial last panel), both store modes. */
+/* nmt_gemm_pmat_panels (several panels per kernel call, rows in groups) gives
+ * the reference's bits for each panel's columns: 1..26 rows (every kernel's row
+ * count and several groups), 1..5 panels from different packings (one with a
+ * partial last panel), both store modes, at every ISA level. */
 static void check_panels(void) {
-    enum { K = 96, N = 40, MMAX = 7 };   // 3 panels: 16, 16, 8 columns
-    float *A = malloc(sizeof(float) * MMAX * K), *B[4];
+    enum { K = 96, N = 40, MMAX = 26, NPMAX = 5 };   // 3 panels: 16, 16, 8 columns
+    float *A = malloc(sizeof(float) * MMAX * K), *B[4], *full[4][2];
     nmt_pmat P[4] = {{0}};
-    fill(A, (long)MMAX * K);
+    float *C0 = malloc(sizeof(float) * MMAX * N);
+    fill(A, (long)MMAX * K), fill(C0, (long)MMAX * N);
     for (int i = 0; i < 4; i++) {
         B[i] = malloc(sizeof(float) * K * N);
         fill(B[i], (long)K * N);
         nmt_pmat_pack(&P[i], i == 3, K, N, B[i], i == 3 ? K : N);
+        for (int acc = 0; acc < 2; acc++) {   // the reference's whole product, from C0
+            full[i][acc] = malloc(sizeof(float) * MMAX * N);
+            memcpy(full[i][acc], C0, sizeof(float) * MMAX * N);
+            nmt_gemm_pmat_ref(MMAX, A, K, &P[i], full[i][acc], N, acc);
+        }
     }
     int bad = 0, cases = 0;
-    for (int M = 1; M <= MMAX; M++)
-        for (int np = 1; np <= 4; np++)
-            for (int acc = 0; acc < 2; acc++) {
-                float *C[4], *R[4];
-                const nmt_pmat *Bs[4];
-                int q[4];
-                for (int i = 0; i < np; i++) {
-                    C[i] = malloc(sizeof(float) * MMAX * N), R[i] = malloc(sizeof(float) * MMAX * N);
-                    fill(C[i], (long)MMAX * N);
-                    memcpy(R[i], C[i], sizeof(float) * MMAX * N);
-                    Bs[i] = &P[(i + M) % 4], q[i] = (i + np) % 3;   // the partial panel 2 included
+    for (int isa = NMT_ISA_SCALAR; isa <= (int)nmt_cpu_max_isa(); isa++) {
+        nmt_cpu_set_isa((nmt_isa)isa);
+        for (int M = 1; M <= MMAX; M++)
+            for (int np = 1; np <= NPMAX; np++)
+                for (int acc = 0; acc < 2; acc++) {
+                    float *C[NPMAX];
+                    const nmt_pmat *Bs[NPMAX];
+                    int q[NPMAX], which[NPMAX];
+                    for (int i = 0; i < np; i++) {
+                        C[i] = malloc(sizeof(float) * MMAX * N);
+                        memcpy(C[i], C0, sizeof(float) * MMAX * N);
+                        which[i] = (i + M) % 4, Bs[i] = &P[which[i]], q[i] = (i + np) % 3;   // partial panel 2 too
+                    }
+                    nmt_gemm_pmat_panels(M, A, K, Bs, q, np, C, N, acc);
+                    for (int i = 0; i < np; i++) {
+                        const float *R = full[which[i]][acc];
+                        for (int r = 0; r < MMAX; r++)
+                            for (int j = 0; j < N; j++) {   // the panel's columns of rows < M, else C0
+                                const long x = (long)r * N + j;
+                                const int in = r < M && j / NMT_PMAT_W == q[i];
+                                bad += memcmp(&C[i][x], in ? &R[x] : &C0[x], sizeof(float)) != 0;
+                            }
+                        free(C[i]);
+                    }
+                    cases++;
                 }
-                nmt_gemm_pmat_panels(M, A, K, Bs, q, np, C, N, acc);
-                for (int i = 0; i < np; i++) nmt_gemm_pmat_panel(M, A, K, Bs[i], q[i], R[i], N, acc);
-                for (int i = 0; i < np; i++) {
-                    bad += memcmp(C[i], R[i], sizeof(float) * MMAX * N) != 0;
-                    free(C[i]), free(R[i]);
-                }
-                cases++;
-            }
-    CHECK(bad == 0, "nmt_gemm_pmat_panels != one _panel per panel in %d of %d cases", bad, cases);
-    for (int i = 0; i < 4; i++) nmt_pmat_free(&P[i]), free(B[i]);
-    free(A);
+    }
+    nmt_cpu_set_isa(nmt_cpu_max_isa());
+    CHECK(bad == 0, "nmt_gemm_pmat_panels != the reference in %d values of %d cases", bad, cases);
+    for (int i = 0; i < 4; i++) nmt_pmat_free(&P[i]), free(B[i]), free(full[i][0]), free(full[i][1]);
+    free(A), free(C0);
 }
 
 static double seconds(void) {

@@ -266,10 +266,16 @@ enum { TN_BLOCK = 64, PMAT_ROWS = 192, MAX_TASKS = 256, MAX_OPS = 8 };
 /* One task: rows [r0, r1) by panels [j0, j0 + w) of a pmat product, or
  * columns [j0, j0 + w) of a tn product. */
 static void run_task(const R(nmt_fx_op) *o, const fx_task *k, const real *apre) {
-    if (o->pmat) {
-        for (int q = k->j0; q < k->j0 + k->w; q++)
-            R(nmt_gemm_pmat_panel)(k->r1 - k->r0, o->A + (size_t)k->r0 * o->lda, o->lda, o->P, q,
-                                   o->C + (size_t)k->r0 * o->ldc, o->ldc, o->accumulate);
+    if (o->pmat) {   // the task's panels (at most 4) in one call: the kernels take them together
+        const R(nmt_pmat) *Bs[4] = {o->P, o->P, o->P, o->P};
+        real *const Cs[4] = {o->C + (size_t)k->r0 * o->ldc, o->C + (size_t)k->r0 * o->ldc,
+                             o->C + (size_t)k->r0 * o->ldc, o->C + (size_t)k->r0 * o->ldc};
+        for (int q0 = k->j0; q0 < k->j0 + k->w; q0 += 4) {
+            const int np = k->j0 + k->w - q0 < 4 ? k->j0 + k->w - q0 : 4;
+            const int qs[4] = {q0, q0 + 1, q0 + 2, q0 + 3};
+            R(nmt_gemm_pmat_panels)(k->r1 - k->r0, o->A + (size_t)k->r0 * o->lda, o->lda, Bs, qs, np, Cs, o->ldc,
+                                    o->accumulate);
+        }
         return;
     }
 #ifndef NMT_F64
